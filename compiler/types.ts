@@ -1,0 +1,146 @@
+/**
+ * The types that the compile pipeline hands from stage to stage:
+ *   Graph (src/ir) → SpikingGraph (converted, float) → QuantGraph (integers for one target)
+ *   → Placement (slices on cores) → MappedChip (routes; what the simulator loads).
+ * Each stage takes the previous stage's type, so a stage run out of order does not type-check.
+ *
+ * The chip-level model is a set of neuron *populations* joined by *projections*. Every population is one
+ * spiking layer (IF/LIF after a synaptic layer, or the readout); every projection is the synaptic layer
+ * that feeds it (dense, or convolution with shared weights). Pooling and flattening are folded into
+ * projections by the lowering pass (an AvgPool before a Conv/Affine becomes part of that projection's
+ * weights; a pooling layer that stands alone becomes a projection with fixed weights).
+ */
+import type { Graph } from '../src/ir/graph.js';
+import type { TargetSpec } from '../targets/target.js';
+
+/** Spike delivery: 'hardware' = a spike fired at step t is integrated at t+1 (one step per synaptic hop, as
+ * on Loihi and in SANA-FE); 'same-step' = it is integrated in step t (the trainer's software model). */
+export type DelayMode = 'hardware' | 'same-step';
+
+export type Encoding = 'direct' | 'rate';
+
+/** Integer neuron model of one population, all values in the target's units. */
+export interface QuantNeuron {
+  model: 'IF' | 'LIF';
+  /** Integer threshold; a neuron fires when v ≥ threshold (snnc) — targets state their comparison. */
+  threshold: number;
+  reset: 'subtract' | 'zero';
+  /** LIF only: v ← v − (v >> leakShift) … stated as the decay factor numerator over 2^decayBits. */
+  decay?: number;
+  /** Membrane state width in bits (signed, saturating). */
+  stateBits: number;
+  /** Initial membrane potential (integer). */
+  vInit: number;
+}
+
+export interface Population {
+  name: string;
+  /** Per-sample shape of the population ([C, H, W] or [N]). */
+  shape: number[];
+  size: number;
+  neuron: QuantNeuron;
+  /** Integer bias current added every step, per neuron (length size) — empty when none. */
+  bias: Int32Array;
+  /** The readout integrates without spiking; its accumulated potential gives the class. */
+  readout: boolean;
+  /** The IR node this population comes from. */
+  source: string;
+}
+
+export interface DenseProjection {
+  kind: 'dense';
+  /** Integer weight mantissas, row-major [post][pre]. */
+  weights: Int32Array;
+}
+
+export interface ConvProjection {
+  kind: 'conv';
+  /** Integer weight mantissas, [out][in/groups][kh][kw]. */
+  weights: Int32Array;
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+export interface Projection {
+  name: string;
+  /** Source population name, or 'input' for the encoded input. */
+  from: string;
+  to: string;
+  /** Per-sample shape of the source as the projection reads it ([C, H, W] or [N]). */
+  preShape: number[];
+  postShape: number[];
+  /** Effective weight = mantissa · 2^weightExponent (shared per projection; Loihi-style scale rule). */
+  weightExponent: number;
+  weightBits: number;
+  synapse: DenseProjection | ConvProjection;
+}
+
+/** How the input is turned into events at every step. */
+export interface InputSpec {
+  shape: number[];
+  encoding: Encoding;
+  /** direct: the input value x ∈ [0, 1] becomes the integer round(x · inputScale) delivered each step as a
+   * graded event; rate: a Bernoulli spike of probability x (seeded), value 1. */
+  inputScale: number;
+  seed?: number;
+}
+
+/** A network in a target's integer formats, before it is placed on cores. */
+export interface QuantGraph {
+  name: string;
+  target: TargetSpec;
+  timesteps: number;
+  delay: DelayMode;
+  input: InputSpec;
+  populations: Population[];
+  projections: Projection[];
+  /** Per-layer quantization error (relative RMS of effective weights vs float). */
+  quantError: Record<string, number>;
+  /** The float graph it came from (kept for verification; not serialised into mapped.json). */
+  source?: Graph;
+}
+
+/** A contiguous slice [start, end) of a population's neurons on one core. */
+export interface CoreSlice { population: string; start: number; end: number }
+
+export interface CoreAssignment {
+  /** Core index on the chip: tile · coresPerTile + core within tile. */
+  id: number;
+  tile: number;
+  /** Mesh position of the core's tile. */
+  x: number;
+  y: number;
+  slices: CoreSlice[];
+  /** Resources used on this core against the target's capacities. */
+  usage: { neurons: number; inputAxons: number; outputAxons: number; synapseBits: number };
+}
+
+export interface Placement {
+  graph: QuantGraph;
+  cores: CoreAssignment[];
+  /** Hop-weighted traffic cost of this placement and of row-major placement (for the report). */
+  cost: number;
+  rowMajorCost: number;
+  /** True when the user pinned the placement (e.g. a SANA-FE vector's mapping). */
+  pinned: boolean;
+}
+
+/** A route from a source core to its destination cores (dimension-order, multicast tree where the target has it). */
+export interface Route {
+  fromCore: number;
+  toCores: number[];
+  /** Links used, each as [fromTile, toTile]; a multicast route lists each link once. */
+  links: [number, number][];
+  hops: number;
+}
+
+/** What the simulator loads: the placed network, its routes and its target. Serialised as mapped.json. */
+export interface MappedChip {
+  format: 'snnc-mapped';
+  version: 1;
+  placement: Placement;
+  routes: Route[];
+}

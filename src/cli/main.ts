@@ -1,0 +1,43 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands.js';
+import { UserError, EXIT_USER_ERROR } from '../util/errors.js';
+
+/** Runs the snnc CLI on the given arguments; returns the exit code instead of exiting (tests use this). */
+export async function runCli(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const parser = yargs(argv)
+    .scriptName('snnc')
+    .usage('$0 <command> [options]\n\nANN → SNN toolchain: knowledge-distillation training, compilation to neuromorphic chips, cycle-level simulation.')
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .help()
+    .alias('h', 'help')
+    .version()
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UserError(msg);
+    });
+  for (const c of commands) parser.command(c);
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    exitCode = reportError(e);
+  }
+  return exitCode || (process.exitCode as number | undefined) || 0;
+}
+
+/** Prints an error as one line; user errors exit 2, internal errors 1. */
+export function reportError(e: unknown): number {
+  if (e instanceof UserError) {
+    process.stderr.write(`snnc: error: ${e.message}\n`);
+    return EXIT_USER_ERROR;
+  }
+  const err = e as Error;
+  process.stderr.write(`snnc: internal error: ${err?.message ?? String(e)}\n`);
+  if (process.env.SNNC_DEBUG) process.stderr.write(`${err?.stack}\n`);
+  return 1;
+}
+
