@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Dataset } from './dataset.js';
+import { DataError } from './errors.js';
+import { readIdx, type IdxArray } from './idx.js';
+import { loadMnist } from './mnist.js';
+import { loadCifar10 } from './cifar.js';
+
+export type { Dataset } from './dataset.js';
+export { take, sampleSize } from './dataset.js';
+export { DataError } from './errors.js';
+export { loadMnist } from './mnist.js';
+export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar.js';
+export { parseIdx, readIdx, encodeIdx, readMaybeGzip } from './idx.js';
+
+/** Where Debian's `dataset-fashion-mnist` package installs the IDX files. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+export const FASHION_MNIST_CLASS_NAMES = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+];
+
+/** The data sets `loadDataset` understands, for help texts and error messages. */
+export const DATASET_SPECS = ['mnist', 'fashion-mnist', 'idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]', 'cifar10'];
+
+export interface LoadDatasetOptions {
+  split: 'train' | 'test';
+  /** Folder of the data files (fashion-mnist, cifar10); relative `idx:` paths resolve against it. */
+  dataDir?: string;
+}
+
+/**
+ * Loads a data set by name:
+ * - `mnist`: the embedded 10,000 digits (fixed split, see loadMnist);
+ * - `fashion-mnist`: the IDX files `{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]` from `dataDir`
+ *   or /usr/share/datasets/fashion-mnist;
+ * - `idx:IMAGES,LABELS`: any IDX pair (gzipped or not; images N×H×W or N×C×H×W unsigned bytes, scaled
+ *   to [0, 1]; labels N unsigned bytes; classes = largest label + 1). With two paths both splits read
+ *   the same pair; `idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS` gives each split its own;
+ * - `cifar10`: the binary batches data_batch_1..5.bin / test_batch.bin from `dataDir`.
+ * Missing or malformed files raise a DataError naming the file and the fault.
+ */
+export function loadDataset(spec: string, opts: LoadDatasetOptions): Dataset {
+  const { split, dataDir } = opts;
+  if (split !== 'train' && split !== 'test') throw new DataError(`unknown split '${String(split)}' (train or test)`);
+  if (spec === 'mnist') return loadMnist(split);
+  if (spec === 'fashion-mnist') return loadFashionMnist(dataDir ?? FASHION_MNIST_DIR, split);
+  if (spec === 'cifar10' || spec === 'cifar-10') {
+    if (!dataDir) throw new DataError('cifar10 needs --data-dir: the folder holding data_batch_1..5.bin and test_batch.bin');
+    return loadCifar10(dataDir, split);
+  }
+  if (spec.startsWith('idx:')) {
+    const paths = spec.slice(4).split(',').map((p) => p.trim());
+    if ((paths.length !== 2 && paths.length !== 4) || paths.some((p) => p === '')) {
+      throw new DataError(`dataset '${spec}': write idx:IMAGES,LABELS or idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS`);
+    }
+    const at = (p: string) => (isAbsolute(p) || !dataDir ? resolve(p) : join(dataDir, p));
+    const [img, lab] = paths.length === 2 || split === 'train' ? [paths[0], paths[1]] : [paths[2], paths[3]];
+    return loadIdxPair(at(img), at(lab), { name: `idx-${split}` });
+  }
+  throw new DataError(`unknown dataset '${spec}' (known: ${DATASET_SPECS.join(', ')})`);
+}
+
+/** Fashion-MNIST from the four IDX files in `dir`, gzipped (as Debian ships them) or not. */
+export function loadFashionMnist(dir: string, split: 'train' | 'test'): Dataset {
+  const stem = split === 'train' ? 'train' : 't10k';
+  const find = (kind: string) => {
+    const plain = join(dir, `${stem}-${kind}-ubyte`);
+    for (const p of [`${plain}.gz`, plain]) if (existsSync(p)) return p;
+    throw new DataError(`Fashion-MNIST file '${plain}.gz' does not exist (install Debian's dataset-fashion-mnist or give --data-dir)`);
+  };
+  return loadIdxPair(find('images-idx3'), find('labels-idx1'), { name: `fashion-mnist-${split}`, classes: 10 });
+}
+
+/**
+ * Loads an IDX image file and its label file. `classes`, when given, bounds the labels (a label ≥
+ * classes is an error); otherwise the number of classes is the largest label + 1.
+ */
+export function loadIdxPair(imagesPath: string, labelsPath: string, opts: { name: string; classes?: number }): Dataset {
+  const images = readIdx(imagesPath);
+  const labels = readIdx(labelsPath);
+  return datasetFromIdx(images, labels, imagesPath, labelsPath, opts);
+}
+
+/** Builds a Dataset from parsed IDX arrays; exported for tests that check the validation directly. */
+export function datasetFromIdx(
+  images: IdxArray,
+  labels: IdxArray,
+  imagesPath: string,
+  labelsPath: string,
+  opts: { name: string; classes?: number },
+): Dataset {
+  let shape: [number, number, number];
+  if (images.dims.length === 3) shape = [1, images.dims[1], images.dims[2]];
+  else if (images.dims.length === 4) shape = [images.dims[1], images.dims[2], images.dims[3]];
+  else throw new DataError(`IDX image file '${imagesPath}' has ${images.dims.length} dimensions; expected N×H×W or N×C×H×W`);
+  if (labels.dims.length !== 1) {
+    throw new DataError(`IDX label file '${labelsPath}' has ${labels.dims.length} dimensions (${labels.dims.join('×')}); expected 1`);
+  }
+  const count = images.dims[0];
+  if (labels.dims[0] !== count) {
+    throw new DataError(`count mismatch: '${imagesPath}' holds ${count} images but '${labelsPath}' holds ${labels.dims[0]} labels`);
+  }
+  if (count === 0) throw new DataError(`IDX image file '${imagesPath}' holds no images`);
+  if (shape.some((d) => d === 0)) throw new DataError(`IDX image file '${imagesPath}' has an empty image shape ${shape.join('×')}`);
+  let maxLabel = 0;
+  for (let i = 0; i < count; i++) {
+    const l = labels.data[i];
+    if (opts.classes !== undefined && l >= opts.classes) {
+      throw new DataError(`label file '${labelsPath}' has label ${l} at index ${i}, out of range 0..${opts.classes - 1}`);
+    }
+    if (l > maxLabel) maxLabel = l;
+  }
+  const pixels = new Float32Array(images.data.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] / 255;
+  return {
+    name: opts.name,
+    shape,
+    classes: opts.classes ?? maxLabel + 1,
+    count,
+    images: pixels,
+    labels: Uint8Array.from(labels.data),
+  };
+}
