@@ -122,3 +122,8 @@ export function datasetFromIdx(
     labels: Uint8Array.from(labels.data),
   };
 }
+export { createRng, combineSeeds, mix32, type Rng } from './rng.js';
+export {
+  applyNoise, perturbImage, parseNoiseSpecs, perturbationLabel, sampleRng, gaussianKernel,
+  DEFAULT_NOISE, NOISE_KINDS, type NoiseKind, type NoiseSpec, type Perturbation,
+} from './noise.js';
