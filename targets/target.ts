@@ -1,7 +1,7 @@
 /**
  * A neuromorphic chip described as data. Every figure carries its source (HARDWARE.md); a figure that is
  * not published is marked as an assumption with the reason. Files: targets/<name>.json, validated by
- * schemas/target.schema.json. Loading and validation live beside this type (added by the compiler work).
+ * schemas/target.schema.json; loading and validation are in targets/load.ts.
  */
 
 /** A number with where it comes from. `assumption` is set when no published figure exists. */
@@ -11,15 +11,30 @@ export interface Sourced<T = number> {
   assumption?: string;
 }
 
+/** Per-layer limits of chips whose cores each run one whole convolutional layer (Speck / DYNAP-CNN). */
+export interface LayerLimits {
+  /** Largest input feature map [H, W] a core accepts. */
+  maxInput: [number, number];
+  /** Largest output feature map [H, W]. */
+  maxOutput: [number, number];
+  maxChannels: number;
+  maxKernel: [number, number];
+  /** Strides the core supports. */
+  strides: number[];
+}
+
 export interface TargetSpec {
   name: string;
   description: string;
   /** Sources used by this file, with 'secondary' noted where a figure was read in a derived source. */
   sources: string[];
   mesh: {
+    /** Mesh size in tiles (for a multi-chip system, the whole system's mesh). */
     width: Sourced;
     height: Sourced;
     coresPerTile: Sourced;
+    /** Tiles per chip [width, height] when the mesh spans several chips (static power is per chip). */
+    chipTiles?: Sourced<[number, number]>;
     routing: Sourced<'dimension-order-xy'>;
     multicast: Sourced<boolean>;
     /** Packets one link carries per cycle, and link buffer depth in packets. */
@@ -31,12 +46,23 @@ export interface TargetSpec {
     inputAxons: Sourced;
     outputAxons: Sourced;
     synapseMemoryBits: Sourced;
-    /** Conv weight sharing: 'none' (weights expanded per synapse) or a memory formula the compiler knows. */
+    /** Bits one stored synapse takes (defaults to precision.weightBits); TrueNorth's crossbar stores 1. */
+    synapseBits?: Sourced;
+    /** Conv weight sharing: 'none' (every synapse stored), 'kernel' (a core stores the kernel of the output
+     * channels it holds: c_out × c_in/groups × kh × kw weights), or 'speck' (DYNAP-CNN's memory formula). */
     convWeightSharing: Sourced<'none' | 'kernel' | 'speck'>;
+    /** When true, a shared-weight conv projection needs one input axon per source core feeding the slice
+     * (population axons), not one per source neuron. */
+    populationAxons?: Sourced<boolean>;
     /** Per-core kernel/neuron memory entries for chips whose cores differ (Speck); else absent. */
     kernelMemory?: Sourced<number[]>;
     neuronMemory?: Sourced<number[]>;
     maxDistinctWeightsPerNeuron?: Sourced;
+    /** Most cores one neuron's spikes may reach (TrueNorth: 1 axon; Speck: 2 destination layers). */
+    maxDestinationCoresPerNeuron?: Sourced;
+    /** False when a layer must sit whole on one core (Speck). Default true. */
+    splitLayers?: Sourced<boolean>;
+    layerLimits?: Sourced<LayerLimits>;
     /** Cores available on the chip (mesh cells × cores per tile unless stated). */
     count: Sourced;
   };
@@ -46,12 +72,17 @@ export interface TargetSpec {
     /** 'per-projection-pow2': mantissa · 2^e with e shared per projection (Loihi); 'per-layer-scale': int with a float scale;
      * 'axon-types': at most N distinct values per neuron (TrueNorth). */
     weightScale: Sourced<'per-projection-pow2' | 'per-layer-scale' | 'axon-types'>;
+    /** Allowed exponents e of the effective weight mantissa · 2^e (integers, inclusive). */
     weightExponentRange?: Sourced<[number, number]>;
+    /** Threshold register width (unsigned mantissa). */
     thresholdBits: Sourced;
+    /** The threshold register is scaled by 2^thresholdShift (Loihi: 6). Default 0. */
+    thresholdShift?: Sourced;
     stateBits: Sourced;
     decayBits?: Sourced;
+    /** Bits of an input event: 1 = binary spikes only (the input must be rate-encoded), more = graded. */
     inputBits: Sourced;
-    /** Spike condition: 'ge' (v ≥ θ) or 'gt' (v > θ, SANA-FE). */
+    /** Spike condition: 'ge' (v ≥ θ) or 'gt' (v > θ, SANA-FE and Lava's Loihi models). */
     fireCondition: Sourced<'ge' | 'gt'>;
   };
   timing: {
@@ -80,6 +111,7 @@ export interface TargetSpec {
     hopEastWestPJ: Sourced;
     hopNorthSouthPJ: Sourced;
     syncPJ: Sourced;
+    /** Static power per chip (W). */
     staticW: Sourced;
   };
 }
