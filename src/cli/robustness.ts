@@ -1,11 +1,83 @@
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { loadDataset, take, DATASET_SPECS } from '../data/index.js';
+import { parseNoiseSpecs, DEFAULT_NOISE, NOISE_KINDS } from '../data/noise.js';
+import { loadModelEvaluators } from '../report/models.js';
+import { evaluateRobustness, robustnessMarkdownTable, robustnessChart } from '../report/robustness.js';
+import { prepareOutputDir, writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
 
-// Placeholder: replaced by the command's implementation.
-export const robustnessCommand: CommandModule = {
-  command: 'robustness',
-  describe: 'robustness (not yet built)',
-  handler: () => {
-    throw new UserError('robustness is not built yet');
+interface RobustnessArgs {
+  models: string[];
+  dataset: string;
+  'data-dir'?: string;
+  split: 'train' | 'test';
+  noise?: string[];
+  samples: number;
+  seed: number;
+  timesteps?: number;
+  target?: string;
+  output: string;
+  force: boolean;
+}
+
+export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
+  command: 'robustness <models..>',
+  describe: 'accuracy of ANN teachers and SNN students under input noise (table, JSON, SVG chart)',
+  builder: (y) => y
+    .positional('models', { type: 'string', array: true, demandOption: true, describe: 'ONNX models: ANN teachers (run by onnxruntime) and spiking students (run by the float SNN executor)' })
+    .option('dataset', { type: 'string', default: 'mnist', describe: `data set: ${DATASET_SPECS.join(' | ')}` })
+    .option('data-dir', { type: 'string', describe: 'folder of the data files (fashion-mnist, cifar10, relative idx paths)' })
+    .option('split', { choices: ['train', 'test'] as const, default: 'test' as const, describe: 'which split to evaluate' })
+    .option('noise', {
+      type: 'string', array: true,
+      describe: `noise kinds and levels, KIND:L1,L2 (kinds: ${Object.keys(NOISE_KINDS).join(', ')}); default: ${DEFAULT_NOISE.map((s) => `${s.kind}:${s.levels.join(',')}`).join(' ')}`,
+    })
+    .option('samples', { type: 'number', default: 1000, describe: 'evaluate the first N samples of the split' })
+    .option('seed', { type: 'number', default: 0, describe: 'noise seed (same seed, same perturbed images)' })
+    .option('timesteps', { type: 'number', describe: 'SNN time steps (default: the model\'s own)' })
+    .option('target', { type: 'string', describe: 'also run spiking students mapped onto this chip target (cycle-level simulator)' })
+    .option('output', { alias: 'o', type: 'string', default: 'robustness', describe: 'output folder (robustness.json, robustness.md, robustness.svg)' })
+    .option('force', { type: 'boolean', default: false, describe: 'write into an existing folder not created by snnc' })
+    .example('$0 robustness teacher.onnx student.onnx --dataset mnist --samples 500 -o rob', 'teacher vs student under the default noise sweep')
+    .example('$0 robustness student.onnx --noise gaussian:0.05,0.1,0.2 saltpepper:0.02,0.05 --seed 3', 'chosen noise kinds and levels')
+    .example('$0 robustness teacher.onnx --dataset fashion-mnist --noise rotation:10,20,30 blur:1,2', 'Fashion-MNIST from /usr/share/datasets/fashion-mnist'),
+  handler: async (argv) => {
+    const result = await runRobustness(argv);
+    process.stdout.write(`${result.table}\n\nwrote ${result.files.join(', ')}\n`);
   },
 };
+
+/** The command's work, callable from tests and scripts; returns the table and the files written. */
+export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { force?: boolean }) {
+  if (!Number.isInteger(argv.samples) || argv.samples < 1) throw new UserError(`--samples must be a positive integer, got ${argv.samples}`);
+  if (!Number.isInteger(argv.seed)) throw new UserError(`--seed must be an integer, got ${argv.seed}`);
+  if (argv.timesteps !== undefined && !(Number.isInteger(argv.timesteps) && argv.timesteps >= 1)) {
+    throw new UserError(`--timesteps must be a positive integer, got ${argv.timesteps}`);
+  }
+  if (argv.target !== undefined) {
+    throw new UserError(`--target: running mapped students in the simulator is not available in this build (the simulator library has not landed); evaluate without --target`);
+  }
+  const noise = argv.noise && argv.noise.length > 0 ? parseNoiseSpecs(argv.noise) : DEFAULT_NOISE;
+  const full = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
+  const data = take(full, argv.samples);
+  const models = await loadModelEvaluators(argv.models, { sampleShape: data.shape, timesteps: argv.timesteps, seed: argv.seed });
+  try {
+    prepareOutputDir(argv.output, argv.force ?? false);
+    const report = await evaluateRobustness(models, data, {
+      datasetSpec: argv.dataset, split: argv.split, seed: argv.seed, noise,
+      onProgress: (done, total, label) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r  evaluated ${done}/${total} conditions (${label})\x1b[K`);
+      },
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const table = robustnessMarkdownTable(report);
+    const files = [join(argv.output, 'robustness.json'), join(argv.output, 'robustness.md'), join(argv.output, 'robustness.svg')];
+    writeFileAtomic(files[0], `${JSON.stringify(report, null, 2)}\n`);
+    writeFileAtomic(files[1], `# Robustness — ${report.dataset} (${report.split}, first ${report.samples} samples, seed ${report.seed})\n\n${table}\n`);
+    writeFileAtomic(files[2], robustnessChart(report));
+    return { report, table, files };
+  } finally {
+    await Promise.all(models.map((m) => m.dispose()));
+  }
+}

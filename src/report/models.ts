@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { onnx, int64 } from '../onnx/proto.js';
+import { runGraph, predict } from '../ir/execute.js';
+import { shapeSize, type Graph } from '../ir/graph.js';
+import { UserError } from '../util/errors.js';
+
+/** What a model is and how it is run for evaluation. */
+export type ModelType = 'ann' | 'snn';
+/** onnxruntime: the reference ANN executor; float: the IR executor (SNN time steps); simulator: the mapped chip. */
+export type ModelEngine = 'onnxruntime' | 'float' | 'simulator';
+
+/**
+ * A classifier under evaluation. `predict` takes `count` samples (row-major, per-sample shape
+ * `inputShape`) and returns the predicted class of each.
+ */
+export interface ModelEvaluator {
+  /** Short unique name used in tables and JSON (file stem, plus `@target` when mapped). */
+  id: string;
+  path: string;
+  type: ModelType;
+  engine: ModelEngine;
+  target?: string;
+  timesteps?: number;
+  encoding?: 'direct' | 'rate';
+  inputShape: number[];
+  predict(images: Float32Array, count: number): Promise<Int32Array>;
+  dispose(): Promise<void>;
+}
+
+/** A model file that cannot be evaluated (unreadable, not ONNX, unsupported input layout). */
+export class ModelError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+/** The custom ONNX domain of spiking neuron nodes (DESIGN.md). */
+export const SNN_DOMAIN = 'snnc';
+
+/** What the ONNX file itself says: spiking or not, and the time steps/encoding in its metadata. */
+export interface OnnxModelInfo {
+  spiking: boolean;
+  timesteps?: number;
+  encoding?: 'direct' | 'rate';
+  /** Per-sample input shape from the graph's first input (batch dimension dropped). */
+  inputShape?: number[];
+  /** True when the batch dimension is a fixed number (then samples are run one by one). */
+  fixedBatch?: number;
+}
+
+/** Reads the parts of an ONNX file that decide how to evaluate it. */
+export function inspectOnnx(path: string): OnnxModelInfo {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new ModelError(`cannot read model '${path}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let model: ReturnType<typeof onnx.ModelProto.decode>;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new ModelError(`model '${path}' is not an ONNX file (${(e as Error).message})`);
+  }
+  if (!model.graph) throw new ModelError(`model '${path}' has no graph`);
+  const spiking = (model.graph.node ?? []).some((n) => n.domain === SNN_DOMAIN)
+    || (model.opsetImport ?? []).some((o) => o.domain === SNN_DOMAIN);
+  const meta = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const steps = meta.has('timesteps') ? Number(meta.get('timesteps')) : undefined;
+  const enc = meta.get('encoding');
+  const initializers = new Set((model.graph.initializer ?? []).map((t) => t.name));
+  const input = (model.graph.input ?? []).find((i) => !initializers.has(i.name));
+  const dims = input?.type?.tensorType?.shape?.dim ?? [];
+  let inputShape: number[] | undefined;
+  let fixedBatch: number | undefined;
+  if (dims.length >= 2 && dims.slice(1).every((d) => d.dimValue !== undefined && d.dimValue !== null && int64(d.dimValue) > 0)) {
+    inputShape = dims.slice(1).map((d) => int64(d.dimValue));
+    const b = dims[0];
+    if (b.dimValue !== undefined && b.dimValue !== null && int64(b.dimValue) > 0 && !b.dimParam) fixedBatch = int64(b.dimValue);
+  }
+  return {
+    spiking,
+    timesteps: steps !== undefined && Number.isInteger(steps) && steps > 0 ? steps : undefined,
+    encoding: enc === 'rate' || enc === 'direct' ? enc : undefined,
+    inputShape,
+    fixedBatch,
+  };
+}
+
+/** Samples per onnxruntime call: large enough to amortise the call, small enough for modest memory. */
+const ORT_BATCH = 256;
+
+/** An ANN run frozen by onnxruntime-node (the reference executor), first input → first output. */
+export async function onnxRuntimeEvaluator(path: string, id: string, sampleShape: readonly number[]): Promise<ModelEvaluator> {
+  const info = inspectOnnx(path);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(path, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
+  } catch (e) {
+    throw new ModelError(`onnxruntime cannot load '${path}': ${(e as Error).message.split('\n')[0]}`);
+  }
+  const sampleSize = shapeSize([...sampleShape]);
+  // Feed the layout the model declares: N×C×H×W, or flattened N×(C·H·W) for a dense classifier.
+  const modelShape = info.inputShape ?? [...sampleShape];
+  if (shapeSize(modelShape) !== sampleSize) {
+    throw new ModelError(`model '${path}' expects inputs of shape [${modelShape.join(', ')}] (${shapeSize(modelShape)} values), the data set gives [${sampleShape.join(', ')}]`);
+  }
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+  const batchLimit = info.fixedBatch ?? ORT_BATCH;
+  return {
+    id, path, type: 'ann', engine: 'onnxruntime', inputShape: modelShape,
+    async predict(images, count) {
+      const out = new Int32Array(count);
+      for (let start = 0; start < count; start += batchLimit) {
+        const n = Math.min(batchLimit, count - start);
+        if (info.fixedBatch !== undefined && n !== info.fixedBatch) {
+          throw new ModelError(`model '${path}' has a fixed batch of ${info.fixedBatch}; use a sample count that is a multiple of it`);
+        }
+        const x = new ort.Tensor('float32', images.slice(start * sampleSize, (start + n) * sampleSize), [n, ...modelShape]);
+        const result = await session.run({ [inputName]: x });
+        const logits = result[outputName];
+        const data = logits.data as Float32Array;
+        if (!(data instanceof Float32Array) || data.length % n !== 0) {
+          throw new ModelError(`model '${path}' output '${outputName}' is not a float tensor of ${n} rows`);
+        }
+        out.set(predict(data, n), start);
+      }
+      return out;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}
+
+/** A spiking (or any IR) graph run by the float reference executor. */
+export function floatGraphEvaluator(graph: Graph, path: string, id: string, opts: { timesteps?: number; encoding?: 'direct' | 'rate'; seed?: number }): ModelEvaluator {
+  const inputShape = graph.shapes.get(graph.inputName)!.output;
+  const timesteps = opts.timesteps ?? graph.meta.timesteps ?? 4;
+  const encoding = opts.encoding ?? graph.meta.encoding ?? 'direct';
+  return {
+    id, path, type: 'snn', engine: 'float', timesteps, encoding, inputShape,
+    async predict(images, count) {
+      return predict(runGraph(graph, images, count, { mode: 'snn', timesteps, encoding, seed: opts.seed }), count);
+    },
+    async dispose() {},
+  };
+}
+
+/** A unique, readable id per model path: the file stem, disambiguated with a number when stems repeat. */
+export function modelIds(paths: string[]): string[] {
+  const stems = paths.map((p) => basename(p, extname(p)).replace(/\.snn$/, ''));
+  return stems.map((s, i) => (stems.filter((t) => t === s).length > 1 ? `${s}#${stems.slice(0, i + 1).filter((t) => t === s).length}` : s));
+}
+
+/** The ONNX importer's entry point (src/onnx/import.ts), loaded lazily: only spiking models need it. */
+interface OnnxImporter {
+  importOnnxFile(path: string): { graph: Graph };
+}
+
+export interface LoadModelsOptions {
+  /** Per-sample shape of the data set the models will see. */
+  sampleShape: readonly number[];
+  /** SNN time steps (default: the model's metadata, else 4). */
+  timesteps?: number;
+  /** Seed for rate encoding. */
+  seed?: number;
+}
+
+/**
+ * Evaluators for model files: ANN ONNX files run in onnxruntime-node; spiking ONNX students (nodes of
+ * the `snnc` domain) are imported into the IR and run by the float executor.
+ */
+export async function loadModelEvaluators(paths: string[], opts: LoadModelsOptions): Promise<ModelEvaluator[]> {
+  const ids = modelIds(paths);
+  const out: ModelEvaluator[] = [];
+  try {
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i];
+      if (extname(path).toLowerCase() !== '.onnx') throw new ModelError(`model '${path}': expected an .onnx file`);
+      const info = inspectOnnx(path);
+      if (!info.spiking) {
+        out.push(await onnxRuntimeEvaluator(path, ids[i], opts.sampleShape));
+        continue;
+      }
+      const importer = (await import(['..', 'onnx', 'import.js'].join('/'))) as OnnxImporter;
+      const { graph } = importer.importOnnxFile(path);
+      const inShape = graph.shapes.get(graph.inputName)!.output;
+      if (shapeSize(inShape) !== shapeSize([...opts.sampleShape])) {
+        throw new ModelError(`model '${path}' expects inputs of shape [${inShape.join(', ')}], the data set gives [${opts.sampleShape.join(', ')}]`);
+      }
+      out.push(floatGraphEvaluator(graph, path, ids[i], { timesteps: opts.timesteps ?? info.timesteps, encoding: info.encoding, seed: opts.seed }));
+    }
+  } catch (e) {
+    await Promise.all(out.map((m) => m.dispose()));
+    throw e;
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMnist } from '../../src/data/mnist.js';
+import { take } from '../../src/data/dataset.js';
+import { encodeIdx } from '../../src/data/idx.js';
+import { runRobustness } from '../../src/cli/robustness.js';
+import { runCli } from '../../src/cli/main.js';
+import { validateSchema } from '../../src/report/schema.js';
+import { loadModelEvaluators } from '../../src/report/models.js';
+import type { RobustnessReport } from '../../src/report/robustness.js';
+import { writeCentroidClassifier } from './fixtures.js';
+
+let dir: string;
+let teacher: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'snnc-rob-'));
+  teacher = join(dir, 'centroid.onnx');
+  writeCentroidClassifier(teacher, loadMnist('train'));
+  writeCentroidClassifier(join(dir, 'flat.onnx'), take(loadMnist('train'), 2000), { flatInput: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('snnc robustness', () => {
+  it('evaluates ANN models under noise, writes schema-valid JSON, a table and a chart', async () => {
+    const out = join(dir, 'rob');
+    const { report, table } = await runRobustness({
+      models: [teacher, join(dir, 'flat.onnx')], dataset: 'mnist', split: 'test', samples: 300, seed: 5, output: out,
+      noise: ['gaussian:0.1,0.4', 'saltpepper:0.3', 'occlusion:0.5', 'rotation:45', 'blur:2', 'background:0.5'],
+    });
+    const json = JSON.parse(readFileSync(join(out, 'robustness.json'), 'utf8'));
+    validateSchema<RobustnessReport>('robustness.schema.json', json, 'robustness.json');
+    expect(json.results.length).toBe(2 * 8);
+    const acc = (model: string, noise: string, level: number) => report.results.find((e) => e.model === model && e.noise === noise && e.level === level)!.accuracy;
+    // the fitted classifier is far above chance on clean digits and loses accuracy under strong noise
+    expect(acc('centroid', 'clean', 0)).toBeGreaterThan(0.7);
+    expect(acc('centroid', 'occlusion', 0.5)).toBeLessThan(acc('centroid', 'clean', 0) - 0.3);
+    expect(acc('centroid', 'rotation', 45)).toBeLessThan(acc('centroid', 'clean', 0) - 0.1);
+    expect(acc('centroid', 'blur', 2)).toBeLessThan(acc('centroid', 'clean', 0));
+    // every entry's accuracy is its correct count over the samples
+    for (const e of report.results) {
+      expect(e.samples).toBe(300);
+      expect(e.accuracy).toBe(e.correct / e.samples);
+    }
+    expect(table).toContain(`${(acc('centroid', 'clean', 0) * 100).toFixed(2)} %`);
+    const svg = readFileSync(join(out, 'robustness.svg'), 'utf8');
+    expect((svg.match(/class="mark series"/g) ?? []).length).toBe(2 * 6);
+    expect(existsSync(join(out, 'robustness.md'))).toBe(true);
+
+    // deterministic: the same seed gives the same counts
+    const again = await runRobustness({ models: [teacher], dataset: 'mnist', split: 'test', samples: 300, seed: 5, output: join(dir, 'rob2'), noise: ['gaussian:0.4', 'saltpepper:0.3'] });
+    expect(again.report.results.map((e) => e.correct)).toEqual(report.results.filter((e) => e.model === 'centroid' && ['clean', 'gaussian', 'saltpepper'].includes(e.noise) && e.level !== 0.1).map((e) => e.correct));
+  });
+
+  it('agrees with a direct onnxruntime evaluation', async () => {
+    const data = take(loadMnist('test'), 100);
+    const [m] = await loadModelEvaluators([teacher], { sampleShape: data.shape });
+    const p = await m.predict(data.images, data.count);
+    await m.dispose();
+    // recompute the nearest-centroid rule in JS from the training data: same predictions
+    const train = loadMnist('train');
+    const means = new Float64Array(10 * 784);
+    const counts = new Array(10).fill(0);
+    for (let n = 0; n < train.count; n++) { counts[train.labels[n]]++; for (let i = 0; i < 784; i++) means[train.labels[n] * 784 + i] += train.images[n * 784 + i]; }
+    for (let c = 0; c < 10; c++) for (let i = 0; i < 784; i++) means[c * 784 + i] /= counts[c];
+    let same = 0;
+    for (let n = 0; n < 100; n++) {
+      let best = 0, bestD = Infinity;
+      for (let c = 0; c < 10; c++) {
+        let d = 0;
+        for (let i = 0; i < 784; i++) d += (data.images[n * 784 + i] - means[c * 784 + i]) ** 2;
+        if (d < bestD) { bestD = d; best = c; }
+      }
+      if (best === p[n]) same++;
+    }
+    expect(same).toBeGreaterThanOrEqual(99);
+  });
+
+  it('refuses bad input with one-line user errors (exit 2)', async () => {
+    const run = async (...args: string[]) => {
+      const chunks: string[] = [];
+      const orig = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((s: string) => { chunks.push(String(s)); return true; }) as typeof process.stderr.write;
+      try {
+        return { code: await runCli(args), err: chunks.join('') };
+      } finally {
+        process.stderr.write = orig;
+      }
+    };
+    const junk = join(dir, 'junk.onnx');
+    writeFileSync(junk, 'this is not a model');
+    let r = await run('robustness', junk, '-o', join(dir, 'x1'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^snnc: error: .*junk\.onnx/);
+    r = await run('robustness', teacher, '--noise', 'snow:0.1', '-o', join(dir, 'x2'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown noise kind 'snow'/);
+    r = await run('robustness', teacher, '--samples', '0', '-o', join(dir, 'x3'));
+    expect(r.err).toMatch(/--samples must be a positive integer/);
+    r = await run('robustness', join(dir, 'missing.onnx'), '-o', join(dir, 'x4'));
+    expect(r.err).toMatch(/missing\.onnx.*no such file/);
+    // a model whose input does not fit the data set
+    writeFileSync(join(dir, 'small-i'), encodeIdx([4, 2, 3], new Uint8Array(24)));
+    writeFileSync(join(dir, 'small-l'), encodeIdx([4], new Uint8Array(4)));
+    r = await run('robustness', teacher, '--dataset', 'idx:small-i,small-l', '--data-dir', dir, '-o', join(dir, 'x5'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/expects inputs of shape \[1, 28, 28\].*gives \[1, 2, 3\]/);
+    expect(existsSync(join(dir, 'x1', 'robustness.json'))).toBe(false);
+  });
+});
