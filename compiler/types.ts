@@ -22,10 +22,12 @@ export type Encoding = 'direct' | 'rate';
 /** Integer neuron model of one population, all values in the target's units. */
 export interface QuantNeuron {
   model: 'IF' | 'LIF';
-  /** Integer threshold; a neuron fires when v ≥ threshold (snnc) — targets state their comparison. */
+  /** Integer threshold θ: a neuron fires when v ≥ θ (target fireCondition 'ge') or v > θ ('gt'); reset by
+   * subtraction removes θ. */
   threshold: number;
   reset: 'subtract' | 'zero';
-  /** LIF only: v ← v − (v >> leakShift) … stated as the decay factor numerator over 2^decayBits. */
+  /** LIF only: the retention factor numerator over 2^decayBits: v ← trunc(v · decay / 2^decayBits)
+   * (simulator/arith.ts). Absent for IF. */
   decay?: number;
   /** Membrane state width in bits (signed, saturating). */
   stateBits: number;
@@ -45,6 +47,9 @@ export interface Population {
   readout: boolean;
   /** The IR node this population comes from. */
   source: string;
+  /** Per-neuron initial membrane potentials (length size), overriding `neuron.vInit` when present (e.g. a
+   * SANA-FE vector's `initial_potential` list). */
+  vInitPerNeuron?: Int32Array;
 }
 
 export interface DenseProjection {
@@ -97,13 +102,17 @@ export interface QuantGraph {
   input: InputSpec;
   populations: Population[];
   projections: Projection[];
-  /** Per-layer quantization error (relative RMS of effective weights vs float). */
+  /** Per-layer quantization error (relative RMS of effective weights vs float), keyed by projection name. */
   quantError: Record<string, number>;
+  /** Longest chain of projections from the input to the readout: with 'hardware' delay the readout lags
+   * the input by this many steps. */
+  depth?: number;
   /** The float graph it came from (kept for verification; not serialised into mapped.json). */
   source?: Graph;
 }
 
-/** A contiguous slice [start, end) of a population's neurons on one core. */
+/** A contiguous slice [start, end) of a population's neurons (C, H, W order) on one core. A core that holds a
+ * box of a feature map (some channels × some rows) lists one slice per contiguous run. */
 export interface CoreSlice { population: string; start: number; end: number }
 
 export interface CoreAssignment {
@@ -114,6 +123,8 @@ export interface CoreAssignment {
   x: number;
   y: number;
   slices: CoreSlice[];
+  /** The box of its population this core holds (channels, rows, cols; half-open), when the compiler placed it. */
+  box?: { channels: [number, number]; rows: [number, number]; cols: [number, number] };
   /** Resources used on this core against the target's capacities. */
   usage: { neurons: number; inputAxons: number; outputAxons: number; synapseBits: number };
 }
@@ -143,4 +154,42 @@ export interface MappedChip {
   version: 1;
   placement: Placement;
   routes: Route[];
+}
+
+/** A spiking network lowered to float populations and projections, before quantization. Same layout as the
+ * QuantGraph (weights [post][pre] or [out][in/groups][kh][kw]), in float: a spike has value 1, the input
+ * keeps its analog value in [0, 1]. */
+export interface FloatPopulation {
+  name: string;
+  shape: number[];
+  size: number;
+  model: 'IF' | 'LIF';
+  threshold: number;
+  reset: 'subtract' | 'zero';
+  leak: number;
+  vInit: number;
+  /** Constant input current per neuron (length size) or empty. */
+  bias: Float32Array;
+  readout: boolean;
+  source: string;
+}
+
+export interface FloatProjection {
+  name: string;
+  from: string;
+  to: string;
+  preShape: number[];
+  postShape: number[];
+  synapse:
+    | { kind: 'dense'; weights: Float32Array }
+    | { kind: 'conv'; weights: Float32Array; kernel: [number, number]; stride: [number, number]; padding: [number, number, number, number]; dilation: [number, number]; groups: number };
+}
+
+export interface FloatNet {
+  name: string;
+  input: { shape: number[]; encoding: Encoding };
+  populations: FloatPopulation[];
+  projections: FloatProjection[];
+  /** Mean spike rate per neuron (spikes per step) from calibration data, keyed by population. */
+  rates?: Record<string, Float32Array>;
 }

@@ -1,0 +1,631 @@
+/**
+ * The time-step engine of the chip model. Each step:
+ *   1. input events are injected into the cores holding the first synaptic layer;
+ *   2. every population updates its neurons (integer arithmetic of arith.ts) in feed-forward order;
+ *   3. each spike leaves its core as one packet per destination core, routed over the mesh (link
+ *      contention, per-direction hop latency); the destination core integrates the synaptic events
+ *      (into the accumulators of the next step under 'hardware' delay, of the same step under 'same-step');
+ *   4. a barrier synchronises all cores.
+ * Timing follows SANA-FE's message-level model: a core's send timeline is its neuron updates in order, each
+ * packet leaving when its neuron is done; a core's receive timeline processes arriving packets in arrival
+ * order (message-in cost plus synaptic events × cost). A step lasts until the last core finishes, plus the
+ * barrier. The functional state is all typed arrays; the hot loop adds a spike's weight row to its targets.
+ */
+import type { CoreAssignment, DelayMode, MappedChip, QuantGraph } from '../compiler/types.js';
+import type { TargetSpec } from '../targets/target.js';
+import { UserError } from '../src/util/errors.js';
+import {
+  applyExponent, argmax, decayPotential, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, type NeuronParams,
+} from './arith.js';
+import { InputEncoder } from './input.js';
+import { LinkState, xyRoute, type MeshPath } from './noc.js';
+import { buildEventProjections, populationOrder, rowLength, type EventProjection } from './program.js';
+
+export interface SimOptions {
+  /** Spike delivery; default the target's own (`timing.delay`). */
+  delay?: DelayMode;
+  /** Steps per sample; default the graph's. */
+  timesteps?: number;
+  /** Keep the spike raster of the last sample (tests and the bit-identity check). */
+  record?: boolean;
+}
+
+/** Counts of one population (layer), summed over all samples run. */
+export interface LayerCounts {
+  name: string;
+  size: number;
+  /** Synaptic events into this layer: every stored connection of a spiking source (SANA-FE's count). */
+  synapticEvents: number;
+  /** The same with zero weights left out (NeuroBench effective ACs / MACs for graded input). */
+  effectiveSynapticOps: number;
+  neuronUpdatesActive: number;
+  neuronUpdatesIdle: number;
+  spikes: number;
+}
+
+/** Counts of one core, summed over all samples run. */
+export interface CoreCounts {
+  id: number;
+  tile: number;
+  x: number;
+  y: number;
+  neurons: number;
+  synapticEvents: number;
+  effectiveSynapticOps: number;
+  neuronUpdatesActive: number;
+  neuronUpdatesIdle: number;
+  spikes: number;
+  packetsOut: number;
+  packetsIn: number;
+  hopsOut: number;
+  maxLinkQueue: number;
+  /** Steps in which this core finished last (the critical core of the step). */
+  criticalSteps: number;
+}
+
+export interface NetworkCounts {
+  packets: number;
+  hopsEastWest: number;
+  hopsNorthSouth: number;
+  linkWaitNs: number;
+  maxLinkQueue: number;
+  /** Packets that met a link queue deeper than the target's link buffer. */
+  bufferOverflows: number;
+}
+
+export interface TimingCounts {
+  steps: number;
+  totalNs: number;
+  syncNs: number;
+  maxStepNs: number;
+}
+
+/** What one sample produced. */
+export interface SampleResult {
+  prediction: number;
+  /** Final potentials of the readout population (or spike counts of the last population when none reads out). */
+  readout: Float64Array;
+  /** Digest of every spike (step, population, neuron) of the run. */
+  spikeDigest: number;
+  /** Per-step latency of this sample, ns, and the critical core of each step. */
+  stepNs: number[];
+  criticalCore: number[];
+  /** Spike rasters by population name, [step · size + neuron], when `record` was set. */
+  raster?: Map<string, Uint8Array>;
+}
+
+interface PopRuntime {
+  index: number;
+  name: string;
+  size: number;
+  params: NeuronParams;
+  v: Float64Array;
+  v0: Float64Array;
+  bias: Int32Array | null;
+  incoming: number[];
+  outgoing: number[];
+  /** Double-buffered "received input this step" flags: whole-population (dense) and per neuron (conv). */
+  touchedAll: [boolean, boolean];
+  touched: [Uint8Array, Uint8Array];
+  active: Uint8Array;
+  spiked: Uint8Array;
+  spikes: Int32Array;
+  spikeCount: number;
+  coreOf: Int32Array;
+  /** Outgoing packets per source neuron: fan[fanPtr[i] .. fanPtr[i+1]) = destination core, synapses, non-zero synapses, path. */
+  fanPtr: Int32Array;
+  fanCore: Int32Array;
+  fanSyn: Int32Array;
+  fanNnz: Int32Array;
+  fanPath: Int32Array;
+  raster?: Uint8Array;
+}
+
+/** Cumulative counters of a simulator, over all samples it ran. */
+export interface SimCounts {
+  samples: number;
+  timesteps: number;
+  delay: DelayMode;
+  inputEvents: number;
+  layers: LayerCounts[];
+  cores: CoreCounts[];
+  network: NetworkCounts;
+  timing: TimingCounts;
+}
+
+function interpolateSync(table: [number, number][], tiles: number): number {
+  if (table.length === 0) return 0;
+  const sorted = [...table].sort((a, b) => a[0] - b[0]);
+  if (tiles <= sorted[0][0]) return sorted[0][1];
+  for (let k = 1; k < sorted.length; k++) {
+    const [t1, ns1] = sorted[k];
+    if (tiles <= t1) {
+      const [t0, ns0] = sorted[k - 1];
+      return ns0 + ((ns1 - ns0) * (tiles - t0)) / (t1 - t0);
+    }
+  }
+  return sorted[sorted.length - 1][1];
+}
+
+/** Growable message list of one step (typed arrays, no per-message objects). */
+class MessageList {
+  count = 0;
+  sent = new Float64Array(1024);
+  src = new Int32Array(1024);
+  dst = new Int32Array(1024);
+  syn = new Int32Array(1024);
+  path = new Int32Array(1024);
+  order = new Uint32Array(1024);
+
+  push(sent: number, src: number, dst: number, syn: number, path: number): void {
+    if (this.count === this.sent.length) this.grow();
+    const k = this.count++;
+    this.sent[k] = sent;
+    this.src[k] = src;
+    this.dst[k] = dst;
+    this.syn[k] = syn;
+    this.path[k] = path;
+  }
+
+  private grow(): void {
+    const n = this.sent.length * 2;
+    const f = new Float64Array(n); f.set(this.sent); this.sent = f;
+    const a = new Int32Array(n); a.set(this.src); this.src = a;
+    const b = new Int32Array(n); b.set(this.dst); this.dst = b;
+    const c = new Int32Array(n); c.set(this.syn); this.syn = c;
+    const d = new Int32Array(n); d.set(this.path); this.path = d;
+    this.order = new Uint32Array(n);
+  }
+
+  /** Message indices by send time (stable: ties keep emission order, i.e. core then neuron). */
+  sortedOrder(): Uint32Array {
+    const order = this.order.subarray(0, this.count);
+    for (let k = 0; k < this.count; k++) order[k] = k;
+    const sent = this.sent;
+    order.sort((a, b) => sent[a] - sent[b] || a - b);
+    return order;
+  }
+}
+
+/** A mapped chip ready to run samples. Construct once, run many samples; counters accumulate. */
+export class ChipSimulator {
+  readonly graph: QuantGraph;
+  readonly target: TargetSpec;
+  readonly delay: DelayMode;
+  readonly timesteps: number;
+  readonly projections: EventProjection[];
+  readonly cores: CoreAssignment[];
+  private readonly pops: PopRuntime[];
+  private readonly order: number[];
+  private readonly accBuffers: [Float64Array, Float64Array][];
+  private readonly inputProjections: number[];
+  private readonly encoder: InputEncoder;
+  private readonly paths: MeshPath[] = [];
+  private readonly links: LinkState;
+  private readonly sendNs: Float64Array;
+  private readonly recvNs: Float64Array;
+  private readonly messages = new MessageList();
+  private readonly coreSlices: { pop: number; start: number; end: number }[][];
+  private readonly syncNs: number;
+  private readonly inputFan: { ptr: Int32Array; core: Int32Array; syn: Int32Array; nnz: Int32Array };
+  private readonly record: boolean;
+  /** Timing constants, ns. */
+  private readonly ns: { syn: number; active: number; idle: number; spikeOut: number; msgOut: number; msgIn: number; hopEw: number; hopNs: number; occupancy: number; tick: number };
+  readonly counts: SimCounts;
+
+  constructor(mapped: MappedChip, opts: SimOptions = {}) {
+    const graph = mapped.placement.graph;
+    this.graph = graph;
+    this.target = graph.target;
+    const t = this.target;
+    this.delay = opts.delay ?? t.timing.delay.value;
+    this.timesteps = opts.timesteps ?? graph.timesteps;
+    if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
+    this.record = opts.record ?? false;
+    this.projections = buildEventProjections(graph);
+    this.order = populationOrder(graph);
+    this.cores = mapped.placement.cores;
+    const coreIndex = new Map(this.cores.map((c, k) => [c.id, k]));
+
+    this.pops = graph.populations.map((p, index) => {
+      const params = neuronParams(p, t);
+      const v0 = initialPotentials(p);
+      const bias = p.bias.length === 0 ? null : p.bias;
+      if (bias && bias.length !== p.size) throw new UserError(`population '${p.name}': ${bias.length} biases for ${p.size} neurons`);
+      return {
+        index, name: p.name, size: p.size, params, v: v0.slice(), v0, bias,
+        incoming: [], outgoing: [],
+        touchedAll: [false, false], touched: [new Uint8Array(p.size), new Uint8Array(p.size)],
+        active: new Uint8Array(p.size), spiked: new Uint8Array(p.size), spikes: new Int32Array(p.size), spikeCount: 0,
+        coreOf: new Int32Array(p.size).fill(-1),
+        fanPtr: new Int32Array(p.size + 1), fanCore: new Int32Array(0), fanSyn: new Int32Array(0), fanNnz: new Int32Array(0), fanPath: new Int32Array(0),
+      } satisfies PopRuntime;
+    });
+    const popIndex = new Map(this.pops.map((p) => [p.name, p.index]));
+    this.inputProjections = [];
+    this.projections.forEach((q, k) => {
+      this.pops[q.to].incoming.push(k);
+      if (q.from === -1) this.inputProjections.push(k);
+      else this.pops[q.from].outgoing.push(k);
+    });
+    this.accBuffers = this.projections.map((q) => [new Float64Array(q.postSize), new Float64Array(q.postSize)]);
+
+    // Neuron → core, from the placement; every neuron must sit on exactly one core.
+    this.coreSlices = this.cores.map(() => []);
+    this.cores.forEach((core, k) => {
+      for (const s of core.slices) {
+        const pi = popIndex.get(s.population);
+        if (pi === undefined) throw new UserError(`core ${core.id}: slice of unknown population '${s.population}'`);
+        const pop = this.pops[pi];
+        if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= pop.size && s.start < s.end)) {
+          throw new UserError(`core ${core.id}: slice [${s.start}, ${s.end}) does not fit population '${s.population}' of ${pop.size} neurons`);
+        }
+        for (let j = s.start; j < s.end; j++) {
+          if (pop.coreOf[j] !== -1) throw new UserError(`neuron ${j} of '${s.population}' is placed on two cores (${this.cores[pop.coreOf[j]].id} and ${core.id})`);
+          pop.coreOf[j] = k;
+        }
+        this.coreSlices[k].push({ pop: pi, start: s.start, end: s.end });
+      }
+    });
+    for (const pop of this.pops) {
+      const missing = pop.coreOf.indexOf(-1);
+      if (missing !== -1) throw new UserError(`neuron ${missing} of population '${pop.name}' is not placed on any core`);
+    }
+
+    const grid = { width: t.mesh.width.value, height: t.mesh.height.value };
+    for (const c of this.cores) {
+      if (!(c.x >= 0 && c.x < grid.width && c.y >= 0 && c.y < grid.height)) {
+        throw new UserError(`core ${c.id} sits at (${c.x}, ${c.y}), outside the ${grid.width}×${grid.height} mesh of '${t.name}'`);
+      }
+    }
+    const pathIndex = new Map<number, number>();
+    const pathOf = (srcK: number, dstK: number): number => {
+      const key = srcK * this.cores.length + dstK;
+      let p = pathIndex.get(key);
+      if (p === undefined) {
+        const a = this.cores[srcK];
+        const b = this.cores[dstK];
+        p = this.paths.length;
+        this.paths.push(xyRoute(grid, a.x, a.y, b.x, b.y));
+        pathIndex.set(key, p);
+      }
+      return p;
+    };
+
+    // Fan-out tables: one packet per (spiking neuron, destination core), over all the neuron's projections.
+    const perCoreSyn = new Int32Array(this.cores.length);
+    const perCoreNnz = new Int32Array(this.cores.length);
+    const seen: number[] = [];
+    const gatherRow = (q: EventProjection, i: number, scale: number) => {
+      const coreOf = this.pops[q.to].coreOf;
+      const add = (post: number, w: number) => {
+        const c = coreOf[post];
+        if (perCoreSyn[c] === 0 && perCoreNnz[c] === 0) seen.push(c);
+        perCoreSyn[c] += scale;
+        if (w !== 0) perCoreNnz[c]++;
+      };
+      if (q.dense) {
+        const base = i * q.postSize;
+        for (let j = 0; j < q.postSize; j++) add(j, q.weightsT[base + j]);
+      } else {
+        for (let k = q.rowPtr[i]; k < q.rowPtr[i + 1]; k++) add(q.cols[k], q.vals[k]);
+      }
+    };
+    const buildFan = (size: number, projs: number[], srcCore: (i: number) => number) => {
+      const ptr = new Int32Array(size + 1);
+      const core: number[] = [], syn: number[] = [], nnz: number[] = [], path: number[] = [];
+      for (let i = 0; i < size; i++) {
+        for (const k of projs) gatherRow(this.projections[k], i, 1);
+        seen.sort((a, b) => a - b);
+        for (const c of seen) {
+          core.push(c); syn.push(perCoreSyn[c]); nnz.push(perCoreNnz[c]);
+          const s = srcCore(i);
+          path.push(s >= 0 ? pathOf(s, c) : -1);
+          perCoreSyn[c] = 0; perCoreNnz[c] = 0;
+        }
+        seen.length = 0;
+        ptr[i + 1] = core.length;
+      }
+      return { ptr, core: Int32Array.from(core), syn: Int32Array.from(syn), nnz: Int32Array.from(nnz), path: Int32Array.from(path) };
+    };
+    for (const pop of this.pops) {
+      const f = buildFan(pop.size, pop.outgoing, (i) => pop.coreOf[i]);
+      pop.fanPtr = f.ptr; pop.fanCore = f.core; pop.fanSyn = f.syn; pop.fanNnz = f.nnz; pop.fanPath = f.path;
+    }
+    const inputSize = graph.input.shape.reduce((a, b) => a * b, 1);
+    const inFan = buildFan(this.inputProjections.length > 0 ? inputSize : 0, this.inputProjections, () => -1);
+    this.inputFan = { ptr: inFan.ptr, core: inFan.core, syn: inFan.syn, nnz: inFan.nnz };
+    this.encoder = new InputEncoder(graph.input, inputSize);
+
+    const tm = t.timing;
+    const clockNs = 1e9 / tm.clockHz.value;
+    this.ns = {
+      syn: tm.synapticOpNs.value,
+      active: tm.neuronUpdateActiveNs.value,
+      idle: tm.neuronUpdateIdleNs.value,
+      spikeOut: tm.spikeOutNs?.value ?? 0,
+      msgOut: tm.messageOutNs?.value ?? 0,
+      msgIn: tm.messageInNs?.value ?? 0,
+      hopEw: tm.hopEastWestNs.value,
+      hopNs: tm.hopNorthSouthNs.value,
+      occupancy: clockNs / t.mesh.linkPacketsPerCycle.value,
+      tick: tm.tickNs?.value ?? 0,
+    };
+    this.links = new LinkState(grid.width * grid.height * 4, this.ns.occupancy, t.mesh.linkBuffer.value);
+    this.sendNs = new Float64Array(this.cores.length);
+    this.recvNs = new Float64Array(this.cores.length);
+    const tilesInUse = new Set(this.cores.filter((c) => c.slices.length > 0).map((c) => c.tile)).size;
+    this.syncNs = interpolateSync(tm.syncNs.value, Math.max(1, tilesInUse));
+
+    this.counts = {
+      samples: 0,
+      timesteps: this.timesteps,
+      delay: this.delay,
+      inputEvents: 0,
+      layers: this.pops.map((p) => ({ name: p.name, size: p.size, synapticEvents: 0, effectiveSynapticOps: 0, neuronUpdatesActive: 0, neuronUpdatesIdle: 0, spikes: 0 })),
+      cores: this.cores.map((c, k) => ({
+        id: c.id, tile: c.tile, x: c.x, y: c.y, neurons: this.coreSlices[k].reduce((a, s) => a + s.end - s.start, 0),
+        synapticEvents: 0, effectiveSynapticOps: 0, neuronUpdatesActive: 0, neuronUpdatesIdle: 0, spikes: 0,
+        packetsOut: 0, packetsIn: 0, hopsOut: 0, maxLinkQueue: 0, criticalSteps: 0,
+      })),
+      network: { packets: 0, hopsEastWest: 0, hopsNorthSouth: 0, linkWaitNs: 0, maxLinkQueue: 0, bufferOverflows: 0 },
+      timing: { steps: 0, totalNs: 0, syncNs: 0, maxStepNs: 0 },
+    };
+  }
+
+  /** Tiles holding at least one neuron, and the barrier time per step for them. */
+  get barrierNs(): number {
+    return this.syncNs;
+  }
+
+  /** Runs one sample from the initial state. `image` holds the input values in [0, 1]. */
+  runSample(image: ArrayLike<number>, sampleIndex = 0): SampleResult {
+    const T = this.timesteps;
+    for (const pop of this.pops) {
+      pop.v.set(pop.v0);
+      pop.touchedAll[0] = pop.touchedAll[1] = false;
+      pop.touched[0].fill(0); pop.touched[1].fill(0);
+      if (this.record) pop.raster = new Uint8Array(T * pop.size);
+    }
+    for (const [a, b] of this.accBuffers) { a.fill(0); b.fill(0); }
+    this.encoder.begin(image, sampleIndex);
+    let digest = DIGEST_SEED;
+    const stepNs: number[] = [];
+    const criticalCore: number[] = [];
+    let cur = 0;
+    for (let t = 0; t < T; t++) {
+      if (this.delay === 'hardware' && t > 0) cur ^= 1;
+      this.sendNs.fill(0);
+      this.recvNs.fill(0);
+      this.injectInput(cur);
+      for (const pi of this.order) {
+        const pop = this.pops[pi];
+        this.updatePopulation(pop, cur, t);
+        digest = digestSpikes(digest, t, pi, pop.spikes, pop.spikeCount);
+        this.deliverSpikes(pop, this.delay === 'same-step' ? cur : cur ^ 1);
+      }
+      const { ns, critical } = this.scheduleStep();
+      stepNs.push(ns);
+      criticalCore.push(critical);
+    }
+    this.counts.samples++;
+    const readoutPop = this.pops.find((p) => p.params.readout);
+    let readout: Float64Array;
+    if (readoutPop) readout = readoutPop.v.slice();
+    else {
+      // No readout layer (e.g. a SANA-FE vector): the last layer's spike counts stand in for scores.
+      const last = this.pops[this.order[this.order.length - 1]];
+      readout = new Float64Array(last.size);
+      if (last.raster) for (let t = 0; t < T; t++) for (let j = 0; j < last.size; j++) readout[j] += last.raster[t * last.size + j];
+    }
+    const result: SampleResult = { prediction: argmax(readout), readout, spikeDigest: digest, stepNs, criticalCore };
+    if (this.record) result.raster = new Map(this.pops.map((p) => [p.name, p.raster!]));
+    return result;
+  }
+
+  private injectInput(buf: number): void {
+    if (this.inputProjections.length === 0) return;
+    const events = this.encoder.step();
+    const fan = this.inputFan;
+    const cores = this.counts.cores;
+    const synNs = this.ns.syn;
+    let inputEvents = 0;
+    for (const k of this.inputProjections) {
+      const q = this.projections[k];
+      const acc = this.accBuffers[k][buf];
+      const post = this.pops[q.to];
+      const layer = this.counts.layers[q.to];
+      for (let i = 0; i < q.preSize; i++) {
+        const x = events[i];
+        if (x === 0) continue;
+        if (q.dense) {
+          const row = q.weightsT;
+          const base = i * q.postSize;
+          const n = q.postSize;
+          for (let j = 0; j < n; j++) acc[j] += x * row[base + j];
+          post.touchedAll[buf] = true;
+        } else {
+          const cols = q.cols, vals = q.vals, touched = post.touched[buf];
+          for (let s = q.rowPtr[i], e = q.rowPtr[i + 1]; s < e; s++) { acc[cols[s]] += x * vals[s]; touched[cols[s]] = 1; }
+        }
+        layer.synapticEvents += rowLength(q, i);
+        layer.effectiveSynapticOps += q.rowNonZero[i];
+      }
+    }
+    // Per-core input cost: the events arrive at the destination cores at the start of the step.
+    const size = fan.ptr.length - 1;
+    for (let i = 0; i < size; i++) {
+      if (events[i] === 0) continue;
+      inputEvents++;
+      for (let f = fan.ptr[i]; f < fan.ptr[i + 1]; f++) {
+        const c = fan.core[f];
+        cores[c].synapticEvents += fan.syn[f];
+        cores[c].effectiveSynapticOps += fan.nnz[f];
+        this.recvNs[c] += fan.syn[f] * synNs;
+      }
+    }
+    this.counts.inputEvents += inputEvents;
+  }
+
+  private updatePopulation(pop: PopRuntime, buf: number, t: number): void {
+    const p = pop.params;
+    const v = pop.v;
+    const bias = pop.bias;
+    const touchedAll = pop.touchedAll[buf];
+    const touched = pop.touched[buf];
+    const active = pop.active;
+    const spiked = pop.spiked;
+    const spikes = pop.spikes;
+    const inc = pop.incoming;
+    const accs = inc.map((k) => this.accBuffers[k][buf]);
+    const exps = inc.map((k) => this.projections[k].exponent);
+    const single = inc.length === 1 && exps[0] === 0 ? accs[0] : null;
+    const { threshold, lo, hi, fireStrict, resetToZero, leaky, readout } = p;
+    let count = 0;
+    let nActive = 0;
+    for (let j = 0; j < pop.size; j++) {
+      const vPrev = v[j];
+      const b = bias === null ? 0 : bias[j];
+      let current = 0;
+      if (single !== null) current = single[j];
+      else for (let k = 0; k < accs.length; k++) current += applyExponent(accs[k][j], exps[k]);
+      // SANA-FE's (and Loihi's) rule: a compartment is updated when it holds state, receives input or has a bias.
+      const isActive = vPrev !== 0 || touchedAll || touched[j] !== 0 || b !== 0;
+      active[j] = isActive ? 1 : 0;
+      if (isActive) nActive++;
+      let x = (leaky ? decayPotential(vPrev, p) : vPrev) + current + b;
+      if (x > hi) x = hi;
+      else if (x < lo) x = lo;
+      spiked[j] = 0;
+      if (!readout && (fireStrict ? x > threshold : x >= threshold)) {
+        spikes[count++] = j;
+        spiked[j] = 1;
+        x = resetToZero ? 0 : x - threshold;
+        if (x < lo) x = lo;
+      }
+      v[j] = x;
+    }
+    pop.spikeCount = count;
+    for (const a of accs) a.fill(0);
+    pop.touchedAll[buf] = false;
+    touched.fill(0);
+    if (pop.raster) for (let k = 0; k < count; k++) pop.raster[t * pop.size + spikes[k]] = 1;
+    const layer = this.counts.layers[pop.index];
+    layer.spikes += count;
+    layer.neuronUpdatesActive += nActive;
+    layer.neuronUpdatesIdle += pop.size - nActive;
+  }
+
+  /** The hot loop: every spike adds its weight row to the target accumulators. */
+  private deliverSpikes(pop: PopRuntime, buf: number): void {
+    const n = pop.spikeCount;
+    if (n === 0) return;
+    const spikes = pop.spikes;
+    for (const k of pop.outgoing) {
+      const q = this.projections[k];
+      const acc = this.accBuffers[k][buf];
+      const post = this.pops[q.to];
+      const layer = this.counts.layers[q.to];
+      let nnz = 0;
+      if (q.dense) {
+        const row = q.weightsT;
+        const m = q.postSize;
+        for (let s = 0; s < n; s++) {
+          const i = spikes[s];
+          const base = i * m;
+          for (let j = 0; j < m; j++) acc[j] += row[base + j];
+          nnz += q.rowNonZero[i];
+        }
+        post.touchedAll[buf] = true;
+        layer.synapticEvents += n * m;
+      } else {
+        const cols = q.cols, vals = q.vals, ptr = q.rowPtr, touched = post.touched[buf];
+        let events = 0;
+        for (let s = 0; s < n; s++) {
+          const i = spikes[s];
+          const end = ptr[i + 1];
+          for (let e = ptr[i]; e < end; e++) {
+            const c = cols[e];
+            acc[c] += vals[e];
+            touched[c] = 1;
+          }
+          events += end - ptr[i];
+          nnz += q.rowNonZero[i];
+        }
+        layer.synapticEvents += events;
+      }
+      layer.effectiveSynapticOps += nnz;
+    }
+  }
+
+  /**
+   * Times one step: each core's send timeline in neuron order, packets over the mesh in global send order,
+   * each destination core's receive timeline in arrival order; returns the step latency and its critical core.
+   */
+  private scheduleStep(): { ns: number; critical: number } {
+    const ns = this.ns;
+    const msgs = this.messages;
+    msgs.count = 0;
+    const cores = this.counts.cores;
+    const net = this.counts.network;
+    for (let c = 0; c < this.cores.length; c++) {
+      let time = 0;
+      const cc = cores[c];
+      for (const s of this.coreSlices[c]) {
+        const pop = this.pops[s.pop];
+        const active = pop.active, spiked = pop.spiked;
+        for (let j = s.start; j < s.end; j++) {
+          if (active[j] !== 0) { time += ns.active; cc.neuronUpdatesActive++; } else { time += ns.idle; cc.neuronUpdatesIdle++; }
+          if (spiked[j] === 0) continue;
+          time += ns.spikeOut;
+          cc.spikes++;
+          for (let f = pop.fanPtr[j]; f < pop.fanPtr[j + 1]; f++) {
+            time += ns.msgOut;
+            msgs.push(time, c, pop.fanCore[f], pop.fanSyn[f], pop.fanPath[f]);
+            const d = cores[pop.fanCore[f]];
+            d.synapticEvents += pop.fanSyn[f];
+            d.effectiveSynapticOps += pop.fanNnz[f];
+          }
+        }
+      }
+      this.sendNs[c] = time;
+    }
+    const links = this.links;
+    links.reset();
+    const order = msgs.sortedOrder();
+    for (let k = 0; k < order.length; k++) {
+      const m = order[k];
+      const path = this.paths[msgs.path[m]];
+      const src = msgs.src[m], dst = msgs.dst[m];
+      const arrival = links.traverse(path, msgs.sent[m], ns.hopEw, ns.hopNs);
+      if (links.lastQueue > cores[src].maxLinkQueue) cores[src].maxLinkQueue = links.lastQueue;
+      const begin = Math.max(this.recvNs[dst], arrival);
+      this.recvNs[dst] = begin + ns.msgIn + msgs.syn[m] * ns.syn;
+      cores[src].packetsOut++;
+      cores[dst].packetsIn++;
+      const hops = path.links.length;
+      cores[src].hopsOut += hops;
+      net.hopsEastWest += path.eastWestHops;
+      net.hopsNorthSouth += path.northSouthHops;
+    }
+    net.packets += order.length;
+    net.linkWaitNs += links.waitNs;
+    if (links.maxQueue > net.maxLinkQueue) net.maxLinkQueue = links.maxQueue;
+    net.bufferOverflows += links.overflows;
+    let busiest = 0;
+    let critical = -1;
+    for (let c = 0; c < this.cores.length; c++) {
+      const done = Math.max(this.sendNs[c], this.recvNs[c]);
+      if (done > busiest || critical === -1) { busiest = done; critical = c; }
+    }
+    if (critical >= 0) cores[critical].criticalSteps++;
+    let stepNs = busiest + this.syncNs;
+    if (ns.tick > stepNs) stepNs = ns.tick;
+    const tm = this.counts.timing;
+    tm.steps++;
+    tm.totalNs += stepNs;
+    tm.syncNs += this.syncNs;
+    if (stepNs > tm.maxStepNs) tm.maxStepNs = stepNs;
+    return { ns: stepNs, critical: critical >= 0 ? this.cores[critical].id : -1 };
+  }
+}

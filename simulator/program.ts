@@ -1,0 +1,174 @@
+/**
+ * Event-driven form of a QuantGraph's projections: for every source neuron, the row of (target, weight)
+ * pairs its spike adds to the target accumulators. Dense projections keep a transposed weight matrix (a
+ * spike adds one contiguous Int32Array row); convolutions are expanded once into CSR rows (only the taps
+ * that fall inside the image exist, as synapses in a core's memory would).
+ */
+import type { Projection, QuantGraph } from '../compiler/types.js';
+import { UserError } from '../src/util/errors.js';
+
+/** The event rows of one projection, source-major. */
+export interface EventProjection {
+  name: string;
+  /** Index of the source population, or −1 for the encoded input. */
+  from: number;
+  to: number;
+  preSize: number;
+  postSize: number;
+  exponent: number;
+  /** Dense: weightsT[pre · postSize + post]. */
+  dense: boolean;
+  weightsT: Int32Array;
+  /** Sparse (conv): row i is cols/vals[rowPtr[i] .. rowPtr[i+1]). */
+  rowPtr: Int32Array;
+  cols: Int32Array;
+  vals: Int32Array;
+  /** Non-zero weights in each source row (NeuroBench effective ACs per spike). */
+  rowNonZero: Int32Array;
+  /** Weights stored (every connection) and how many are zero: connection sparsity. */
+  connections: number;
+  zeroWeights: number;
+}
+
+function shapeSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function denseRows(p: Projection, preSize: number, postSize: number): Pick<EventProjection, 'weightsT' | 'rowNonZero' | 'zeroWeights'> {
+  const w = p.synapse.weights;
+  if (w.length !== preSize * postSize) {
+    throw new UserError(`projection '${p.name}': ${w.length} weights for ${postSize}×${preSize} dense synapses`);
+  }
+  const weightsT = new Int32Array(preSize * postSize);
+  const rowNonZero = new Int32Array(preSize);
+  let zeroWeights = 0;
+  for (let post = 0; post < postSize; post++) {
+    const base = post * preSize;
+    for (let pre = 0; pre < preSize; pre++) {
+      const x = w[base + pre];
+      weightsT[pre * postSize + post] = x;
+      if (x !== 0) rowNonZero[pre]++;
+      else zeroWeights++;
+    }
+  }
+  return { weightsT, rowNonZero, zeroWeights };
+}
+
+function convRows(p: Projection, preSize: number): Pick<EventProjection, 'rowPtr' | 'cols' | 'vals' | 'rowNonZero' | 'connections' | 'zeroWeights'> {
+  const s = p.synapse;
+  if (s.kind !== 'conv') throw new Error('convRows on a dense projection');
+  const [cin, ih, iw] = p.preShape;
+  const [cout, oh, ow] = p.postShape;
+  if (p.preShape.length !== 3 || p.postShape.length !== 3) {
+    throw new UserError(`projection '${p.name}': convolution needs [C, H, W] shapes, got [${p.preShape}] → [${p.postShape}]`);
+  }
+  const [kh, kw] = s.kernel;
+  const [sh, sw] = s.stride;
+  const [pt, pl] = s.padding;
+  const [dh, dw] = s.dilation;
+  const inPerGroup = cin / s.groups;
+  const outPerGroup = cout / s.groups;
+  if (s.weights.length !== cout * inPerGroup * kh * kw) {
+    throw new UserError(`projection '${p.name}': ${s.weights.length} conv weights, expected ${cout}×${inPerGroup}×${kh}×${kw}`);
+  }
+  // Two passes (count, then fill) so each row is contiguous without per-event objects.
+  const counts = new Int32Array(preSize + 1);
+  const visit = (emit: (pre: number, post: number, w: number) => void) => {
+    for (let co = 0; co < cout; co++) {
+      const g = Math.floor(co / outPerGroup);
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          const post = (co * oh + oy) * ow + ox;
+          for (let cg = 0; cg < inPerGroup; cg++) {
+            const ci = g * inPerGroup + cg;
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = oy * sh - pt + ky * dh;
+              if (iy < 0 || iy >= ih) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ox * sw - pl + kx * dw;
+                if (ix < 0 || ix >= iw) continue;
+                emit((ci * ih + iy) * iw + ix, post, s.weights[((co * inPerGroup + cg) * kh + ky) * kw + kx]);
+              }
+            }
+          }
+        }
+      }
+    }
+  };
+  visit((pre) => { counts[pre + 1]++; });
+  for (let i = 0; i < preSize; i++) counts[i + 1] += counts[i];
+  const rowPtr = counts;
+  const total = rowPtr[preSize];
+  const cols = new Int32Array(total);
+  const vals = new Int32Array(total);
+  const fill = rowPtr.slice(0, preSize);
+  const rowNonZero = new Int32Array(preSize);
+  let zeroWeights = 0;
+  visit((pre, post, w) => {
+    const k = fill[pre]++;
+    cols[k] = post;
+    vals[k] = w;
+    if (w !== 0) rowNonZero[pre]++;
+    else zeroWeights++;
+  });
+  return { rowPtr, cols, vals, rowNonZero, connections: total, zeroWeights };
+}
+
+/** Population indices in an order where every feed-forward source comes before its targets. */
+export function populationOrder(graph: QuantGraph): number[] {
+  const index = new Map(graph.populations.map((p, i) => [p.name, i]));
+  const indegree = new Array<number>(graph.populations.length).fill(0);
+  const succ: number[][] = graph.populations.map(() => []);
+  for (const p of graph.projections) {
+    const to = index.get(p.to);
+    if (to === undefined) throw new UserError(`projection '${p.name}' targets unknown population '${p.to}'`);
+    if (p.from === 'input') continue;
+    const from = index.get(p.from);
+    if (from === undefined) throw new UserError(`projection '${p.name}' comes from unknown population '${p.from}'`);
+    if (from === to) continue;
+    indegree[to]++;
+    succ[from].push(to);
+  }
+  const order: number[] = [];
+  const ready = indegree.map((d, i) => (d === 0 ? i : -1)).filter((i) => i >= 0);
+  while (ready.length > 0) {
+    const i = ready.shift()!;
+    order.push(i);
+    for (const j of succ[i]) if (--indegree[j] === 0) ready.push(j);
+  }
+  // Recurrent loops: the rest keep their declared order (their back edges act with one step of delay).
+  for (let i = 0; i < graph.populations.length; i++) if (!order.includes(i)) order.push(i);
+  return order;
+}
+
+/** Builds the event rows of every projection of a graph. */
+export function buildEventProjections(graph: QuantGraph): EventProjection[] {
+  const index = new Map(graph.populations.map((p, i) => [p.name, i]));
+  const inputSize = shapeSize(graph.input.shape);
+  return graph.projections.map((p) => {
+    const from = p.from === 'input' ? -1 : index.get(p.from);
+    const to = index.get(p.to);
+    if (from === undefined) throw new UserError(`projection '${p.name}' comes from unknown population '${p.from}'`);
+    if (to === undefined) throw new UserError(`projection '${p.name}' targets unknown population '${p.to}'`);
+    const preSize = from === -1 ? inputSize : graph.populations[from].size;
+    const postSize = graph.populations[to].size;
+    if (shapeSize(p.preShape) !== preSize) {
+      throw new UserError(`projection '${p.name}': source shape [${p.preShape}] does not match ${preSize} source neurons`);
+    }
+    if (shapeSize(p.postShape) !== postSize) {
+      throw new UserError(`projection '${p.name}': target shape [${p.postShape}] does not match ${postSize} neurons of '${p.to}'`);
+    }
+    const base = { name: p.name, from, to, preSize, postSize, exponent: p.weightExponent };
+    const empty = new Int32Array(0);
+    if (p.synapse.kind === 'dense') {
+      const d = denseRows(p, preSize, postSize);
+      return { ...base, dense: true, ...d, rowPtr: empty, cols: empty, vals: empty, connections: preSize * postSize };
+    }
+    return { ...base, dense: false, weightsT: empty, ...convRows(p, preSize) };
+  });
+}
+
+/** Connections (synapses) of source neuron `pre`: every stored synapse, zero weights included. */
+export function rowLength(p: EventProjection, pre: number): number {
+  return p.dense ? p.postSize : p.rowPtr[pre + 1] - p.rowPtr[pre];
+}

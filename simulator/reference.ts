@@ -1,0 +1,157 @@
+/**
+ * The software fixed-point reference: the QuantGraph's integer semantics (arith.ts) computed layer by layer
+ * with no cores, no packets and no network. It is written independently of the engine's event-driven path
+ * (it gathers each target's input from the [post][pre] weights and evaluates convolutions directly), so
+ * that agreement between the two is evidence, not a tautology. The chip simulator must reproduce its spike
+ * trains and readout bit for bit.
+ */
+import type { DelayMode, Projection, QuantGraph } from '../compiler/types.js';
+import { UserError } from '../src/util/errors.js';
+import { applyExponent, argmax, decayPotential, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, type NeuronParams } from './arith.js';
+import { InputEncoder } from './input.js';
+import { populationOrder } from './program.js';
+
+export interface ReferenceOptions {
+  delay?: DelayMode;
+  timesteps?: number;
+  record?: boolean;
+}
+
+export interface ReferenceResult {
+  prediction: number;
+  readout: Float64Array;
+  spikeDigest: number;
+  /** Spikes per population over the run (activation sparsity). */
+  spikesPerLayer: Map<string, number>;
+  raster?: Map<string, Uint8Array>;
+}
+
+/** Adds W·s of one projection into `out` (mantissa units), reading only the non-zero sources. */
+function project(p: Projection, source: ArrayLike<number>, out: Float64Array): void {
+  const nonZero: number[] = [];
+  for (let i = 0; i < source.length; i++) if (source[i] !== 0) nonZero.push(i);
+  if (nonZero.length === 0) return;
+  const s = p.synapse;
+  if (s.kind === 'dense') {
+    const pre = source.length;
+    for (let j = 0; j < out.length; j++) {
+      let sum = 0;
+      const base = j * pre;
+      for (const i of nonZero) sum += s.weights[base + i] * source[i];
+      out[j] += sum;
+    }
+    return;
+  }
+  const [cin, ih, iw] = p.preShape;
+  const [cout, oh, ow] = p.postShape;
+  const [kh, kw] = s.kernel;
+  const inPerGroup = cin / s.groups, outPerGroup = cout / s.groups;
+  for (let co = 0; co < cout; co++) {
+    const g = Math.floor(co / outPerGroup);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let sum = 0;
+        for (let cg = 0; cg < inPerGroup; cg++) {
+          const ci = g * inPerGroup + cg;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * s.stride[0] - s.padding[0] + ky * s.dilation[0];
+            if (iy < 0 || iy >= ih) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * s.stride[1] - s.padding[1] + kx * s.dilation[1];
+              if (ix < 0 || ix >= iw) continue;
+              const x = source[(ci * ih + iy) * iw + ix];
+              if (x !== 0) sum += s.weights[((co * inPerGroup + cg) * kh + ky) * kw + kx] * x;
+            }
+          }
+        }
+        out[(co * oh + oy) * ow + ox] += sum;
+      }
+    }
+  }
+}
+
+/** Runs a QuantGraph sample by sample in exact integer arithmetic. */
+export class FixedPointReference {
+  readonly delay: DelayMode;
+  readonly timesteps: number;
+  private readonly order: number[];
+  private readonly params: NeuronParams[];
+  private readonly encoder: InputEncoder;
+  private readonly incoming: { proj: Projection; from: number }[][];
+
+  constructor(readonly graph: QuantGraph, private readonly opts: ReferenceOptions = {}) {
+    this.delay = opts.delay ?? graph.target.timing.delay.value;
+    this.timesteps = opts.timesteps ?? graph.timesteps;
+    if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
+    this.order = populationOrder(graph);
+    this.params = graph.populations.map((p) => neuronParams(p, graph.target));
+    const index = new Map(graph.populations.map((p, i) => [p.name, i]));
+    this.incoming = graph.populations.map(() => []);
+    for (const proj of graph.projections) {
+      this.incoming[index.get(proj.to)!].push({ proj, from: proj.from === 'input' ? -1 : index.get(proj.from)! });
+    }
+    this.encoder = new InputEncoder(graph.input, graph.input.shape.reduce((a, b) => a * b, 1));
+  }
+
+  runSample(image: ArrayLike<number>, sampleIndex = 0): ReferenceResult {
+    const g = this.graph;
+    const T = this.timesteps;
+    const pops = g.populations;
+    const v = pops.map((p) => initialPotentials(p));
+    let prev = pops.map((p) => new Uint8Array(p.size));
+    let cur = pops.map((p) => new Uint8Array(p.size));
+    const position = new Int32Array(pops.length);
+    this.order.forEach((pi, k) => { position[pi] = k; });
+    const raster = this.opts.record ? pops.map((p) => new Uint8Array(T * p.size)) : undefined;
+    const spikesPerLayer = new Map(pops.map((p) => [p.name, 0]));
+    this.encoder.begin(image, sampleIndex);
+    let digest = DIGEST_SEED;
+    const spikeList = new Int32Array(Math.max(1, ...pops.map((p) => p.size)));
+    for (let t = 0; t < T; t++) {
+      const input = this.encoder.step();
+      for (const pi of this.order) {
+        const pop = pops[pi];
+        const prm = this.params[pi];
+        const current = new Float64Array(pop.size);
+        for (const { proj, from } of this.incoming[pi]) {
+          // Same-step delivery reads what upstream fired this step; hardware delivery, last step.
+          let source: ArrayLike<number>;
+          if (from === -1) source = input;
+          else if (this.delay === 'same-step' && position[from] < position[pi]) source = cur[from];
+          else source = prev[from];
+          const acc = new Float64Array(pop.size);
+          project(proj, source, acc);
+          for (let j = 0; j < pop.size; j++) current[j] += applyExponent(acc[j], proj.weightExponent);
+        }
+        const s = cur[pi];
+        let count = 0;
+        for (let j = 0; j < pop.size; j++) {
+          const bias = pop.bias.length > 0 ? pop.bias[j] : 0;
+          const base = prm.leaky ? decayPotential(v[pi][j], prm) : v[pi][j];
+          const x = Math.min(prm.hi, Math.max(prm.lo, base + current[j] + bias));
+          const fires = !prm.readout && (prm.fireStrict ? x > prm.threshold : x >= prm.threshold);
+          s[j] = fires ? 1 : 0;
+          v[pi][j] = fires ? Math.max(prm.lo, prm.resetToZero ? 0 : x - prm.threshold) : x;
+          if (fires) {
+            spikeList[count++] = j;
+            if (raster) raster[pi][t * pop.size + j] = 1;
+          }
+        }
+        spikesPerLayer.set(pop.name, spikesPerLayer.get(pop.name)! + count);
+        digest = digestSpikes(digest, t, pi, spikeList, count);
+      }
+      [prev, cur] = [cur, prev];
+    }
+    const readoutIndex = pops.findIndex((p) => p.readout);
+    let readout: Float64Array;
+    if (readoutIndex >= 0) readout = v[readoutIndex].slice();
+    else {
+      const last = this.order[this.order.length - 1];
+      readout = new Float64Array(pops[last].size);
+      if (raster) for (let t = 0; t < T; t++) for (let j = 0; j < pops[last].size; j++) readout[j] += raster[last][t * pops[last].size + j];
+    }
+    const result: ReferenceResult = { prediction: argmax(readout), readout, spikeDigest: digest, spikesPerLayer };
+    if (raster) result.raster = new Map(pops.map((p, i) => [p.name, raster[i]]));
+    return result;
+  }
+}

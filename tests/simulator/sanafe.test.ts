@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTarget } from '../../targets/load.js';
+import { simulateVector, loadSanafeVector, ChipSimulator, FixedPointReference } from '../../simulator/index.js';
+
+// CI keeps shared/ beside the clone: ../shared relative to the repo root.
+const VECTOR = resolve('../shared/vectors/sanafe-ff/network.json');
+const present = existsSync(VECTOR);
+
+describe.skipIf(!present)('SANA-FE conformance vector (784-256-128-10 on sanafe-loihi)', () => {
+  it('reproduces SANA-FE\'s counts exactly, energy per category within 1 %, time within 10 %', () => {
+    const target = loadTarget('sanafe-loihi');
+    const { report, comparison, expected } = simulateVector(VECTOR, target, { steps: 100 });
+    expect(expected).toBeDefined();
+    const t = report.totals;
+    expect(t.synapticEvents).toBe(3_649_752);
+    expect(t.packets).toBe(18_585);
+    expect(t.spikes).toBe(18_774);
+    expect(t.neuronUpdates).toBe(117_100);
+    const rel = (a: number, b: number) => Math.abs(a - b) / b;
+    expect(rel(t.energyJ.synapticJ, 1.295662e-4)).toBeLessThan(0.01);
+    expect(rel(t.energyJ.neuronJ, 9.861758e-6)).toBeLessThan(0.01);
+    expect(rel(t.energyJ.networkJ, 2.062935e-6)).toBeLessThan(0.01);
+    expect(rel(t.energyJ.totalJ, 1.414909e-4)).toBeLessThan(0.01);
+    expect(rel(t.timeNs * 1e-9, 1.169101e-2)).toBeLessThan(0.10);
+    expect(comparison!.every((r) => Number.isFinite(r.relDiff))).toBe(true);
+    // Zero weights: the dense count includes them, NeuroBench's effective count does not.
+    expect(t.effectiveSynapticOps).toBeLessThan(t.synapticEvents);
+  });
+
+  it('the fixed-point reference fires the same spikes as the mapped chip on the vector', () => {
+    const target = loadTarget('sanafe-loihi');
+    const { mapped } = loadSanafeVector(VECTOR, target);
+    const chip = new ChipSimulator(mapped, { timesteps: 100 }).runSample(new Float32Array(0));
+    const ref = new FixedPointReference(mapped.placement.graph, { timesteps: 100 }).runSample(new Float32Array(0));
+    expect(ref.spikeDigest).toBe(chip.spikeDigest);
+    expect(ref.spikesPerLayer.get('in')! + ref.spikesPerLayer.get('h1')! + ref.spikesPerLayer.get('h2')! + ref.spikesPerLayer.get('out')!).toBe(18_774);
+  });
+
+  it('moving the layers apart on the mesh adds hop energy and latency by tile position', () => {
+    const target = loadTarget('sanafe-loihi');
+    const { mapped } = loadSanafeVector(VECTOR, target);
+    // Put h1 on tile 7 (x = 7, y = 0) and h2 on tile 31 (x = 7, y = 3): in→h1 is 7 east hops, h1→h2 3 south hops.
+    const cores = mapped.placement.cores;
+    const h1 = cores.find((c) => c.slices[0].population === 'h1')!;
+    Object.assign(h1, { id: 28, tile: 7, x: 7, y: 0 });
+    const h2 = cores.find((c) => c.slices[0].population === 'h2')!;
+    Object.assign(h2, { id: 124, tile: 31, x: 7, y: 3 });
+    const sim = new ChipSimulator(mapped, { timesteps: 100 });
+    sim.runSample(new Float32Array(0));
+    const net = sim.counts.network;
+    const inSpikes = sim.counts.layers[0].spikes, h1Spikes = sim.counts.layers[1].spikes, h2Spikes = sim.counts.layers[2].spikes;
+    // The out layer stays on tile 0 with `in`: h2 → out goes 7 west, 3 north.
+    expect(net.hopsEastWest).toBe(7 * inSpikes + 7 * h2Spikes);
+    expect(net.hopsNorthSouth).toBe(3 * h1Spikes + 3 * h2Spikes);
+    expect(sim.counts.network.packets).toBe(18_585);
+  });
+});
+
+describe.runIf(!present)('SANA-FE conformance vector', () => {
+  it.skip(`skipped: ${VECTOR} is absent (CI keeps shared/ beside the clone)`, () => {});
+});
