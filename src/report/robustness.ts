@@ -99,12 +99,11 @@ export function modelHeading(m: RobustnessModel): string {
   return `${m.id} (${how})`;
 }
 
-/** The accuracy table as Markdown: one row per noise level, one column per model. */
-export function robustnessMarkdownTable(r: RobustnessReport): string {
+/** The accuracy table: one row per noise level, one column per model (accuracy in %, two decimals). */
+export function robustnessTable(r: RobustnessReport): { head: string[]; rows: string[][]; align: ('l' | 'r')[] } {
   const head = ['noise', 'level', ...r.models.map(modelHeading)];
   const rows: string[][] = [];
-  const conditions = uniqueConditions(r);
-  for (const c of conditions) {
+  for (const c of uniqueConditions(r)) {
     const row = [c.noise, c.noise === 'clean' ? '–' : String(c.level)];
     for (const m of r.models) {
       const e = r.results.find((x) => x.model === m.id && x.noise === c.noise && x.level === c.level);
@@ -112,7 +111,13 @@ export function robustnessMarkdownTable(r: RobustnessReport): string {
     }
     rows.push(row);
   }
-  return markdownTable(head, rows, ['l', 'r', ...r.models.map(() => 'r' as const)]);
+  return { head, rows, align: ['l', 'r', ...r.models.map(() => 'r' as const)] };
+}
+
+/** The accuracy table as Markdown. */
+export function robustnessMarkdownTable(r: RobustnessReport): string {
+  const t = robustnessTable(r);
+  return markdownTable(t.head, t.rows, t.align);
 }
 
 /** (noise, level) pairs in report order, clean first. */

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadMnist } from '../../src/data/mnist.js';
+import { runRobustness } from '../../src/cli/robustness.js';
+import { runReport } from '../../src/cli/report.js';
+import { runCli } from '../../src/cli/main.js';
+import type { RobustnessReport } from '../../src/report/robustness.js';
+import { writeCentroidClassifier } from './fixtures.js';
+import { checkPage } from './browser.js';
+
+let dir: string;
+let out: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'snnc-report-'));
+  out = join(dir, 'run');
+  const teacher = join(dir, 'centroid.onnx');
+  writeCentroidClassifier(teacher, loadMnist('train'));
+  // real outputs of the producers: a robustness run on the embedded MNIST
+  await runRobustness({ models: [teacher], dataset: 'mnist', split: 'test', samples: 200, seed: 1, output: join(out, 'robustness'), noise: ['gaussian:0.1,0.3', 'occlusion:0.1,0.3', 'rotation:15,30'] });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The rows of the Markdown table that follows the given caption line. */
+function markdownTableAfter(md: string, caption: string): string[][] {
+  const lines = md.split('\n');
+  let i = lines.findIndex((l) => l.includes(caption));
+  expect(i).toBeGreaterThanOrEqual(0);
+  while (!lines[i].startsWith('|')) i++;
+  const rows: string[][] = [];
+  for (; i < lines.length && lines[i].startsWith('|'); i++) rows.push(lines[i].slice(1, -1).split(' | ').map((c) => c.trim()));
+  return rows;
+}
+
+describe('snnc report', () => {
+  it('writes one self-contained page and a Markdown summary whose numbers equal the JSON', () => {
+    const r = runReport({ dir: out });
+    expect(r.html).toBe(join(out, 'report.html'));
+    const html = readFileSync(r.html, 'utf8');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    const md = readFileSync(r.markdown, 'utf8');
+    const json = JSON.parse(readFileSync(join(out, 'robustness', 'robustness.json'), 'utf8')) as RobustnessReport;
+    const rows = markdownTableAfter(md, 'Accuracy on mnist');
+    const [head, , ...body] = rows;
+    expect(head[0]).toBe('noise');
+    expect(body.length).toBe(1 + 2 + 2 + 2);
+    let checked = 0;
+    for (const row of body) {
+      const noise = row[0];
+      const level = noise === 'clean' ? 0 : Number(row[1]);
+      const entry = json.results.find((e) => e.noise === noise && e.level === level)!;
+      expect(entry).toBeDefined();
+      const shown = Number(row[2].replace(' %', ''));
+      expect(Math.abs(shown - entry.accuracy * 100)).toBeLessThanOrEqual(0.005 + 1e-9);
+      checked++;
+    }
+    expect(checked).toBe(json.results.length);
+  });
+
+  it('opens in headless chromium with no console errors and every chart drawn', async () => {
+    const r = runReport({ dir: out, html: join(dir, 'page', 'r.html') });
+    expect(existsSync(join(dir, 'page', 'r.md'))).toBe(true);
+    const shot = resolve('tests/.tmp/report.png');
+    const seen = await checkPage(r.html, shot);
+    expect(seen.consoleErrors).toEqual([]);
+    expect(seen.requests).toEqual([]);
+    expect(seen.sections).toContain('Robustness to input noise');
+    expect(seen.charts.length).toBeGreaterThanOrEqual(3);
+    for (const c of seen.charts) {
+      expect(c.marks, `${c.kind} chart '${c.title}'`).toBeGreaterThan(0);
+      expect(c.width).toBeGreaterThan(50);
+      expect(c.height).toBeGreaterThan(50);
+    }
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+  });
+
+  it('refuses a folder without snnc outputs and skips foreign JSON', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'package.json'), '{"name":"x"}');
+    writeFileSync(join(empty, 'broken.json'), '{');
+    const chunks: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => { chunks.push(String(s)); return true; }) as typeof process.stderr.write;
+    try {
+      expect(await runCli(['report', empty])).toBe(2);
+      expect(await runCli(['report', join(dir, 'nope')])).toBe(2);
+    } finally {
+      process.stderr.write = orig;
+    }
+    expect(chunks.join('')).toMatch(/snnc: error: no snnc outputs in/);
+    expect(chunks.join('')).toMatch(/snnc: error: report folder .*nope' does not exist/);
+    expect(existsSync(join(empty, 'report.html'))).toBe(false);
+    // a robustness JSON that breaks its schema is named
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'r.json'), JSON.stringify({ format: 'snnc-robustness', version: 1 }));
+    expect(() => runReport({ dir: bad })).toThrow(/r\.json does not match robustness\.schema\.json/);
+  });
+});
