@@ -31,7 +31,7 @@ export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
     .option('split', { choices: ['train', 'test'] as const, default: 'test' as const, describe: 'which split to evaluate' })
     .option('noise', {
       type: 'string', array: true,
-      describe: `noise kinds and levels, KIND:L1,L2 (kinds: ${Object.keys(NOISE_KINDS).join(', ')}); default: ${DEFAULT_NOISE.map((s) => `${s.kind}:${s.levels.join(',')}`).join(' ')}`,
+      describe: `noise kinds and levels, KIND:L1,L2 (kinds: ${Object.keys(NOISE_KINDS).join(', ')}); 'none' for clean inputs only; default: ${DEFAULT_NOISE.map((s) => `${s.kind}:${s.levels.join(',')}`).join(' ')}`,
     })
     .option('samples', { type: 'number', default: 1000, describe: 'evaluate the first N samples of the split' })
     .option('seed', { type: 'number', default: 0, describe: 'noise seed (same seed, same perturbed images)' })

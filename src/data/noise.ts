@@ -76,12 +76,14 @@ export const DEFAULT_NOISE: NoiseSpec[] = [
 /**
  * Parses noise specs such as `['gaussian:0.05,0.1', 'saltpepper:0.02']` (entries may also be separated
  * by spaces inside one string). A kind named twice has its levels merged. Levels are kept in the order
- * given, duplicates removed.
+ * given, duplicates removed. The word `none` alone gives no noise (clean inputs only).
  */
 export function parseNoiseSpecs(args: string | string[]): NoiseSpec[] {
   const words = (Array.isArray(args) ? args : [args]).flatMap((a) => String(a).split(/\s+/)).filter((w) => w !== '');
   const byKind = new Map<NoiseKind, number[]>();
   for (const word of words) {
+    // 'none' asks for the clean evaluation only
+    if (word.toLowerCase() === 'none') continue;
     const colon = word.indexOf(':');
     if (colon < 0) throw new DataError(`noise '${word}': write KIND:LEVEL[,LEVEL...], e.g. gaussian:0.05,0.1`);
     const name = word.slice(0, colon).toLowerCase();

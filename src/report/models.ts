@@ -5,6 +5,7 @@ import { onnx, int64 } from '../onnx/proto.js';
 import { runGraph, predict } from '../ir/execute.js';
 import { shapeSize, type Graph } from '../ir/graph.js';
 import { UserError } from '../util/errors.js';
+import { importOnnxFile } from '../onnx/import.js';
 
 /** What a model is and how it is run for evaluation. */
 export type ModelType = 'ann' | 'snn';
@@ -69,8 +70,9 @@ export function inspectOnnx(path: string): OnnxModelInfo {
   const spiking = (model.graph.node ?? []).some((n) => n.domain === SNN_DOMAIN)
     || (model.opsetImport ?? []).some((o) => o.domain === SNN_DOMAIN);
   const meta = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
-  const steps = meta.has('timesteps') ? Number(meta.get('timesteps')) : undefined;
-  const enc = meta.get('encoding');
+  // The importer owns the exact rules; these keys are read here only to label the model before import.
+  const steps = meta.has('snnc.timesteps') ? Number(meta.get('snnc.timesteps')) : undefined;
+  const enc = meta.get('snnc.encoding');
   const initializers = new Set((model.graph.initializer ?? []).map((t) => t.name));
   const input = (model.graph.input ?? []).find((i) => !initializers.has(i.name));
   const dims = input?.type?.tensorType?.shape?.dim ?? [];
@@ -157,11 +159,6 @@ export function modelIds(paths: string[]): string[] {
   return stems.map((s, i) => (stems.filter((t) => t === s).length > 1 ? `${s}#${stems.slice(0, i + 1).filter((t) => t === s).length}` : s));
 }
 
-/** The ONNX importer's entry point (src/onnx/import.ts), loaded lazily: only spiking models need it. */
-interface OnnxImporter {
-  importOnnxFile(path: string): { graph: Graph };
-}
-
 export interface LoadModelsOptions {
   /** Per-sample shape of the data set the models will see. */
   sampleShape: readonly number[];
@@ -187,8 +184,7 @@ export async function loadModelEvaluators(paths: string[], opts: LoadModelsOptio
         out.push(await onnxRuntimeEvaluator(path, ids[i], opts.sampleShape));
         continue;
       }
-      const importer = (await import(['..', 'onnx', 'import.js'].join('/'))) as OnnxImporter;
-      const { graph } = importer.importOnnxFile(path);
+      const { graph } = importOnnxFile(path);
       const inShape = graph.shapes.get(graph.inputName)!.output;
       if (shapeSize(inShape) !== shapeSize([...opts.sampleShape])) {
         throw new ModelError(`model '${path}' expects inputs of shape [${inShape.join(', ')}], the data set gives [${opts.sampleShape.join(', ')}]`);

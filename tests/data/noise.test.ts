@@ -67,6 +67,7 @@ describe('noise specs', () => {
       { kind: 'gaussian', levels: [0.1, 0.2] },
       { kind: 'rotation', levels: [10, 20] },
     ]);
+    expect(parseNoiseSpecs(['none'])).toEqual([]);
     expect(() => parseNoiseSpecs('snow:0.1')).toThrow(/unknown noise kind 'snow'/);
     expect(() => parseNoiseSpecs('gaussian')).toThrow(DataError);
     expect(() => parseNoiseSpecs('gaussian:abc')).toThrow(/'abc' is not a number/);

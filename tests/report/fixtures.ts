@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { onnx } from '../../src/onnx/proto.js';
+import { OnnxBuilder } from '../../src/onnx/builder.js';
 import type { Dataset } from '../../src/data/dataset.js';
 
 /**
@@ -48,4 +49,60 @@ export function writeCentroidClassifier(path: string, train: Dataset, opts: { fi
     },
   });
   writeFileSync(path, onnx.ModelProto.encode(model).finish());
+}
+
+/** Class means and the nearest-mean biases of a data set. */
+function centroids(train: Dataset): { mean: Float32Array; bias: Float32Array } {
+  const size = train.shape[0] * train.shape[1] * train.shape[2];
+  const mean = new Float32Array(train.classes * size);
+  const count = new Array(train.classes).fill(0);
+  for (let n = 0; n < train.count; n++) {
+    const c = train.labels[n];
+    count[c]++;
+    for (let i = 0; i < size; i++) mean[c * size + i] += train.images[n * size + i];
+  }
+  const bias = new Float32Array(train.classes);
+  for (let c = 0; c < train.classes; c++) {
+    let sq = 0;
+    for (let i = 0; i < size; i++) sq += (mean[c * size + i] /= Math.max(1, count[c])) ** 2;
+    bias[c] = -0.5 * sq;
+  }
+  return { mean, bias };
+}
+
+/**
+ * A spiking student in snnc's ONNX dialect, obtained from the nearest-mean classifier by rate
+ * conversion: Gemm (class means, biases shifted so that every logit of the training data is ≥ 0) →
+ * snnc::IF with the threshold set to the largest training logit (data-based normalisation) → an
+ * identity Gemm read out by accumulated potential. Its spike counts track the ANN logits, so its
+ * accuracy approaches the ANN's as T grows.
+ */
+export function writeSpikingCentroid(path: string, train: Dataset, timesteps: number): void {
+  const size = train.shape[0] * train.shape[1] * train.shape[2];
+  const classes = train.classes;
+  const { mean, bias } = centroids(train);
+  let lo = Infinity, hi = -Infinity;
+  const probe = Math.min(train.count, 1000);
+  for (let n = 0; n < probe; n++) {
+    for (let c = 0; c < classes; c++) {
+      let z = bias[c];
+      for (let i = 0; i < size; i++) z += mean[c * size + i] * train.images[n * size + i];
+      lo = Math.min(lo, z);
+      hi = Math.max(hi, z);
+    }
+  }
+  const shifted = bias.map((b) => b - lo);
+  const b = new OnnxBuilder({ opset: 13, name: 'spiking-centroid' });
+  b.opsetImport('snnc', 1);
+  b.meta('snnc.timesteps', String(timesteps));
+  b.meta('snnc.encoding', 'direct');
+  b.input('input', ['N', ...train.shape]);
+  const flat = b.node('Flatten', ['input'], 1, { axis: { int: 1 } });
+  const z = b.node('Gemm', [flat, b.init('W1', [classes, size], mean), b.init('b1', [classes], shifted)], 1, { transB: { int: 1 } });
+  const s = b.node('IF', [z], 1, { threshold: { float: hi - lo }, reset: { string: 'subtract' } }, { domain: 'snnc' });
+  const eye = new Float32Array(classes * classes);
+  for (let c = 0; c < classes; c++) eye[c * classes + c] = 1;
+  b.node('Gemm', [s, b.init('W2', [classes, classes], eye)], ['logits'], { transB: { int: 1 } });
+  b.output('logits', ['N', classes]);
+  writeFileSync(path, b.bytes());
 }

@@ -10,7 +10,7 @@ import { runCli } from '../../src/cli/main.js';
 import { validateSchema } from '../../src/report/schema.js';
 import { loadModelEvaluators } from '../../src/report/models.js';
 import type { RobustnessReport } from '../../src/report/robustness.js';
-import { writeCentroidClassifier } from './fixtures.js';
+import { writeCentroidClassifier, writeSpikingCentroid } from './fixtures.js';
 
 let dir: string;
 let teacher: string;
@@ -19,6 +19,7 @@ beforeAll(() => {
   teacher = join(dir, 'centroid.onnx');
   writeCentroidClassifier(teacher, loadMnist('train'));
   writeCentroidClassifier(join(dir, 'flat.onnx'), take(loadMnist('train'), 2000), { flatInput: true });
+  writeSpikingCentroid(join(dir, 'student.onnx'), loadMnist('train'), 32);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -51,6 +52,23 @@ describe('snnc robustness', () => {
     // deterministic: the same seed gives the same counts
     const again = await runRobustness({ models: [teacher], dataset: 'mnist', split: 'test', samples: 300, seed: 5, output: join(dir, 'rob2'), noise: ['gaussian:0.4', 'saltpepper:0.3'] });
     expect(again.report.results.map((e) => e.correct)).toEqual(report.results.filter((e) => e.model === 'centroid' && ['clean', 'gaussian', 'saltpepper'].includes(e.noise) && e.level !== 0.1).map((e) => e.correct));
+  });
+
+  it('runs spiking students in the float SNN executor on the same perturbed inputs', async () => {
+    const { report } = await runRobustness({
+      models: [teacher, join(dir, 'student.onnx')], dataset: 'mnist', split: 'test', samples: 200, seed: 2, output: join(dir, 'rob-snn'),
+      noise: ['gaussian:0.2', 'occlusion:0.4'],
+    });
+    expect(report.models.map((m) => [m.id, m.type, m.engine, m.timesteps])).toEqual([['centroid', 'ann', 'onnxruntime', null], ['student', 'snn', 'float', 32]]);
+    const acc = (model: string, noise: string) => report.results.find((e) => e.model === model && e.noise === noise)!.accuracy;
+    // the converted student tracks its ANN within a few points, clean and under noise, and occlusion hurts both
+    for (const noise of ['clean', 'gaussian', 'occlusion']) expect(Math.abs(acc('student', noise) - acc('centroid', noise))).toBeLessThan(0.06);
+    expect(acc('student', 'occlusion')).toBeLessThan(acc('student', 'clean') - 0.2);
+    // --timesteps overrides the model's own: at T=2 the rate code is too coarse to keep up
+    const short = await runRobustness({ models: [join(dir, 'student.onnx')], dataset: 'mnist', split: 'test', samples: 200, seed: 2, output: join(dir, 'rob-snn2'), noise: ['none'], timesteps: 2 });
+    expect(short.report.results.length).toBe(1);
+    expect(short.report.models[0].timesteps).toBe(2);
+    expect(short.report.results[0].accuracy).toBeLessThan(acc('student', 'clean') - 0.1);
   });
 
   it('agrees with a direct onnxruntime evaluation', async () => {
