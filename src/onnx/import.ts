@@ -782,6 +782,7 @@ const OPS: Record<string, OpHandler> = {
     const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => {
       const t = imp.constant(ctx, i);
       if (t.data.length !== channels) throw imp.error(`input ${i} has ${t.data.length} values, the input has ${channels} channels`);
+      checkFinite(imp, t.data, ['', 'scale', 'B', 'input_mean', 'input_var'][i]);
       return t.data;
     });
     const a = new Float64Array(channels);
