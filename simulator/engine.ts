@@ -127,6 +127,8 @@ export interface SimCounts {
   timesteps: number;
   delay: DelayMode;
   inputEvents: number;
+  /** Effective (non-zero weight) synaptic operations driven by input events: MACs when the input is graded. */
+  inputEffectiveOps: number;
   layers: LayerCounts[];
   cores: CoreCounts[];
   network: NetworkCounts;
@@ -362,6 +364,7 @@ export class ChipSimulator {
       timesteps: this.timesteps,
       delay: this.delay,
       inputEvents: 0,
+      inputEffectiveOps: 0,
       layers: this.pops.map((p) => ({ name: p.name, size: p.size, synapticEvents: 0, effectiveSynapticOps: 0, neuronUpdatesActive: 0, neuronUpdatesIdle: 0, spikes: 0 })),
       cores: this.cores.map((c, k) => ({
         id: c.id, tile: c.tile, x: c.x, y: c.y, neurons: this.coreSlices[k].reduce((a, s) => a + s.end - s.start, 0),
@@ -450,6 +453,7 @@ export class ChipSimulator {
         }
         layer.synapticEvents += rowLength(q, i);
         layer.effectiveSynapticOps += q.rowNonZero[i];
+        this.counts.inputEffectiveOps += q.rowNonZero[i];
       }
     }
     // Per-core input cost: the events arrive at the destination cores at the start of the step.

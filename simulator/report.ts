@@ -25,6 +25,8 @@ export interface PerInference {
   synapticEvents: number;
   effectiveSynapticOps: number;
   inputEvents: number;
+  /** Effective synaptic operations driven by the input (MACs for graded input; the rest are ACs). */
+  inputEffectiveOps: number;
   spikes: number;
   neuronUpdatesActive: number;
   neuronUpdatesIdle: number;
@@ -95,6 +97,7 @@ export function buildReport(sim: ChipSimulator, extra: Partial<SimReport> = {}):
       synapticEvents: per(synapticEvents),
       effectiveSynapticOps: per(effective),
       inputEvents: per(c.inputEvents),
+      inputEffectiveOps: per(c.inputEffectiveOps),
       spikes: per(spikes),
       neuronUpdatesActive: per(active),
       neuronUpdatesIdle: per(idle),

@@ -47,3 +47,11 @@ export function intWeights(count: number, lo: number, hi: number, seed: number):
   }
   return out;
 }
+
+/** A dense projection from flat [post][pre] weights. */
+export function denseFlat(from: string, to: string, preShape: number[], post: number, weights: Int32Array, exponent = 0): Projection {
+  return {
+    name: `${from}->${to}`, from, to, preShape, postShape: [post], weightExponent: exponent, weightBits: 8,
+    synapse: { kind: 'dense', weights },
+  };
+}

@@ -1,0 +1,4 @@
+export {
+  HOROWITZ_PJ, neuroBenchMetrics, energyComparison, annMacs, footprintBytes, connectionSparsity,
+  type NeuroBenchMetrics, type EnergyComparison,
+} from './neurobench.js';
