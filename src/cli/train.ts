@@ -1,11 +1,100 @@
 import type { CommandModule } from 'yargs';
-import { UserError } from '../util/errors.js';
+import { DATASET_SPECS } from '../data/index.js';
+import { STUDENT_ARCHS } from '../train/student.js';
+import { SURROGATES, type SurrogateKind } from '../train/spiking.js';
+import { KD_MODES, type KdMode } from '../train/trainer.js';
+import { runStudentTraining } from '../train/run.js';
 
-// Placeholder: replaced by the command's implementation.
-export const trainCommand: CommandModule = {
+interface TrainArgs {
+  teacher?: string;
+  student: string;
+  dataset: string;
+  'data-dir'?: string;
+  kd: KdMode;
+  timesteps: number;
+  epochs: number;
+  'batch-size': number;
+  lr: number;
+  seed: number;
+  alpha: number;
+  tau: number;
+  beta: number;
+  neuron: 'IF' | 'LIF';
+  threshold: number;
+  reset: 'subtract' | 'zero';
+  leak: number;
+  surrogate: SurrogateKind;
+  sharpness: number;
+  encoding: 'direct' | 'rate';
+  'teacher-features'?: string;
+  'student-tap': string;
+  'train-limit'?: number;
+  'test-limit'?: number;
+  output: string;
+  ir?: string;
+  log?: string;
+  checkpoint?: string;
+  resume: boolean;
+  quiet: boolean;
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
-  describe: 'train (not yet built)',
-  handler: () => {
-    throw new UserError('train is not built yet');
+  describe: 'train a spiking student by knowledge distillation from a frozen ONNX teacher; export ONNX + IR JSON',
+  builder: (y) => y
+    .option('teacher', { type: 'string', describe: 'ONNX teacher (any classifier; run frozen by onnxruntime)' })
+    .option('student', { type: 'string', choices: [...STUDENT_ARCHS], default: 'cnn', describe: 'student architecture (independent of the teacher)' })
+    .option('dataset', { type: 'string', default: 'mnist', describe: `data set: ${DATASET_SPECS.join(' | ')}` })
+    .option('data-dir', { type: 'string', describe: 'folder of the data files (fashion-mnist, cifar10, relative idx paths)' })
+    .option('kd', { type: 'string', choices: [...KD_MODES], default: 'response' as KdMode, describe: 'distillation: response (soft logits), feature (1×1 adapters, L2), both, none (direct training)' })
+    .option('timesteps', { alias: 'T', type: 'number', default: 4, describe: 'time steps T' })
+    .option('epochs', { type: 'number', default: 5, describe: 'training epochs' })
+    .option('batch-size', { type: 'number', default: 64, describe: 'samples per batch' })
+    .option('lr', { type: 'number', default: 2e-3, describe: 'Adam learning rate (cosine decay to 0)' })
+    .option('seed', { type: 'number', default: 1, describe: 'seed of initialisation, shuffling and rate encoding' })
+    .option('alpha', { type: 'number', default: 0.5, describe: 'response KD: weight α of τ²·KL against (1−α)·CE' })
+    .option('tau', { type: 'number', default: 4, describe: 'response KD: temperature τ' })
+    .option('beta', { type: 'number', default: 1, describe: 'feature KD: weight β of the L2 feature loss' })
+    .option('neuron', { type: 'string', choices: ['IF', 'LIF'] as const, default: 'IF' as const, describe: 'neuron model' })
+    .option('threshold', { type: 'number', default: 1, describe: 'firing threshold θ' })
+    .option('reset', { type: 'string', choices: ['subtract', 'zero'] as const, default: 'subtract' as const, describe: 'reset after a spike' })
+    .option('leak', { type: 'number', default: 0.1, describe: 'LIF leak: v ← (1 − leak)·v + I' })
+    .option('surrogate', { type: 'string', choices: [...SURROGATES], default: 'arctan' as SurrogateKind, describe: 'surrogate gradient of the spike' })
+    .option('sharpness', { type: 'number', default: 2, describe: 'surrogate sharpness α' })
+    .option('encoding', { type: 'string', choices: ['direct', 'rate'] as const, default: 'direct' as const, describe: 'input encoding' })
+    .option('teacher-features', { type: 'string', describe: "feature KD: teacher tensor name (default: the deepest ReLU feature map)" })
+    .option('student-tap', { type: 'string', default: 'auto', describe: 'feature KD: student neuron layer whose spike rates are matched' })
+    .option('train-limit', { type: 'number', describe: 'use only the first N training samples' })
+    .option('test-limit', { type: 'number', describe: 'evaluate only the first N test samples' })
+    .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'student ONNX file to write (snnc-domain IF/LIF nodes)' })
+    .option('ir', { type: 'string', describe: 'IR JSON to write (default: OUTPUT with .snn.json)' })
+    .option('log', { type: 'string', describe: 'JSONL log, one line per epoch (default: OUTPUT with .log.jsonl)' })
+    .option('checkpoint', { type: 'string', describe: 'checkpoint after each epoch (default: OUTPUT with .ckpt.json)' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue from the checkpoint when it exists' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .example('$0 train --teacher lenet.onnx --dataset mnist --kd response --timesteps 4 --epochs 5 --seed 1 -o student.onnx', 'response KD from a LeNet teacher')
+    .example('$0 train --teacher vgg.onnx --student resnet --kd both --epochs 3 -o s.onnx', 'a ResNet-style student, response + feature KD')
+    .example('$0 train --kd none --dataset fashion-mnist --neuron LIF --surrogate sigmoid -o direct.onnx', 'direct training baseline without a teacher')
+    .example('$0 train --teacher lenet.onnx -o student.onnx --epochs 10 --resume', 'continue an interrupted run from student.ckpt.json'),
+  handler: async (argv) => {
+    const base = argv.output.replace(/\.onnx$/, '');
+    const { result, roundTrip } = await runStudentTraining({
+      teacher: argv.teacher, dataset: argv.dataset, dataDir: argv['data-dir'], output: argv.output, irOutput: argv.ir,
+      logPath: argv.log ?? `${base}.log.jsonl`, checkpointPath: argv.checkpoint ?? `${base}.ckpt.json`, resume: argv.resume,
+      trainLimit: argv['train-limit'], testLimit: argv['test-limit'],
+      teacherFeatures: argv['teacher-features'] ? argv['teacher-features'].split(',').map((s) => s.trim()) : 'auto',
+      progress: !argv.quiet && Boolean(process.stderr.isTTY), quiet: argv.quiet,
+      config: {
+        student: argv.student, kd: argv.kd, timesteps: argv.timesteps, epochs: argv.epochs, batchSize: argv['batch-size'],
+        learningRate: argv.lr, seed: argv.seed, alpha: argv.alpha, tau: argv.tau, beta: argv.beta, encoding: argv.encoding,
+        studentTap: argv['student-tap'],
+        neuron: { model: argv.neuron, threshold: argv.threshold, reset: argv.reset, leak: argv.neuron === 'LIF' ? argv.leak : 0, surrogate: argv.surrogate, alpha: argv.sharpness },
+      },
+    });
+    process.stdout.write(`${JSON.stringify({
+      output: argv.output, testAccuracy: result.testAccuracy, parameters: result.parameters, epochs: result.history.length,
+      stopped: result.stopped, executorAgreement: roundTrip ? `${roundTrip.agree}/${roundTrip.total}` : undefined,
+    })}\n`);
+    if (result.stopped) process.exitCode = 130;
   },
 };

@@ -1,0 +1,183 @@
+import { existsSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import { loadDataset, take, type Dataset } from '../data/index.js';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { runGraph, predict } from '../ir/execute.js';
+import type { Graph } from '../ir/graph.js';
+import { initTrainingBackend } from './backend.js';
+import { openTeacher } from './frozen-teacher.js';
+import { studentToGraph } from './student.js';
+import { trainStudent, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
+import { graphToOnnx } from './onnx-writer.js';
+import { trainTeacher, type TeacherTrainConfig } from './teacher-train.js';
+import { annToGraph, TEACHER_ARCHS } from './teacher.js';
+
+/** Loads the train and test splits, optionally only their first samples (both splits are class-interleaved or shuffled by the loaders). */
+export function loadSplits(spec: string, dataDir?: string, trainLimit?: number, testLimit?: number): { train: Dataset; test: Dataset } {
+  let train = loadDataset(spec, { split: 'train', dataDir });
+  let test = loadDataset(spec, { split: 'test', dataDir });
+  if (trainLimit !== undefined) {
+    if (!Number.isInteger(trainLimit) || trainLimit < 1) throw new UserError(`--train-limit must be a positive integer, got ${trainLimit}`);
+    train = take(train, trainLimit);
+  }
+  if (testLimit !== undefined) {
+    if (!Number.isInteger(testLimit) || testLimit < 1) throw new UserError(`--test-limit must be a positive integer, got ${testLimit}`);
+    test = take(test, testLimit);
+  }
+  return { train, test };
+}
+
+/** Writes the IR JSON with the shared writer (src/ir/json.ts) when present, else a plain dump of the graph. */
+export async function writeIrJson(path: string, graph: Graph): Promise<void> {
+  const shared = '../ir/json.js';
+  try {
+    const mod = (await import(shared)) as { writeGraphJson?: (p: string, g: Graph) => void };
+    if (typeof mod.writeGraphJson === 'function') { mod.writeGraphJson(path, graph); return; }
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  const nodes = graph.order.map((name) => {
+    const n = graph.nodes.get(name)!;
+    const plain: Record<string, unknown> = { name };
+    for (const [k, v] of Object.entries(n)) {
+      plain[k] = v && typeof v === 'object' && 'data' in v ? { shape: (v as { shape: number[] }).shape, data: Array.from((v as { data: Float32Array }).data) } : v;
+    }
+    return plain;
+  });
+  writeFileAtomic(path, `${JSON.stringify({ format: 'snnc-ir', meta: graph.meta, nodes, edges: graph.edges })}\n`);
+}
+
+/** Runs the exported graph with the float reference executor and counts test predictions equal to the trainer's. */
+export function checkRoundTrip(graph: Graph, test: Dataset, trainerPredictions: Int32Array): { agree: number; total: number; accuracy: number } {
+  const logits = runGraph(graph, test.images, test.count, { mode: 'snn', timesteps: graph.meta.timesteps, encoding: graph.meta.encoding });
+  const p = predict(logits, test.count);
+  let agree = 0, ok = 0;
+  for (let i = 0; i < test.count; i++) {
+    if (p[i] === trainerPredictions[i]) agree++;
+    if (p[i] === test.labels[i]) ok++;
+  }
+  return { agree, total: test.count, accuracy: ok / test.count };
+}
+
+export interface StudentRunOptions {
+  teacher?: string;
+  dataset: string;
+  dataDir?: string;
+  output: string;
+  irOutput?: string;
+  logPath?: string;
+  checkpointPath?: string;
+  resume?: boolean;
+  trainLimit?: number;
+  testLimit?: number;
+  teacherFeatures?: string[] | 'auto';
+  progress?: boolean;
+  quiet?: boolean;
+  config: Partial<TrainConfig>;
+}
+
+/** The whole `snnc train` run: data, teacher, training, export (ONNX + IR JSON) and the round-trip check. */
+export async function runStudentTraining(o: StudentRunOptions): Promise<{ result: TrainResult; graph?: Graph; roundTrip?: { agree: number; total: number; accuracy: number } }> {
+  const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
+  if (!o.output.endsWith('.onnx')) throw new UserError(`-o must name an .onnx file, got '${o.output}'`);
+  if (o.teacher !== undefined && !existsSync(o.teacher)) throw new UserError(`teacher '${o.teacher}' does not exist`);
+  const kd = o.config.kd ?? DEFAULT_CONFIG.kd;
+  if (kd !== 'none' && !o.teacher) throw new UserError(`--kd ${kd} needs --teacher (or use --kd none)`);
+  await initTrainingBackend({ quiet: o.quiet });
+  const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit);
+  say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
+  const useFeature = kd === 'feature' || kd === 'both';
+  const teacher = o.teacher && kd !== 'none' ? await openTeacher(o.teacher, train.shape, useFeature ? (o.teacherFeatures ?? 'auto') : []) : undefined;
+  const bar = o.progress ? new cliProgress.SingleBar({
+    format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss} | {speed} samples/s',
+    hideCursor: true, clearOnComplete: true,
+  }, cliProgress.Presets.shades_classic) : undefined;
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.stderr.write('\nsnnc: stopping after this batch; the last complete epoch stays in the checkpoint (Ctrl-C again to abort)\n');
+  };
+  process.on('SIGINT', onSigint);
+  let epochStart = performance.now();
+  const batchSize = o.config.batchSize ?? DEFAULT_CONFIG.batchSize;
+  let result: TrainResult;
+  try {
+    result = await trainStudent(train, test, teacher, o.config, { logPath: o.logPath, checkpointPath: o.checkpointPath, resume: o.resume }, {
+      log: say,
+      shouldStop: () => stopRequested,
+      onBatch: (epoch, done, total, loss) => {
+        if (!bar) return;
+        if (done === 1) { epochStart = performance.now(); bar.start(total, 0, { epoch: epoch + 1, loss: '-', speed: '-' }); }
+        const speed = (done * batchSize) / ((performance.now() - epochStart) / 1000);
+        bar.update(done, { epoch: epoch + 1, loss: loss.toFixed(4), speed: speed.toFixed(0) });
+        if (done === total) bar.stop();
+      },
+      onEpoch: (e) => {
+        bar?.stop();
+        say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} (ce ${e.ce.toFixed(4)}, kd ${e.kd.toFixed(4)}, feature ${e.feature.toFixed(4)}) train ${(100 * e.trainAccuracy).toFixed(2)} % test ${(100 * e.testAccuracy).toFixed(2)} % ${e.seconds.toFixed(1)} s (${e.samplesPerSecond.toFixed(0)} samples/s) peak RSS ${e.peakRssMB} MB`);
+      },
+    });
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSigint);
+    await teacher?.close();
+  }
+  if (result.stopped && result.history.length === 0) {
+    say('stopped before the first epoch completed: nothing written');
+    return { result };
+  }
+  const graph = studentToGraph(result.student);
+  const bytes = await graphToOnnx(graph);
+  writeFileAtomic(o.output, bytes);
+  const irPath = o.irOutput ?? o.output.replace(/\.onnx$/, '.snn.json');
+  await writeIrJson(irPath, graph);
+  const roundTrip = checkRoundTrip(graph, test, result.testPredictions);
+  say(`wrote ${o.output} and ${irPath}: ${result.parameters} parameters, test accuracy ${(100 * result.testAccuracy).toFixed(2)} %; `
+    + `float executor agrees on ${roundTrip.agree}/${roundTrip.total} test predictions (accuracy ${(100 * roundTrip.accuracy).toFixed(2)} %)`);
+  if (result.stopped) say('stopped early: the written student is the last complete epoch');
+  return { result, graph, roundTrip };
+}
+
+/** The whole `snnc train-teacher` run: trains an ANN of the zoo and writes it as ONNX. */
+export async function runTeacherTraining(o: {
+  dataset: string; dataDir?: string; output: string; trainLimit?: number; testLimit?: number; progress?: boolean; quiet?: boolean;
+  config: TeacherTrainConfig;
+}): Promise<{ testAccuracy: number; parameters: number; graph: Graph; secondsPerEpoch: number }> {
+  const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
+  if (!o.output.endsWith('.onnx')) throw new UserError(`-o must name an .onnx file, got '${o.output}'`);
+  if (!(TEACHER_ARCHS as readonly string[]).includes(o.config.arch)) throw new UserError(`unknown teacher architecture '${o.config.arch}' (choose ${TEACHER_ARCHS.join(', ')})`);
+  await initTrainingBackend({ quiet: o.quiet });
+  const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit);
+  say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
+  const bar = o.progress ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  let stop = false;
+  const onSigint = () => { if (stop) process.exit(130); stop = true; };
+  process.on('SIGINT', onSigint);
+  let r: ReturnType<typeof trainTeacher>;
+  try {
+    r = trainTeacher(train, test, o.config, {
+      shouldStop: () => stop,
+      onBatch: (epoch, done, total, loss) => {
+        if (!bar) return;
+        if (done === 1) bar.start(total, 0, { epoch: epoch + 1, loss: '-' });
+        bar.update(done, { epoch: epoch + 1, loss: loss.toFixed(4) });
+        if (done === total) bar.stop();
+      },
+      onEpoch: (e) => say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} train ${(100 * e.trainAccuracy).toFixed(2)} % test ${(100 * e.testAccuracy).toFixed(2)} % ${e.seconds.toFixed(1)} s peak RSS ${e.peakRssMB} MB`),
+    });
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSigint);
+  }
+  if (r.stopped && r.history.length === 0) throw new UserError('stopped before the first epoch completed: nothing written');
+  const graph = annToGraph(r.model);
+  writeFileAtomic(o.output, await graphToOnnx(graph));
+  const parameters = graph.order.reduce((n, name) => {
+    const node = graph.nodes.get(name)!;
+    return n + ('weight' in node ? node.weight.data.length : 0) + ('bias' in node && node.bias ? node.bias.data.length : 0);
+  }, 0);
+  say(`wrote ${o.output}: ${parameters} parameters, test accuracy ${(100 * r.testAccuracy).toFixed(2)} %`);
+  return { testAccuracy: r.testAccuracy, parameters, graph, secondsPerEpoch: r.history.reduce((a, h) => a + h.seconds, 0) / r.history.length };
+}

@@ -1,0 +1,135 @@
+import { tf } from './backend.js';
+import { UserError } from '../util/errors.js';
+
+/** Surrogate derivative used in place of the Heaviside step's (zero almost everywhere) derivative. */
+export type SurrogateKind = 'arctan' | 'sigmoid' | 'triangle';
+export const SURROGATES: readonly SurrogateKind[] = ['arctan', 'sigmoid', 'triangle'];
+
+/** Spiking neuron settings shared by every neuron layer of a student. */
+export interface NeuronOptions {
+  model: 'IF' | 'LIF';
+  threshold: number;
+  reset: 'subtract' | 'zero';
+  /** LIF only: v ← (1 − leak)·v + I. */
+  leak: number;
+  surrogate: SurrogateKind;
+  /** Sharpness α of the surrogate (larger: closer to the step). */
+  alpha: number;
+}
+
+export const DEFAULT_NEURON: NeuronOptions = { model: 'IF', threshold: 1, reset: 'subtract', leak: 0, surrogate: 'arctan', alpha: 2 };
+
+/**
+ * The surrogate's derivative σ'(x) at x = v − θ, each integrating to 1 over the real line:
+ * arctan σ = ½ + atan(π/2·α·x)/π (SpikingJelly's ATan); sigmoid σ = 1/(1 + e^(−α·x));
+ * triangle σ' = α·max(0, 1 − α·|x|).
+ */
+export function surrogateDerivative(kind: SurrogateKind, alpha: number): (x: number) => number {
+  switch (kind) {
+    case 'arctan': {
+      const k = (Math.PI / 2) * alpha;
+      return (x) => (alpha / 2) / (1 + (k * x) * (k * x));
+    }
+    case 'sigmoid':
+      return (x) => {
+        const s = 1 / (1 + Math.exp(-alpha * x));
+        return alpha * s * (1 - s);
+      };
+    case 'triangle':
+      return (x) => Math.max(0, alpha * (1 - alpha * Math.abs(x)));
+    default:
+      throw new UserError(`unknown surrogate '${String(kind)}' (choose ${SURROGATES.join(', ')})`);
+  }
+}
+
+/** The surrogate σ itself (for finite-difference checks and documentation). */
+export function surrogateFunction(kind: SurrogateKind, alpha: number): (x: number) => number {
+  switch (kind) {
+    case 'arctan': return (x) => 0.5 + Math.atan((Math.PI / 2) * alpha * x) / Math.PI;
+    case 'sigmoid': return (x) => 1 / (1 + Math.exp(-alpha * x));
+    case 'triangle': return (x) => {
+      const a = alpha * x;
+      if (a <= -1) return 0;
+      if (a >= 1) return 1;
+      return a < 0 ? 0.5 * (1 + a) * (1 + a) : 1 - 0.5 * (1 - a) * (1 - a);
+    };
+    default:
+      throw new UserError(`unknown surrogate '${String(kind)}'`);
+  }
+}
+
+/**
+ * Runs an IF/LIF layer over all T steps in one op. `current` holds the synaptic current of every step with
+ * time folded into the batch dimension, step-major: `[T·B, …]` (so the synaptic layers before it ran once
+ * over all steps). Forward: v ← decay·v + I[t]; s = (v ≥ θ); reset by subtraction or to zero — the same
+ * semantics as the IR's IF/LIF nodes. Backward: back-propagation through time with the surrogate
+ * derivative for ds/dv and the reset treated as a constant (SpikingJelly's `detach_reset`), which keeps
+ * the gradient of the subtract reset from cancelling the surrogate.
+ *
+ * The recurrence runs as one tight JavaScript loop over the tensor's data instead of ~10 small tfjs ops
+ * per step (each a round trip into wasm with its own allocation): the fused kernel is the spiking part's
+ * whole cost, both directions.
+ */
+export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: NeuronOptions, repeated = false): tf.Tensor {
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const input = x.dataSync() as Float32Array;
+    // A repeated (step-invariant) current is read at every step instead of being tiled T times.
+    const perStep = repeated ? input.length : input.length / timesteps;
+    if (!Number.isInteger(perStep)) throw new Error(`spikingNeuron: ${input.length} values do not split into ${timesteps} steps`);
+    const total = perStep * timesteps;
+    const stride = repeated ? 0 : perStep;
+    const outShape = repeated ? [x.shape[0] * timesteps, ...x.shape.slice(1)] : x.shape;
+    const spikes = new Float32Array(total);
+    // Potential before the reset at each step: the backward pass evaluates the surrogate there.
+    const vPre = new Float32Array(total);
+    const decay = opts.model === 'LIF' ? 1 - opts.leak : 1;
+    const theta = opts.threshold;
+    const subtract = opts.reset === 'subtract';
+    const v = new Float32Array(perStep);
+    for (let t = 0; t < timesteps; t++) {
+      const base = t * perStep;
+      for (let i = 0; i < perStep; i++) {
+        const vi = decay * v[i] + input[t * stride + i];
+        vPre[base + i] = vi;
+        if (vi >= theta) {
+          spikes[base + i] = 1;
+          v[i] = subtract ? vi - theta : 0;
+        } else {
+          v[i] = vi;
+        }
+      }
+    }
+    save([]);
+    const value = tf.tensor(spikes, outShape, 'float32');
+    const gradFunc = (dy: tf.Tensor) => {
+      const g = dy.dataSync() as Float32Array;
+      const gradIn = new Float32Array(input.length);
+      const gu = new Float32Array(perStep); // dL/du[t]: u is the potential after the reset
+      const alpha = opts.alpha;
+      // The surrogate is inlined per kind: a closure call per element costs more than the arithmetic.
+      const kind = opts.surrogate === 'arctan' ? 0 : opts.surrogate === 'sigmoid' ? 1 : opts.surrogate === 'triangle' ? 2 : -1;
+      if (kind < 0) surrogateDerivative(opts.surrogate, alpha); // throws the user-facing message
+      const k0 = (Math.PI / 2) * alpha;
+      const half = alpha / 2;
+      for (let t = timesteps - 1; t >= 0; t--) {
+        const base = t * perStep;
+        const inBase = t * stride;
+        for (let i = 0; i < perStep; i++) {
+          const k = base + i;
+          const xv = vPre[k] - theta;
+          let d: number;
+          if (kind === 0) d = half / (1 + k0 * k0 * xv * xv);
+          else if (kind === 1) { const sg = 1 / (1 + Math.exp(-alpha * xv)); d = alpha * sg * (1 - sg); }
+          else { const a = 1 - alpha * Math.abs(xv); d = a > 0 ? alpha * a : 0; }
+          const passReset = subtract || spikes[k] === 0 ? 1 : 0;
+          const gv = g[k] * d + gu[i] * passReset;
+          gradIn[inBase + i] += gv;
+          gu[i] = gv * decay;
+        }
+      }
+      return tf.tensor(gradIn, x.shape, 'float32');
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(current);
+}

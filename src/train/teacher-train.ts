@@ -1,0 +1,84 @@
+import { tf } from './backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { UserError } from '../util/errors.js';
+import { mulberry32, permutation } from './random.js';
+import { crossEntropy } from './losses.js';
+import { annVariables, createAnn, runAnn, type AnnModel } from './teacher.js';
+import { argmaxRows, gatherBatch } from './trainer.js';
+import { imagesToNhwc } from './student.js';
+
+export interface TeacherTrainConfig { arch: string; epochs: number; batchSize: number; learningRate: number; seed: number }
+
+export interface TeacherEpochLog { epoch: number; loss: number; trainAccuracy: number; testAccuracy: number; seconds: number; peakRssMB: number }
+
+/** ANN logits on a whole data set (no gradients). */
+export function annLogits(m: AnnModel, ds: Dataset, batch = 256): Float32Array {
+  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const out = new Float32Array(ds.count * m.classes);
+  for (let start = 0; start < ds.count; start += batch) {
+    const n = Math.min(batch, ds.count - start);
+    const l = tf.tidy(() => runAnn(m, imagesToNhwc(ds.images.subarray(start * size, (start + n) * size), n, ds.shape)));
+    out.set(l.dataSync() as Float32Array, start * m.classes);
+    l.dispose();
+  }
+  return out;
+}
+
+/** Trains an ANN teacher of the zoo with cross-entropy, Adam and a cosine learning-rate decay. */
+export function trainTeacher(
+  train: Dataset, test: Dataset, config: TeacherTrainConfig,
+  hooks: { onBatch?: (epoch: number, done: number, total: number, loss: number) => void; onEpoch?: (l: TeacherEpochLog) => void; shouldStop?: () => boolean } = {},
+): { model: AnnModel; history: TeacherEpochLog[]; testAccuracy: number; stopped: boolean } {
+  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new UserError(`--epochs must be a positive integer, got ${config.epochs}`);
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${config.batchSize}`);
+  if (!(config.learningRate > 0 && config.learningRate < 10)) throw new UserError(`--lr must be in (0, 10), got ${config.learningRate}`);
+  const classes = Math.max(train.classes, test.classes);
+  const model = createAnn(config.arch, train.shape, classes, config.seed);
+  const vars = annVariables(model);
+  const optimizer = tf.train.adam(config.learningRate);
+  const steps = Math.ceil(train.count / config.batchSize);
+  const total = steps * config.epochs;
+  const history: TeacherEpochLog[] = [];
+  let stopped = false;
+  for (let epoch = 0; epoch < config.epochs && !stopped; epoch++) {
+    const t0 = performance.now();
+    const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
+    let lossSum = 0, correct = 0, seen = 0;
+    for (let step = 0; step < steps; step++) {
+      if (hooks.shouldStop?.()) { stopped = true; break; }
+      const from = step * config.batchSize;
+      const to = Math.min(train.count, from + config.batchSize);
+      const b = gatherBatch(train, order, from, to);
+      (optimizer as unknown as { learningRate: number }).learningRate = config.learningRate * 0.5 * (1 + Math.cos(Math.PI * (epoch * steps + step) / total));
+      const [loss, ok] = tf.tidy(() => {
+        const x = imagesToNhwc(b.images, to - from, train.shape);
+        const labels = tf.tensor1d(b.labels);
+        let logits: tf.Tensor2D | undefined;
+        const cost = optimizer.minimize(() => {
+          const l = runAnn(model, x);
+          logits = tf.keep(l);
+          return crossEntropy(l, labels);
+        }, true, vars)!;
+        const okT = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), tf.cast(labels, 'int32')), 'float32'));
+        const r = [cost.dataSync()[0], okT.dataSync()[0]];
+        logits!.dispose();
+        return r;
+      });
+      if (!Number.isFinite(loss)) throw new Error(`teacher training diverged (loss ${loss}); lower --lr`);
+      lossSum += loss * (to - from); correct += ok; seen += to - from;
+      hooks.onBatch?.(epoch, step + 1, steps, loss);
+    }
+    if (stopped) break;
+    const pred = argmaxRows(annLogits(model, test), classes);
+    let okTest = 0;
+    for (let i = 0; i < pred.length; i++) if (pred[i] === test.labels[i]) okTest++;
+    const entry = {
+      epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy: okTest / test.count,
+      seconds: (performance.now() - t0) / 1000, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    history.push(entry);
+    hooks.onEpoch?.(entry);
+  }
+  optimizer.dispose();
+  return { model, history, testAccuracy: history.at(-1)?.testAccuracy ?? 0, stopped };
+}

@@ -1,0 +1,395 @@
+import { existsSync, readFileSync, appendFileSync } from 'node:fs';
+import { tf } from './backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { mulberry32, permutation } from './random.js';
+import { DEFAULT_NEURON, type NeuronOptions } from './spiking.js';
+import {
+  createStudent, imagesToNhwc, neuronLayers, runStudent, studentParameterCount, studentSpec, trainableVariables,
+  type Student,
+} from './student.js';
+import { crossEntropy, featureKdLoss, responseKdLoss } from './losses.js';
+import { runTeacher, type FrozenTeacher } from './frozen-teacher.js';
+
+export type KdMode = 'none' | 'response' | 'feature' | 'both';
+export const KD_MODES: readonly KdMode[] = ['none', 'response', 'feature', 'both'];
+
+/** Everything that defines a training run (stored in checkpoints so a resume continues the same run). */
+export interface TrainConfig {
+  student: string;
+  kd: KdMode;
+  timesteps: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** Response KD: weight α of the soft term and temperature τ. */
+  alpha: number;
+  tau: number;
+  /** Feature KD: weight β of the L2 term. */
+  beta: number;
+  neuron: NeuronOptions;
+  encoding: 'direct' | 'rate';
+  /** Student neuron layer whose spike rates feature KD matches to the teacher's feature ('auto': picked by size). */
+  studentTap: string;
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  student: 'cnn', kd: 'response', timesteps: 4, epochs: 5, batchSize: 64, learningRate: 2e-3, seed: 1,
+  alpha: 0.5, tau: 4, beta: 1, neuron: DEFAULT_NEURON, encoding: 'direct', studentTap: 'auto',
+};
+
+/** One line of the JSONL training log. */
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  ce: number;
+  kd: number;
+  feature: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  learningRate: number;
+  seconds: number;
+  samplesPerSecond: number;
+  peakRssMB: number;
+}
+
+export interface TrainResult {
+  student: Student;
+  config: TrainConfig;
+  history: EpochLog[];
+  /** Test-split predictions of the final student (what the exported graph must reproduce). */
+  testPredictions: Int32Array;
+  testAccuracy: number;
+  parameters: number;
+  /** True when a stop was requested (SIGINT): the result is the last complete epoch. */
+  stopped: boolean;
+}
+
+export interface TrainHooks {
+  /** Called after every batch (progress bars). */
+  onBatch?: (epoch: number, done: number, total: number, loss: number) => void;
+  onEpoch?: (log: EpochLog) => void;
+  /** Polled between batches: true stops the run at once, keeping the last complete checkpoint. */
+  shouldStop?: () => boolean;
+  log?: (line: string) => void;
+}
+
+export interface TrainIo {
+  /** JSONL log, one line per epoch (appended). */
+  logPath?: string;
+  /** Checkpoint written after each complete epoch (atomically). */
+  checkpointPath?: string;
+  /** Continue from `checkpointPath` when it exists. */
+  resume?: boolean;
+}
+
+interface Checkpoint {
+  format: 'snnc-train-checkpoint/1';
+  config: TrainConfig;
+  epoch: number;
+  history: EpochLog[];
+  weights: Record<string, { shape: number[]; data: string }>;
+  optimizer: { name: string; shape: number[]; data: string }[];
+}
+
+function encodeF32(a: Float32Array | Int32Array | Uint8Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+function decodeF32(s: string): Float32Array {
+  const b = Buffer.from(s, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** Checks the numeric settings of a run; every fault is a UserError naming the setting. */
+export function validateConfig(c: TrainConfig): void {
+  const posInt = (v: number, what: string, max = 1e7) => {
+    if (!Number.isInteger(v) || v < 1 || v > max) throw new UserError(`${what} must be an integer from 1 to ${max}, got ${v}`);
+  };
+  posInt(c.timesteps, '--timesteps', 256);
+  posInt(c.epochs, '--epochs', 10_000);
+  posInt(c.batchSize, '--batch-size', 4096);
+  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new UserError(`--lr must be in (0, 10), got ${c.learningRate}`);
+  if (!(c.alpha >= 0 && c.alpha <= 1)) throw new UserError(`--alpha must be in [0, 1], got ${c.alpha}`);
+  if (!(c.tau > 0 && Number.isFinite(c.tau))) throw new UserError(`--tau must be positive, got ${c.tau}`);
+  if (!(c.beta >= 0 && Number.isFinite(c.beta))) throw new UserError(`--beta must be non-negative, got ${c.beta}`);
+  if (!(c.neuron.threshold > 0 && Number.isFinite(c.neuron.threshold))) throw new UserError(`--threshold must be positive, got ${c.neuron.threshold}`);
+  if (!(c.neuron.leak >= 0 && c.neuron.leak < 1)) throw new UserError(`--leak must be in [0, 1), got ${c.neuron.leak}`);
+  if (!(c.neuron.alpha > 0 && Number.isFinite(c.neuron.alpha))) throw new UserError(`--sharpness must be positive, got ${c.neuron.alpha}`);
+  if (!KD_MODES.includes(c.kd)) throw new UserError(`--kd must be one of ${KD_MODES.join(', ')}, got '${c.kd}'`);
+  if (!Number.isInteger(c.seed)) throw new UserError(`--seed must be an integer, got ${c.seed}`);
+}
+
+/** Copies the samples `idx[from..to)` of a data set into one flat NCHW batch. */
+export function gatherBatch(ds: Dataset, idx: ArrayLike<number>, from: number, to: number): { images: Float32Array; labels: Float32Array } {
+  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const images = new Float32Array((to - from) * size);
+  const labels = new Float32Array(to - from);
+  for (let i = from; i < to; i++) {
+    const s = idx[i];
+    images.set(ds.images.subarray(s * size, (s + 1) * size), (i - from) * size);
+    labels[i - from] = ds.labels[s];
+  }
+  return { images, labels };
+}
+
+/** Readout potentials of the student on a whole data set (no gradients), batch × classes. */
+export function studentLogits(student: Student, ds: Dataset, batch = 256): Float32Array {
+  const out = new Float32Array(ds.count * student.classes);
+  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  for (let start = 0; start < ds.count; start += batch) {
+    const n = Math.min(batch, ds.count - start);
+    const logits = tf.tidy(() => runStudent(student, imagesToNhwc(ds.images.subarray(start * size, (start + n) * size), n, ds.shape), { seed: start + 1 }).logits);
+    out.set(logits.dataSync() as Float32Array, start * student.classes);
+    logits.dispose();
+  }
+  return out;
+}
+
+export function argmaxRows(logits: Float32Array, classes: number): Int32Array {
+  const n = logits.length / classes;
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+    p[i] = best;
+  }
+  return p;
+}
+
+function accuracyOf(pred: Int32Array, labels: ArrayLike<number>): number {
+  let ok = 0;
+  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) ok++;
+  return pred.length ? ok / pred.length : 0;
+}
+
+/** Picks the student neuron layer for feature KD: the deepest feature map at least as large as the teacher's. */
+export function pickStudentTap(student: Student, teacherShape: number[]): string {
+  const [, th, tw] = teacherShape;
+  const maps = neuronLayers(student).filter((n) => student.shapes.get(n)!.length === 3);
+  const fitting = maps.filter((n) => { const [h, w] = student.shapes.get(n)!; return h >= th && w >= tw; });
+  const pick = (fitting.length ? fitting : maps).at(-1);
+  if (!pick) throw new UserError(`student '${student.spec.arch}' has no spiking feature map for feature KD`);
+  return pick;
+}
+
+/** Memory budget for teacher features held for the whole training set (beyond it they are computed per batch). */
+const FEATURE_CACHE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Trains a spiking student on `train`, evaluates on `test` after every epoch, optionally distilling from a
+ * frozen teacher. The teacher is frozen and the inputs are not augmented, so its logits (and features,
+ * when they fit in memory) for the training set are computed ONCE up front with onnxruntime, not per batch:
+ * identical values, a fraction of the cost.
+ */
+export async function trainStudent(
+  train: Dataset, test: Dataset, teacher: FrozenTeacher | undefined, configIn: Partial<TrainConfig>,
+  io: TrainIo = {}, hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  let config: TrainConfig = { ...DEFAULT_CONFIG, ...configIn, neuron: { ...DEFAULT_NEURON, ...configIn.neuron } };
+  validateConfig(config);
+  const log = hooks.log ?? (() => {});
+  let checkpoint: Checkpoint | undefined;
+  if (io.resume && io.checkpointPath && existsSync(io.checkpointPath)) {
+    try {
+      checkpoint = JSON.parse(readFileSync(io.checkpointPath, 'utf8')) as Checkpoint;
+    } catch (e) {
+      throw new UserError(`checkpoint '${io.checkpointPath}' is not readable JSON: ${(e as Error).message}`);
+    }
+    if (checkpoint.format !== 'snnc-train-checkpoint/1') throw new UserError(`'${io.checkpointPath}' is not an snnc training checkpoint`);
+    // A resume continues the stored run; only the epoch budget may grow.
+    config = { ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs) };
+    log(`resuming from ${io.checkpointPath} after epoch ${checkpoint.epoch}`);
+  }
+  if (config.kd !== 'none' && !teacher) throw new UserError(`--kd ${config.kd} needs a teacher (--teacher t.onnx)`);
+  if (train.shape.join() !== test.shape.join()) throw new UserError(`train and test samples differ in shape: [${train.shape}] vs [${test.shape}]`);
+  const classes = Math.max(train.classes, test.classes);
+
+  const student = createStudent(studentSpec(config.student, classes), train.shape, classes, config.neuron, config.timesteps, config.encoding, config.seed);
+  const useResponse = config.kd === 'response' || config.kd === 'both';
+  const useFeature = config.kd === 'feature' || config.kd === 'both';
+
+  // Teacher outputs for the training set, computed once.
+  let teacherLogits: Float32Array | undefined;
+  let teacherFeatures: Float32Array | undefined;
+  let featureShape: number[] | undefined;
+  let featureName: string | undefined;
+  let tap: string | undefined;
+  let adapter: { w: tf.Variable; b: tf.Variable } | undefined;
+  if (teacher && config.kd !== 'none') {
+    if (useFeature) {
+      if (teacher.features.length === 0) throw new UserError('feature KD needs a teacher feature tensor (--teacher-features)');
+      featureName = teacher.features[0].name;
+      featureShape = teacher.features[0].shape;
+    }
+    const featureBytes = featureShape ? train.count * featureShape.reduce((a, b) => a * b, 1) * 4 : 0;
+    const cacheFeatures = useFeature && featureBytes <= FEATURE_CACHE_BYTES;
+    const t0 = performance.now();
+    const probe: FrozenTeacher = cacheFeatures ? teacher : { ...teacher, features: [] };
+    const all = await runTeacher(probe, train.images, train.count, train.shape);
+    if (all.classes !== classes) throw new UserError(`the teacher gives ${all.classes} class scores, the data set has ${classes} classes`);
+    teacherLogits = all.logits;
+    if (cacheFeatures) teacherFeatures = all.features.get(featureName!);
+    log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
+    if (useFeature) {
+      tap = config.studentTap === 'auto' ? pickStudentTap(student, featureShape!) : config.studentTap;
+      const s = student.shapes.get(tap);
+      if (!s || s.length !== 3 || !neuronLayers(student).includes(tap)) throw new UserError(`student '${config.student}' has no spiking feature map '${tap}' (choose ${neuronLayers(student).join(', ')})`);
+      const cs = s[2], ct = featureShape![0];
+      const rand = mulberry32(config.seed ^ 0x5eed);
+      const bound = Math.sqrt(6 / cs);
+      adapter = {
+        w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, 'adapter/w'),
+        b: tf.variable(tf.zeros([ct]), true, 'adapter/b'),
+      };
+      log(`feature KD: student ${tap} [${s}] → 1×1 adapter → teacher ${featureName} [${featureShape}]`);
+    }
+  }
+
+  const vars = [...trainableVariables(student), ...(adapter ? [adapter.w, adapter.b] : [])];
+  const optimizer = tf.train.adam(config.learningRate);
+  let history: EpochLog[] = [];
+  let startEpoch = 0;
+  if (checkpoint) {
+    for (const [name, p] of student.weights) {
+      for (const [key, v] of [['w', p.w], ['b', p.b]] as const) {
+        const saved = checkpoint.weights[`${name}/${key}`];
+        if (!saved || saved.shape.join() !== v.shape.join()) throw new UserError(`checkpoint '${io.checkpointPath}' does not match student '${config.student}' (layer ${name})`);
+        v.assign(tf.tensor(decodeF32(saved.data), saved.shape));
+      }
+    }
+    if (adapter) {
+      for (const [key, v] of [['w', adapter.w], ['b', adapter.b]] as const) {
+        const saved = checkpoint.weights[`adapter/${key}`];
+        if (saved) v.assign(tf.tensor(decodeF32(saved.data), saved.shape));
+      }
+    }
+    // Adam's moments: the optimizer creates them lazily, so take one zero-gradient step to build them first.
+    if (checkpoint.optimizer.length) {
+      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.zerosLike(v) })));
+      await optimizer.setWeights(checkpoint.optimizer.map((o) => ({ name: o.name, tensor: tf.tensor(decodeF32(o.data), o.shape) })));
+    }
+    history = checkpoint.history;
+    startEpoch = checkpoint.epoch;
+  }
+
+  const size = train.shape[0] * train.shape[1] * train.shape[2];
+  const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
+  const totalSteps = stepsPerEpoch * config.epochs;
+  let stopped = false;
+  let peakRss = 0;
+  const lrAt = (step: number) => config.learningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, step / totalSteps)));
+
+  for (let epoch = startEpoch; epoch < config.epochs && !stopped; epoch++) {
+    const t0 = performance.now();
+    // Shuffle from (seed, epoch): a resumed run sees exactly the order the uninterrupted one would.
+    const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
+    let lossSum = 0, ceSum = 0, kdSum = 0, featSum = 0, correct = 0, seen = 0;
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      if (hooks.shouldStop?.()) { stopped = true; break; }
+      const from = step * config.batchSize;
+      const to = Math.min(train.count, from + config.batchSize);
+      const n = to - from;
+      const batch = gatherBatch(train, order, from, to);
+      let tLogits: Float32Array | undefined;
+      let tFeat: Float32Array | undefined;
+      if (teacherLogits) {
+        tLogits = new Float32Array(n * classes);
+        for (let i = 0; i < n; i++) tLogits.set(teacherLogits.subarray(order[from + i] * classes, (order[from + i] + 1) * classes), i * classes);
+      }
+      if (useFeature) {
+        const fsz = featureShape!.reduce((a, b) => a * b, 1);
+        if (teacherFeatures) {
+          tFeat = new Float32Array(n * fsz);
+          for (let i = 0; i < n; i++) tFeat.set(teacherFeatures.subarray(order[from + i] * fsz, (order[from + i] + 1) * fsz), i * fsz);
+        } else {
+          tFeat = (await runTeacher(teacher!, batch.images, n, train.shape)).features.get(featureName!)!;
+        }
+      }
+      (optimizer as unknown as { learningRate: number }).learningRate = lrAt(epoch * stepsPerEpoch + step);
+      const stats = tf.tidy(() => {
+        const x = imagesToNhwc(batch.images, n, train.shape);
+        const labels = tf.tensor1d(batch.labels);
+        const teacherT = tLogits ? tf.tensor2d(tLogits, [n, classes]) : undefined;
+        const featT = tFeat ? tf.transpose(tf.tensor4d(tFeat, [n, ...featureShape!] as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D : undefined;
+        let parts: tf.Scalar[] = [];
+        let logitsOut: tf.Tensor2D | undefined;
+        const cost = optimizer.minimize(() => {
+          const out = runStudent(student, x, { rateTaps: tap ? [tap] : [], seed: config.seed + epoch * 100003 + step });
+          logitsOut = tf.keep(out.logits);
+          let total: tf.Scalar;
+          let ce: tf.Scalar, kd: tf.Scalar = tf.scalar(0), feat: tf.Scalar = tf.scalar(0);
+          if (useResponse) {
+            const r = responseKdLoss(out.logits, teacherT!, labels, config.alpha, config.tau);
+            total = r.total; ce = r.ce; kd = r.kd;
+          } else {
+            ce = crossEntropy(out.logits, labels);
+            total = ce;
+          }
+          if (useFeature) {
+            feat = featureKdLoss(out.rates.get(tap!)!, adapter as unknown as { w: tf.Tensor4D; b: tf.Tensor1D }, featT!);
+            total = tf.add(total, tf.mul(feat, config.beta)) as tf.Scalar;
+          }
+          parts = [tf.keep(ce), tf.keep(kd), tf.keep(feat)];
+          return total;
+        }, true, vars);
+        const pred = tf.argMax(logitsOut!, 1);
+        const ok = tf.sum(tf.cast(tf.equal(pred, tf.cast(labels, 'int32')), 'float32'));
+        const values = [cost!.dataSync()[0], ...parts.map((p) => p.dataSync()[0]), ok.dataSync()[0]];
+        for (const p of parts) p.dispose();
+        logitsOut!.dispose();
+        return values;
+      });
+      const [loss, ce, kd, feat, ok] = stats;
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); lower --lr`);
+      lossSum += loss * n; ceSum += ce * n; kdSum += kd * n; featSum += feat * n; correct += ok; seen += n;
+      hooks.onBatch?.(epoch, step + 1, stepsPerEpoch, loss);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+    if (stopped) break;
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const testPred = argmaxRows(studentLogits(student, test), classes);
+    const entry: EpochLog = {
+      epoch: epoch + 1,
+      loss: lossSum / seen, ce: ceSum / seen, kd: kdSum / seen, feature: featSum / seen,
+      trainAccuracy: correct / seen, testAccuracy: accuracyOf(testPred, test.labels),
+      learningRate: lrAt((epoch + 1) * stepsPerEpoch),
+      seconds: trainSeconds, samplesPerSecond: seen / trainSeconds,
+      peakRssMB: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1048576),
+    };
+    history.push(entry);
+    hooks.onEpoch?.(entry);
+    if (io.logPath) appendFileSync(io.logPath, `${JSON.stringify(entry)}\n`);
+    if (io.checkpointPath) {
+      const weights: Checkpoint['weights'] = {};
+      for (const [name, p] of student.weights) {
+        weights[`${name}/w`] = { shape: p.w.shape, data: encodeF32(p.w.dataSync() as Float32Array) };
+        weights[`${name}/b`] = { shape: p.b.shape, data: encodeF32(p.b.dataSync() as Float32Array) };
+      }
+      if (adapter) {
+        weights['adapter/w'] = { shape: adapter.w.shape, data: encodeF32(adapter.w.dataSync() as Float32Array) };
+        weights['adapter/b'] = { shape: adapter.b.shape, data: encodeF32(adapter.b.dataSync() as Float32Array) };
+      }
+      const opt = (await optimizer.getWeights()).map((w) => ({ name: w.name, shape: w.tensor.shape, data: encodeF32(w.tensor.dataSync() as Float32Array) }));
+      const ck: Checkpoint = { format: 'snnc-train-checkpoint/1', config, epoch: epoch + 1, history, weights, optimizer: opt };
+      writeFileAtomic(io.checkpointPath, JSON.stringify(ck));
+    }
+  }
+  if (stopped && io.checkpointPath && existsSync(io.checkpointPath)) {
+    // Report the state of the last complete epoch, which is what the checkpoint holds.
+    const ck = JSON.parse(readFileSync(io.checkpointPath, 'utf8')) as Checkpoint;
+    for (const [name, p] of student.weights) {
+      p.w.assign(tf.tensor(decodeF32(ck.weights[`${name}/w`].data), p.w.shape));
+      p.b.assign(tf.tensor(decodeF32(ck.weights[`${name}/b`].data), p.b.shape));
+    }
+  }
+  void size;
+  const testPredictions = argmaxRows(studentLogits(student, test), classes);
+  adapter?.w.dispose(); adapter?.b.dispose();
+  optimizer.dispose();
+  return {
+    student, config, history, testPredictions, testAccuracy: accuracyOf(testPredictions, test.labels),
+    parameters: studentParameterCount(student), stopped,
+  };
+}
