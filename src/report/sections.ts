@@ -1,6 +1,7 @@
 import type { ReportInput, ReportSection } from './report.js';
 import { robustnessChart, robustnessTable, type RobustnessReport, ROBUSTNESS_FORMAT } from './robustness.js';
 import { validateSchema } from './schema.js';
+import { readSimReports, simSections, SIM_REPORT_FORMAT } from './sim-sections.js';
 
 /**
  * Turns the JSON outputs of snnc's commands into report sections. Each producer's format has one
@@ -29,5 +30,10 @@ export const robustnessSections: SectionBuilder = {
   },
 };
 
+export const simulationSections: SectionBuilder = {
+  formats: [SIM_REPORT_FORMAT],
+  build: (inputs) => simSections(readSimReports(inputs)),
+};
+
 /** All builders, in the order their sections appear in the report. */
-export const SECTION_BUILDERS: SectionBuilder[] = [robustnessSections];
+export const SECTION_BUILDERS: SectionBuilder[] = [simulationSections, robustnessSections];

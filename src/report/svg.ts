@@ -271,7 +271,9 @@ export function heatmap(o: HeatmapOptions): string {
   const cell = o.cell ?? Math.max(4, Math.min(40, Math.floor(480 / Math.max(rows, cols, 1))));
   const left = o.rowLabels ? 40 : 12;
   const top = 28 + (o.colLabels ? 14 : 0);
-  const f: Frame = { width: left + cols * cell + 90, height: top + rows * cell + 16, left, right: 90, top, bottom: 16 };
+  const titleWidth = o.title.length * 7.2 + 16;
+  const barLabelWidth = Math.max(40, (o.valueLabel?.length ?? 0) * 6 + 10);
+  const f: Frame = { width: Math.max(left + cols * cell + 36 + barLabelWidth, titleWidth), height: top + rows * cell + 16, left, right: 36 + barLabelWidth, top, bottom: 16 };
   let svg = open('heatmap', o.title, f);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {

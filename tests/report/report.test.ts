@@ -7,7 +7,11 @@ import { runRobustness } from '../../src/cli/robustness.js';
 import { runReport } from '../../src/cli/report.js';
 import { runCli } from '../../src/cli/main.js';
 import type { RobustnessReport } from '../../src/report/robustness.js';
-import { writeCentroidClassifier } from './fixtures.js';
+import { writeCentroidClassifier, mappedSpikingCentroid } from './fixtures.js';
+import { take } from '../../src/data/dataset.js';
+import { loadTarget } from '../../targets/load.js';
+import { simulate } from '../../simulator/index.js';
+import type { SimReport } from '../../simulator/report.js';
 import { checkPage } from './browser.js';
 
 let dir: string;
@@ -18,6 +22,13 @@ beforeAll(async () => {
   const teacher = join(dir, 'centroid.onnx');
   writeCentroidClassifier(teacher, loadMnist('train'));
   // real outputs of the producers: a robustness run on the embedded MNIST
+  // real simulation reports of a mapped spiking network on two targets
+  mkdirSync(join(out, 'sim'), { recursive: true });
+  for (const target of ['loihi-like', 'spinnaker-like']) {
+    const mapped = mappedSpikingCentroid(loadMnist('train'), loadTarget(target), 16);
+    const { report } = simulate(mapped, take(loadMnist('test'), 40), { checkReference: true });
+    writeFileSync(join(out, 'sim', `${target}.json`), JSON.stringify(report, null, 2));
+  }
   await runRobustness({ models: [teacher], dataset: 'mnist', split: 'test', samples: 200, seed: 1, output: join(out, 'robustness'), noise: ['gaussian:0.1,0.3', 'occlusion:0.1,0.3', 'rotation:15,30'] });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,17 +67,52 @@ describe('snnc report', () => {
       checked++;
     }
     expect(checked).toBe(json.results.length);
+
+    // simulation figures: energy, latency and per-layer counts equal the reports' to the shown precision
+    const close = (cell: string, value: number) => {
+      const shown = Number(cell);
+      expect(Number.isFinite(shown), `cell '${cell}'`).toBe(true);
+      expect(Math.abs(shown - value)).toBeLessThanOrEqual(Math.abs(value) * 5e-4 + 1e-12);
+    };
+    for (const target of ['loihi-like', 'spinnaker-like']) {
+      const sim = JSON.parse(readFileSync(join(out, 'sim', `${target}.json`), 'utf8')) as SimReport;
+      const label = `${sim.model} @ ${target}`;
+      const energy = markdownTableAfter(md, 'Energy per inference (µJ)').find((r) => r[0] === label)!;
+      const e = sim.perInference.energyJ;
+      [e.synapticJ, e.neuronJ, e.networkJ, e.syncJ, e.staticJ, e.totalJ].forEach((j, k) => close(energy[k + 1], j * 1e6));
+      const lat = markdownTableAfter(md, 'Latency').find((r) => r[0] === label)!;
+      close(lat[2], sim.perInference.latency.ns / 1000);
+      expect(Number(lat[3])).toBe(sim.perInference.latency.cycles);
+      close(lat[4], sim.perInference.latency.stepNsMean);
+      close(lat[5], sim.perInference.latency.stepNsMax);
+      const layers = markdownTableAfter(md, `Per layer, per inference — ${label}`);
+      for (const l of sim.layers) {
+        const row = layers.find((r) => r[0] === l.name)!;
+        expect(Number(row[1])).toBe(l.size);
+        close(row[2], l.synapticEvents);
+        close(row[3], l.effectiveSynapticOps);
+        close(row[4], l.spikes);
+        close(row[5], l.spikes / (l.size * sim.timesteps));
+      }
+      const acc = markdownTableAfter(md, 'Accuracy of the mapped network').find((r) => r[0] === label)!;
+      close(acc[4], sim.accuracy! * 100);
+      expect(acc[5]).toBe(`${sim.referenceIdentical} / ${sim.referenceChecked}`);
+    }
   });
 
   it('opens in headless chromium with no console errors and every chart drawn', async () => {
-    const r = runReport({ dir: out, html: join(dir, 'page', 'r.html') });
-    expect(existsSync(join(dir, 'page', 'r.md'))).toBe(true);
+    // the page and its summary are kept under tests/.tmp for people to look at
+    const r = runReport({ dir: out, html: resolve('tests/.tmp/report.html') });
+    expect(existsSync(resolve('tests/.tmp/report.md'))).toBe(true);
     const shot = resolve('tests/.tmp/report.png');
     const seen = await checkPage(r.html, shot);
     expect(seen.consoleErrors).toEqual([]);
     expect(seen.requests).toEqual([]);
-    expect(seen.sections).toContain('Robustness to input noise');
-    expect(seen.charts.length).toBeGreaterThanOrEqual(3);
+    expect(seen.sections).toEqual(expect.arrayContaining(['Robustness to input noise', 'Accuracy', 'Per-layer synaptic operations and spike rates',
+      'Core utilisation on the mesh', 'Energy per inference by target', 'Latency per time step']));
+    const kinds = new Set(seen.charts.map((c) => c.kind));
+    expect([...kinds].sort()).toEqual(['bar', 'heatmap', 'line']);
+    expect(seen.charts.length).toBeGreaterThanOrEqual(3 + 2 * 2 + 2 + 2);
     for (const c of seen.charts) {
       expect(c.marks, `${c.kind} chart '${c.title}'`).toBeGreaterThan(0);
       expect(c.width).toBeGreaterThan(50);

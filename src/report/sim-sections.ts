@@ -1,0 +1,190 @@
+import type { SimReport } from '../../simulator/report.js';
+import type { TargetSpec } from '../../targets/target.js';
+import { loadTarget } from '../../targets/load.js';
+import { barChart, heatmap } from './svg.js';
+import { sig, microjoules, percent } from './format.js';
+import type { ReportInput, ReportSection, ReportTable } from './report.js';
+import { validateSchema, hasSchema } from './schema.js';
+
+/** Format tag of `snnc simulate --json` outputs (schemas/sim-report.schema.json). */
+export const SIM_REPORT_FORMAT = 'snnc-sim-report';
+
+/** A simulation report with the file it came from and a label naming model and target. */
+export interface LabelledSimReport {
+  file: string;
+  label: string;
+  report: SimReport;
+}
+
+/** Reads and validates the simulation reports among the inputs; labels are `model @ target` (made unique). */
+export function readSimReports(inputs: ReportInput[]): LabelledSimReport[] {
+  const out = inputs.map((i) => {
+    const report = hasSchema('sim-report.schema.json')
+      ? validateSchema<SimReport>('sim-report.schema.json', i.data, i.file)
+      : (i.data as SimReport);
+    return { file: i.file, label: `${report.model} @ ${report.target}`, report };
+  });
+  for (const r of out) {
+    const same = out.filter((o) => o.label === r.label);
+    if (same.length > 1) r.label = `${r.label} (${r.file})`;
+  }
+  return out;
+}
+
+/** Spikes per neuron per time step of a layer (the spike rate), from per-inference counts. */
+export function spikeRate(layer: { size: number; spikes: number }, timesteps: number): number {
+  return layer.size > 0 ? layer.spikes / (layer.size * timesteps) : 0;
+}
+
+/** The target a report names, when it is a shipped one (or a readable path); undefined otherwise. */
+function targetOf(name: string): TargetSpec | undefined {
+  try {
+    return loadTarget(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Neurons in use per mesh tile as a fraction of the tile's neuron capacity; NaN-free grid [y][x]. */
+export function tileUtilisation(r: SimReport, target: TargetSpec | undefined): { grid: number[][]; capacityKnown: boolean; tilesUsed: number } {
+  const width = target?.mesh.width.value ?? Math.max(1, ...r.cores.map((c) => c.x + 1));
+  const height = target?.mesh.height.value ?? Math.max(1, ...r.cores.map((c) => c.y + 1));
+  const perTile = target ? target.mesh.coresPerTile.value * target.core.neurons.value : Math.max(1, ...r.cores.map((c) => c.neurons));
+  const grid = Array.from({ length: height }, () => new Array<number>(width).fill(0));
+  for (const c of r.cores) if (c.y < height && c.x < width) grid[c.y][c.x] += c.neurons / perTile;
+  const tilesUsed = grid.flat().filter((v) => v > 0).length;
+  return { grid, capacityKnown: target !== undefined, tilesUsed };
+}
+
+function accuracyTable(sims: LabelledSimReport[]): ReportTable {
+  return {
+    caption: 'Accuracy of the mapped network (cycle-level simulation)',
+    head: ['model @ target', 'dataset', 'samples', 'T', 'accuracy (%)', 'bit-identical to fixed-point reference'],
+    rows: sims.map(({ label, report: r }) => [
+      label, r.dataset ?? '–', String(r.samples), String(r.timesteps),
+      r.accuracy !== undefined ? percent(r.accuracy) : '–',
+      r.referenceChecked ? `${r.referenceIdentical ?? 0} / ${r.referenceChecked}` : 'not checked',
+    ]),
+    align: ['l', 'l', 'r', 'r', 'r', 'r'],
+  };
+}
+
+/** Sections built from simulation reports: accuracy, per-layer SOPs and spike rates, mesh, energy, latency. */
+export function simSections(sims: LabelledSimReport[]): ReportSection[] {
+  if (sims.length === 0) return [];
+  const sections: ReportSection[] = [];
+
+  sections.push({
+    id: 'accuracy', title: 'Accuracy', charts: [], tables: [accuracyTable(sims)],
+    notes: ['Bit-identical: samples whose spike trains and readout on the simulated chip equal the software fixed-point model\'s exactly.'],
+  });
+
+  const layerCharts: string[] = [];
+  const layerTables: ReportTable[] = [];
+  for (const { label, report: r } of sims) {
+    const names = r.layers.map((l) => l.name);
+    layerCharts.push(barChart({
+      title: `Synaptic operations per inference — ${label}`,
+      categories: names,
+      series: [
+        { name: 'synaptic events', values: r.layers.map((l) => l.synapticEvents) },
+        { name: 'effective SOPs (non-zero weights)', values: r.layers.map((l) => l.effectiveSynapticOps) },
+      ],
+      yLabel: 'per inference', width: 520, height: 280,
+    }));
+    layerCharts.push(barChart({
+      title: `Spike rate — ${label}`,
+      categories: names,
+      series: [{ name: 'spikes per neuron per step', values: r.layers.map((l) => spikeRate(l, r.timesteps)) }],
+      yLabel: 'spikes / neuron / step', width: 420, height: 280,
+    }));
+    layerTables.push({
+      caption: `Per layer, per inference — ${label} (T = ${r.timesteps}, ${r.samples} samples)`,
+      head: ['layer', 'neurons', 'synaptic events', 'effective SOPs', 'spikes', 'spike rate (per neuron per step)'],
+      rows: [
+        ...r.layers.map((l) => [l.name, String(l.size), sig(l.synapticEvents), sig(l.effectiveSynapticOps), sig(l.spikes), sig(spikeRate(l, r.timesteps))]),
+        ['total', String(r.layers.reduce((a, l) => a + l.size, 0)), sig(r.perInference.synapticEvents), sig(r.perInference.effectiveSynapticOps), sig(r.perInference.spikes), '–'],
+      ],
+    });
+  }
+  sections.push({
+    id: 'layers', title: 'Per-layer synaptic operations and spike rates', charts: layerCharts, tables: layerTables,
+    notes: [`Synaptic events: ${sims[0].report.sopCounting.synapticEvents}. Effective SOPs: ${sims[0].report.sopCounting.effectiveSynapticOps}.`],
+  });
+
+  const meshCharts: string[] = [];
+  const meshRows: string[][] = [];
+  for (const { label, report: r } of sims) {
+    const target = targetOf(r.target);
+    const u = tileUtilisation(r, target);
+    const mean = r.cores.length ? r.cores.reduce((a, c) => a + c.neurons, 0) / r.cores.length : 0;
+    // Unused tiles are drawn grey (NaN) and the colour scale spans the used ones, so that a small
+    // network on a large mesh still shows where it sits and how full each tile is.
+    const busiest = Math.max(...u.grid.flat()) * 100;
+    meshCharts.push(heatmap({
+      title: `Neurons in use per tile — ${label}`,
+      values: u.grid.map((row) => row.map((v) => (v > 0 ? v * 100 : Number.NaN))),
+      valueLabel: u.capacityKnown ? '% of tile capacity' : '% of busiest tile',
+      min: 0, max: busiest > 0 ? busiest : 100,
+      format: (v) => `${sig(v, 3)}%`,
+    }));
+    meshRows.push([
+      label, String(r.cores.length), String(u.tilesUsed),
+      target ? String(target.core.count.value) : '–',
+      target ? percent(mean / target.core.neurons.value) : '–',
+      String(r.noc.maxLinkQueue), String(r.noc.bufferOverflows),
+    ]);
+  }
+  sections.push({
+    id: 'mesh', title: 'Core utilisation on the mesh', charts: meshCharts,
+    tables: [{
+      caption: 'Cores and network on chip',
+      head: ['model @ target', 'cores used', 'tiles used', 'cores on chip', 'mean neuron use of used cores (%)', 'deepest link queue', 'buffer overflows'],
+      rows: meshRows,
+    }],
+    notes: ['Each cell is one mesh tile (all its cores together); a tile\'s value is the neurons placed on it over the neurons its cores can hold. Grey tiles are unused; the colour scale runs from 0 to the fullest tile.'],
+  });
+
+  const parts: [keyof SimReport['perInference']['energyJ'], string][] = [
+    ['synapticJ', 'synaptic'], ['neuronJ', 'neuron updates'], ['networkJ', 'network'], ['syncJ', 'synchronisation'], ['staticJ', 'static'],
+  ];
+  sections.push({
+    id: 'energy', title: 'Energy per inference by target',
+    charts: [barChart({
+      title: 'Energy per inference (µJ)',
+      categories: sims.map((s) => s.label),
+      series: parts.map(([k, name]) => ({ name, values: sims.map((s) => s.report.perInference.energyJ[k] * 1e6) })),
+      stacked: true, yLabel: 'µJ per inference', width: Math.max(520, 140 * sims.length),
+    })],
+    tables: [{
+      caption: 'Energy per inference (µJ)',
+      head: ['model @ target', ...parts.map(([, n]) => `${n} (µJ)`), 'total (µJ)'],
+      rows: sims.map((s) => [s.label, ...parts.map(([k]) => microjoules(s.report.perInference.energyJ[k])), microjoules(s.report.perInference.energyJ.totalJ)]),
+    }],
+    notes: ['Every joule is an event count times the target\'s per-event figure (targets/*.json states each figure\'s source).'],
+  });
+
+  sections.push({
+    id: 'latency', title: 'Latency per time step',
+    charts: [barChart({
+      title: 'Time step duration (ns)',
+      categories: sims.map((s) => s.label),
+      series: [
+        { name: 'mean step', values: sims.map((s) => s.report.perInference.latency.stepNsMean) },
+        { name: 'slowest step', values: sims.map((s) => s.report.perInference.latency.stepNsMax) },
+        { name: 'barrier sync per step', values: sims.map((s) => s.report.perInference.latency.syncNsPerStep) },
+      ],
+      yLabel: 'ns', width: Math.max(520, 160 * sims.length),
+    })],
+    tables: [{
+      caption: 'Latency',
+      head: ['model @ target', 'T', 'per inference (µs)', 'cycles', 'mean step (ns)', 'slowest step (ns)', 'sync per step (ns)', 'critical core'],
+      rows: sims.map(({ label, report: r }) => {
+        const l = r.perInference.latency;
+        return [label, String(r.timesteps), sig(l.ns / 1000), String(l.cycles), sig(l.stepNsMean), sig(l.stepNsMax), sig(l.syncNsPerStep), String(l.criticalCore)];
+      }),
+    }],
+    notes: ['A step lasts until its slowest core has processed its events and its messages have crossed the mesh, then a barrier synchronises all cores.'],
+  });
+  return sections;
+}
