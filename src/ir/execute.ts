@@ -25,7 +25,8 @@ export interface RunOptions {
   seed?: number;
   /**
    * Called with each node's output, per step in SNN mode (step 1..T), once (step 0) in ANN mode;
-   * values is batch × size (row-major, per-sample shape as graph.shapes). The array is reused by the
+   * values is batch × size (row-major, per-sample shape as graph.shapes); for the Output node in SNN mode
+   * it is the readout accumulated up to that step. The array is reused by the
    * executor: copy it if you keep it. When `record` is given the batch is run in one piece (no chunking),
    * so every (node, step) pair is reported exactly once with the whole batch.
    */

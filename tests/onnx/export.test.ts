@@ -1,0 +1,76 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportOnnx } from '../../src/onnx/export.js';
+import { importOnnx } from '../../src/onnx/import.js';
+import { onnx } from '../../src/onnx/proto.js';
+import { runGraph } from '../../src/ir/execute.js';
+import { parameterCount } from '../../src/ir/graph.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { FIXTURES } from '../fixtures/models.js';
+import { allKindsGraph, tinySnn } from '../fixtures/graphs.js';
+import { maxAbsDiff, runOrt } from '../fixtures/ort.js';
+
+const PYTHON = '/usr/bin/python3';
+const hasOnnxChecker = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+const dir = mkdtempSync(join(tmpdir(), 'snnc-export-'));
+
+/** Runs the official ONNX checker (python3-onnx) on the bytes; returns its stderr on failure. */
+function officialCheck(bytes: Uint8Array, name: string): void {
+  const file = join(dir, `${name}.onnx`);
+  writeFileSync(file, bytes);
+  execFileSync(PYTHON, ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]))', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+let digits: Float32Array;
+beforeAll(() => { digits = loadMnist('test').images.slice(0, 100 * 784); });
+
+describe('exportOnnx', () => {
+  if (!hasOnnxChecker) {
+    it.skip('official ONNX checker: /usr/bin/python3 has no onnx module (apt-get install python3-onnx)', () => {});
+  }
+
+  for (const name of Object.keys(FIXTURES) as (keyof typeof FIXTURES)[]) {
+    it(`${name}: exported ANN passes the checker, runs in onnxruntime like the executor, and re-imports`, async () => {
+      const graph = importOnnx(FIXTURES[name]()).graph;
+      const bytes = exportOnnx(graph);
+      if (hasOnnxChecker) officialCheck(bytes, name);
+      const mine = runGraph(graph, digits, 100);
+      const ort = await runOrt(bytes, digits, 100, [1, 28, 28]);
+      expect(maxAbsDiff(mine, ort)).toBeLessThanOrEqual(1e-4);
+      const back = importOnnx(bytes).graph;
+      expect(parameterCount(back)).toBe(parameterCount(graph));
+      expect(maxAbsDiff(runGraph(back, digits, 100), mine)).toBeLessThanOrEqual(1e-5);
+    });
+  }
+
+  it('spiking graphs: snnc-domain IF/LIF declared in opset_import, metadata, checker passes, round trip exact', () => {
+    for (const graph of [allKindsGraph(), tinySnn()]) {
+      const bytes = exportOnnx(graph, { producer: 'snnc-trainer' });
+      const model = onnx.ModelProto.decode(bytes);
+      expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toContainEqual(['snnc', 1]);
+      expect(model.producerName).toBe('snnc-trainer');
+      const neurons = model.graph!.node.filter((n) => n.domain === 'snnc').map((n) => n.opType);
+      expect(neurons.length).toBeGreaterThan(0);
+      if (hasOnnxChecker) officialCheck(bytes, graph.meta.name);
+      const back = importOnnx(bytes).graph;
+      expect(back.meta.timesteps).toBe(graph.meta.timesteps);
+      expect(back.meta.encoding).toBe(graph.meta.encoding);
+      expect([...back.nodes.values()].filter((n) => n.kind === 'IF' || n.kind === 'LIF')).toEqual(
+        [...graph.nodes.values()].filter((n) => n.kind === 'IF' || n.kind === 'LIF'));
+      const inSize = graph.shapes.get(graph.inputName)!.output.reduce((a, b) => a * b, 1);
+      const x = Float32Array.from({ length: 5 * inSize }, (_, i) => ((i * 7919) % 101) / 100);
+      for (const timesteps of [1, 4, 16]) {
+        expect(maxAbsDiff(runGraph(back, x, 5, { timesteps }), runGraph(graph, x, 5, { timesteps }))).toBeLessThanOrEqual(1e-5);
+      }
+    }
+  });
+
+  it('metadata_props carry time steps and encoding', () => {
+    const model = onnx.ModelProto.decode(exportOnnx(allKindsGraph()));
+    const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+    expect(meta).toEqual({ 'snnc.timesteps': '6', 'snnc.encoding': 'direct' });
+  });
+});
