@@ -179,12 +179,54 @@ class MessageList {
     this.order = new Uint32Array(n);
   }
 
-  /** Message indices by send time (stable: ties keep emission order, i.e. core then neuron). */
-  sortedOrder(): Uint32Array {
+  /** Where each core's run of messages ends (messages are appended core by core, each run in time order). */
+  runEnd = new Int32Array(0);
+  private heap = new Int32Array(0);
+  private head = new Int32Array(0);
+
+  /**
+   * Message indices by send time, ties broken by core then emission order: a k-way merge of the per-core
+   * runs (each already sorted), with a binary heap of run heads, so no comparator closures or copies.
+   */
+  sortedOrder(runs: number): Uint32Array {
     const order = this.order.subarray(0, this.count);
-    for (let k = 0; k < this.count; k++) order[k] = k;
-    const sent = this.sent;
-    order.sort((a, b) => sent[a] - sent[b] || a - b);
+    if (this.heap.length < runs) { this.heap = new Int32Array(runs); this.head = new Int32Array(runs); }
+    const sent = this.sent, heap = this.heap, head = this.head, runEnd = this.runEnd;
+    const less = (a: number, b: number) => sent[head[a]] < sent[head[b]] || (sent[head[a]] === sent[head[b]] && a < b);
+    let size = 0;
+    let start = 0;
+    for (let r = 0; r < runs; r++) {
+      if (runEnd[r] > start) {
+        head[r] = start;
+        // sift up
+        let k = size++;
+        heap[k] = r;
+        while (k > 0) {
+          const parent = (k - 1) >> 1;
+          if (!less(heap[k], heap[parent])) break;
+          const t = heap[k]; heap[k] = heap[parent]; heap[parent] = t;
+          k = parent;
+        }
+      }
+      start = runEnd[r];
+    }
+    let out = 0;
+    while (size > 0) {
+      const r = heap[0];
+      order[out++] = head[r]++;
+      if (head[r] === runEnd[r]) heap[0] = heap[--size];
+      // sift down
+      let k = 0;
+      for (;;) {
+        const l = 2 * k + 1;
+        if (l >= size) break;
+        let m = l;
+        if (l + 1 < size && less(heap[l + 1], heap[l])) m = l + 1;
+        if (!less(heap[m], heap[k])) break;
+        const t = heap[k]; heap[k] = heap[m]; heap[m] = t;
+        k = m;
+      }
+    }
     return order;
   }
 }
@@ -438,15 +480,20 @@ export class ChipSimulator {
       const acc = this.accBuffers[k][buf];
       const post = this.pops[q.to];
       const layer = this.counts.layers[q.to];
+      let pending = -1;
       for (let i = 0; i < q.preSize; i++) {
         const x = events[i];
         if (x === 0) continue;
         if (q.dense) {
-          const row = q.weightsT;
-          const base = i * q.postSize;
-          const n = q.postSize;
-          for (let j = 0; j < n; j++) acc[j] += x * row[base + j];
           post.touchedAll[buf] = true;
+          // Pairs of graded rows per pass, as in deliverSpikes.
+          if (pending < 0) pending = i;
+          else {
+            const row = q.weightsT, n = q.postSize;
+            const b1 = pending * n, b2 = i * n, x1 = events[pending];
+            for (let j = 0; j < n; j++) acc[j] += x1 * row[b1 + j] + x * row[b2 + j];
+            pending = -1;
+          }
         } else {
           const cols = q.cols, vals = q.vals, touched = post.touched[buf];
           for (let s = q.rowPtr[i], e = q.rowPtr[i + 1]; s < e; s++) { acc[cols[s]] += x * vals[s]; touched[cols[s]] = 1; }
@@ -454,6 +501,10 @@ export class ChipSimulator {
         layer.synapticEvents += rowLength(q, i);
         layer.effectiveSynapticOps += q.rowNonZero[i];
         this.counts.inputEffectiveOps += q.rowNonZero[i];
+      }
+      if (pending >= 0) {
+        const row = q.weightsT, n = q.postSize, base = pending * n, x = events[pending];
+        for (let j = 0; j < n; j++) acc[j] += x * row[base + j];
       }
     }
     // Per-core input cost: the events arrive at the destination cores at the start of the step.
@@ -534,7 +585,15 @@ export class ChipSimulator {
       if (q.dense) {
         const row = q.weightsT;
         const m = q.postSize;
-        for (let s = 0; s < n; s++) {
+        // Two rows per pass halve the accumulator loads and stores (the sum stays exact in float64).
+        let s = 0;
+        for (; s + 1 < n; s += 2) {
+          const i1 = spikes[s], i2 = spikes[s + 1];
+          const b1 = i1 * m, b2 = i2 * m;
+          for (let j = 0; j < m; j++) acc[j] += row[b1 + j] + row[b2 + j];
+          nnz += q.rowNonZero[i1] + q.rowNonZero[i2];
+        }
+        if (s < n) {
           const i = spikes[s];
           const base = i * m;
           for (let j = 0; j < m; j++) acc[j] += row[base + j];
@@ -570,6 +629,7 @@ export class ChipSimulator {
     const ns = this.ns;
     const msgs = this.messages;
     msgs.count = 0;
+    if (msgs.runEnd.length !== this.cores.length) msgs.runEnd = new Int32Array(this.cores.length);
     const cores = this.counts.cores;
     const net = this.counts.network;
     for (let c = 0; c < this.cores.length; c++) {
@@ -593,10 +653,11 @@ export class ChipSimulator {
         }
       }
       this.sendNs[c] = time;
+      msgs.runEnd[c] = msgs.count;
     }
     const links = this.links;
     links.reset();
-    const order = msgs.sortedOrder();
+    const order = msgs.sortedOrder(this.cores.length);
     for (let k = 0; k < order.length; k++) {
       const m = order[k];
       const path = this.paths[msgs.path[m]];

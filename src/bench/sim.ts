@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:sim`: throughput of the chip simulator on one thread.
+ *   - synaptic events per second of wall time for MNIST-sized networks and for one large layer
+ *     (4,096 → 4,096 dense, 10 % of the sources spiking each step);
+ *   - samples per second for a 1,000-sample MNIST simulation at T = 4 on loihi-like (full timing model,
+ *     NoC, energy accounting).
+ * Networks are built in integer form directly (seeded weights), mapped sequentially on loihi-like cores.
+ * Figures depend on the machine's load: say so when quoting them.
+ */
+import type { Population, Projection, QuantGraph } from '../../compiler/types.js';
+import { loadTarget } from '../../targets/load.js';
+import { ChipSimulator, simulate } from '../../simulator/index.js';
+import { sequentialMapping } from '../../simulator/sequential.js';
+import { loadMnist } from '../data/mnist.js';
+import { take } from '../data/dataset.js';
+
+const target = loadTarget('loihi-like');
+
+function weights(count: number, span: number, seed: number): Int32Array {
+  const out = new Int32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s % (2 * span + 1)) - span;
+  }
+  return out;
+}
+
+function pop(name: string, size: number, threshold: number, extra: Partial<Population> = {}): Population {
+  return {
+    name, shape: [size], size, neuron: { model: 'IF', threshold, reset: 'subtract', stateBits: 24, vInit: 0 },
+    bias: new Int32Array(0), readout: false, source: name, ...extra,
+  };
+}
+
+function dense(from: string, to: string, pre: number, post: number, seed: number, span = 7, preShape = [pre]): Projection {
+  return {
+    name: `${from}->${to}`, from, to, preShape, postShape: [post], weightExponent: 0, weightBits: 8,
+    synapse: { kind: 'dense', weights: weights(pre * post, span, seed) },
+  };
+}
+
+function graph(name: string, populations: Population[], projections: Projection[], input: QuantGraph['input'], timesteps: number): QuantGraph {
+  return { name, target, timesteps, delay: 'hardware', input, populations, projections, quantError: {} };
+}
+
+/** MNIST MLP 784-512-256-10 with graded (direct) input. */
+function mnistMlp(): QuantGraph {
+  return graph('mlp-784-512-256-10', [pop('h1', 512, 2500), pop('h2', 256, 40), pop('out', 10, 1 << 22, { readout: true })], [
+    dense('input', 'h1', 784, 512, 1), dense('h1', 'h2', 512, 256, 2), dense('h2', 'out', 256, 10, 3),
+  ], { shape: [1, 28, 28], encoding: 'direct', inputScale: 127 }, 4);
+}
+
+/** MNIST CNN: conv 1→16 (3×3, stride 2) → conv 16→32 (3×3, stride 2) → dense 1568→10. */
+function mnistCnn(): QuantGraph {
+  const conv = (from: string, to: string, cin: number, cout: number, inHw: number, seed: number): Projection => ({
+    name: `${from}->${to}`, from, to, preShape: [cin, inHw, inHw], postShape: [cout, inHw / 2, inHw / 2], weightExponent: 0, weightBits: 8,
+    synapse: { kind: 'conv', weights: weights(cout * cin * 9, 7, seed), kernel: [3, 3], stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 },
+  });
+  return graph('cnn-16-32', [
+    { ...pop('c1', 16 * 14 * 14, 600), shape: [16, 14, 14] },
+    { ...pop('c2', 32 * 7 * 7, 30), shape: [32, 7, 7] },
+    pop('out', 10, 1 << 22, { readout: true }),
+  ], [conv('input', 'c1', 1, 16, 28, 4), conv('c1', 'c2', 16, 32, 14, 5), dense('c2', 'out', 1568, 10, 6, 7, [32, 7, 7])],
+  { shape: [1, 28, 28], encoding: 'direct', inputScale: 127 }, 4);
+}
+
+/** 4,096 → 4,096 dense: the sources fire every 10th step, staggered, so 10 % spike in every step. */
+function largeLayer(): QuantGraph {
+  const n = 4096;
+  const vInitPerNeuron = Int32Array.from({ length: n }, (_, i) => i % 10);
+  return graph('dense-4096x4096', [
+    pop('src', n, 10, { bias: new Int32Array(n).fill(1), vInitPerNeuron }),
+    pop('dst', n, 1 << 22, { readout: true }),
+  ], [dense('src', 'dst', n, n, 7)], { shape: [0], encoding: 'direct', inputScale: 1 }, 100);
+}
+
+function synapticEvents(sim: ChipSimulator): number {
+  return sim.counts.layers.reduce((a, l) => a + l.synapticEvents, 0);
+}
+
+function eventsPerSecond(label: string, g: QuantGraph, samples: number): void {
+  const mnist = loadMnist('test');
+  const sim = new ChipSimulator(sequentialMapping(g));
+  const size = g.input.shape.reduce((a, b) => a * b, 1);
+  sim.runSample(mnist.images.subarray(0, size), 0); // warm-up (JIT)
+  const before = synapticEvents(sim);
+  const t0 = performance.now();
+  for (let s = 1; s <= samples; s++) sim.runSample(size === 0 ? [] : mnist.images.subarray(s * size, (s + 1) * size), s);
+  const seconds = (performance.now() - t0) / 1000;
+  const events = synapticEvents(sim) - before;
+  console.log(`${label.padEnd(44)} ${(events / seconds / 1e6).toFixed(1).padStart(8)} M synaptic events/s  (${(events / 1e6).toFixed(1)} M events in ${seconds.toFixed(2)} s)`);
+}
+
+console.log(`snnc chip simulator benchmark (one thread, node ${process.version}); target loihi-like`);
+eventsPerSecond('MNIST MLP 784-512-256-10, T=4', mnistMlp(), 200);
+eventsPerSecond('MNIST CNN 16-32 (stride-2 3×3 convs), T=4', mnistCnn(), 200);
+eventsPerSecond('dense 4096→4096, 10 % active, 100 steps', largeLayer(), 3);
+
+const test = take(loadMnist('test'), 1000);
+for (const [label, g] of [['MLP', mnistMlp()], ['CNN', mnistCnn()]] as const) {
+  const mapped = sequentialMapping(g);
+  const t0 = performance.now();
+  const { report } = simulate(mapped, test, { samples: 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`1,000 MNIST samples, ${label}, T=4 (full timing, NoC, energy): ${seconds.toFixed(2)} s, ${(1000 / seconds).toFixed(0)} samples/s, ${(report.perInference.synapticEvents / 1e3).toFixed(0)} k synaptic events and ${report.perInference.packets.toFixed(0)} packets per inference`);
+}
