@@ -1,6 +1,6 @@
 import { dirname, join, resolve, basename } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { collectReportInputs, renderHtml, renderMarkdown, type ReportSection } from '../report/report.js';
+import { collectReportInputs, renderHtml, renderMarkdown, ONNX_MODEL_FORMAT, type ReportSection } from '../report/report.js';
 import { SECTION_BUILDERS } from '../report/sections.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
@@ -38,10 +38,11 @@ export function runReport(argv: ReportArgs) {
   for (const b of SECTION_BUILDERS) {
     const mine = inputs.filter((i) => b.formats.includes(i.format));
     if (mine.length === 0) continue;
-    sections.push(...b.build(mine));
-    used.push(...mine.map((i) => i.file));
+    const built = b.build(mine);
+    sections.push(...built);
+    if (built.length) for (const i of mine) if (!used.includes(i.file)) used.push(i.file);
   }
-  for (const i of inputs) if (!known.has(i.format)) skipped.push({ file: i.file, reason: i.format === 'unknown' ? 'no snnc format tag' : `format '${i.format}' is not part of reports` });
+  for (const i of inputs) if (!known.has(i.format) || (i.format === ONNX_MODEL_FORMAT && !used.includes(i.file))) skipped.push({ file: i.file, reason: i.format === 'unknown' ? 'no snnc format tag' : i.format === ONNX_MODEL_FORMAT ? 'a model, not used by any section' : `format '${i.format}' is not part of reports` });
   if (sections.length === 0) {
     throw new UserError(`no snnc outputs in '${argv.dir}' (looked for JSON written by snnc compile, simulate, verify, robustness or compare)`);
   }

@@ -34,6 +34,10 @@ export interface ReportInput {
 
 /** JSON files larger than this are not read (mapped artifacts with weights can be big and are not needed). */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const MAX_ONNX_BYTES = 256 * 1024 * 1024;
+
+/** Pseudo format of ONNX model files found in the report folder (`data` is `{ path }`). */
+export const ONNX_MODEL_FORMAT = 'onnx-model';
 
 /**
  * Every JSON file under `dir` (up to 3 folders deep), parsed, with its format tag. Files that are not
@@ -58,8 +62,14 @@ export function collectReportInputs(dir: string): { inputs: ReportInput[]; skipp
         if (depth < 3) walk(path, depth + 1);
         continue;
       }
-      if (!name.endsWith('.json')) continue;
       const file = relative(dir, path);
+      if (name.endsWith('.onnx')) {
+        // models beside the outputs: ANNs give the MAC count of the ANN-vs-SNN comparison
+        if (s.size <= MAX_ONNX_BYTES) inputs.push({ file, format: ONNX_MODEL_FORMAT, data: { path } });
+        else skipped.push({ file, reason: `larger than ${MAX_ONNX_BYTES / 1048576} MB` });
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
       if (s.size > MAX_JSON_BYTES) {
         skipped.push({ file, reason: `larger than ${MAX_JSON_BYTES / 1048576} MB` });
         continue;

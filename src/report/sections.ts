@@ -1,7 +1,11 @@
 import type { ReportInput, ReportSection } from './report.js';
 import { robustnessChart, robustnessTable, type RobustnessReport, ROBUSTNESS_FORMAT } from './robustness.js';
 import { validateSchema } from './schema.js';
-import { readSimReports, simSections, SIM_REPORT_FORMAT } from './sim-sections.js';
+import { readSimReports, simSections, annVsSnnSection, SIM_REPORT_FORMAT, type AnnModelFigures } from './sim-sections.js';
+import { ONNX_MODEL_FORMAT } from './report.js';
+import { inspectOnnx } from './models.js';
+import { importOnnxFile } from '../onnx/import.js';
+import { annMacs } from '../metrics/neurobench.js';
 
 /**
  * Turns the JSON outputs of snnc's commands into report sections. Each producer's format has one
@@ -35,5 +39,23 @@ export const simulationSections: SectionBuilder = {
   build: (inputs) => simSections(readSimReports(inputs)),
 };
 
+export const annVsSnnSections: SectionBuilder = {
+  formats: [SIM_REPORT_FORMAT, ONNX_MODEL_FORMAT],
+  build(inputs) {
+    const sims = readSimReports(inputs.filter((i) => i.format === SIM_REPORT_FORMAT));
+    const anns: AnnModelFigures[] = [];
+    for (const i of inputs.filter((x) => x.format === ONNX_MODEL_FORMAT)) {
+      const path = (i.data as { path: string }).path;
+      if (inspectOnnx(path).spiking) continue;
+      const { graph } = importOnnxFile(path);
+      anns.push({ file: i.file, name: graph.meta.name, macs: annMacs(graph) });
+    }
+    // an ANN alone, with no SNN to compare with, is not a comparison
+    if (sims.length === 0) return [];
+    const s = annVsSnnSection(sims, anns);
+    return s ? [s] : [];
+  },
+};
+
 /** All builders, in the order their sections appear in the report. */
-export const SECTION_BUILDERS: SectionBuilder[] = [simulationSections, robustnessSections];
+export const SECTION_BUILDERS: SectionBuilder[] = [simulationSections, annVsSnnSections, robustnessSections];

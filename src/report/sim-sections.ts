@@ -1,6 +1,7 @@
 import type { SimReport } from '../../simulator/report.js';
 import type { TargetSpec } from '../../targets/target.js';
 import { loadTarget } from '../../targets/load.js';
+import { HOROWITZ_PJ } from '../metrics/neurobench.js';
 import { barChart, heatmap } from './svg.js';
 import { sig, microjoules, percent } from './format.js';
 import type { ReportInput, ReportSection, ReportTable } from './report.js';
@@ -174,7 +175,7 @@ export function simSections(sims: LabelledSimReport[]): ReportSection[] {
         { name: 'slowest step', values: sims.map((s) => s.report.perInference.latency.stepNsMax) },
         { name: 'barrier sync per step', values: sims.map((s) => s.report.perInference.latency.syncNsPerStep) },
       ],
-      yLabel: 'ns', width: Math.max(520, 160 * sims.length),
+      yLabel: 'ns', width: Math.max(520, 160 * sims.length), log: true,
     })],
     tables: [{
       caption: 'Latency',
@@ -187,4 +188,61 @@ export function simSections(sims: LabelledSimReport[]): ReportSection[] {
     notes: ['A step lasts until its slowest core has processed its events and its messages have crossed the mesh, then a barrier synchronises all cores.'],
   });
   return sections;
+}
+
+/** An ANN found beside the outputs, with its dense MAC count per inference. */
+export interface AnnModelFigures {
+  file: string;
+  name: string;
+  macs: number;
+}
+
+/**
+ * ANN against SNN energy per inference, as SNN papers compare them (Horowitz 2014, 45 nm: 4.6 pJ per
+ * MAC, 0.9 pJ per accumulate), and the SNN at its target's own per-event energies from the simulator.
+ * A simulation report's own `energyComparison` (written by `snnc simulate`) is used when present.
+ */
+export function annVsSnnSection(sims: LabelledSimReport[], anns: AnnModelFigures[]): ReportSection | undefined {
+  if (sims.length === 0 && anns.length === 0) return undefined;
+  const pj = 1e-12;
+  const rows: string[][] = [];
+  const bars: { label: string; horowitz: number; chip: number }[] = [];
+  for (const a of anns) {
+    const j = a.macs * HOROWITZ_PJ.mac * pj;
+    rows.push([`${a.name} (ANN, ${a.file})`, 'ANN', sig(a.macs), '–', microjoules(j), '–']);
+    bars.push({ label: `${a.name} (ANN)`, horowitz: j * 1e6, chip: 0 });
+  }
+  for (const { label, report: r } of sims) {
+    const cmp = r.energyComparison as { annMacs?: number; annHorowitzJ?: number; snnHorowitzJ?: number } | undefined;
+    const macs = r.perInference.inputEffectiveOps ?? 0;
+    const acs = r.perInference.effectiveSynapticOps - macs;
+    const horowitz = cmp?.snnHorowitzJ ?? (acs * HOROWITZ_PJ.ac + macs * HOROWITZ_PJ.mac) * pj;
+    if (cmp?.annMacs !== undefined && cmp.annHorowitzJ !== undefined && !anns.some((a) => a.name === r.model)) {
+      rows.push([`${r.model} as an ANN`, 'ANN', sig(cmp.annMacs), '–', microjoules(cmp.annHorowitzJ), '–']);
+      bars.push({ label: `${r.model} (ANN)`, horowitz: cmp.annHorowitzJ * 1e6, chip: 0 });
+    }
+    rows.push([label, 'SNN', sig(macs), sig(acs), microjoules(horowitz), microjoules(r.perInference.energyJ.totalJ)]);
+    bars.push({ label, horowitz: horowitz * 1e6, chip: r.perInference.energyJ.totalJ * 1e6 });
+  }
+  return {
+    id: 'ann-vs-snn', title: 'ANN vs SNN energy per inference',
+    charts: [barChart({
+      title: 'Energy per inference (µJ)',
+      categories: bars.map((b) => b.label),
+      series: [
+        { name: 'Horowitz 45 nm estimate (4.6 pJ/MAC, 0.9 pJ/AC)', values: bars.map((b) => b.horowitz) },
+        { name: 'simulated chip total (SNN)', values: bars.map((b) => b.chip) },
+      ],
+      yLabel: 'µJ', width: Math.max(560, 150 * bars.length), log: true,
+    })],
+    tables: [{
+      caption: 'ANN MACs against SNN synaptic operations',
+      head: ['model', 'kind', 'MACs', 'ACs', 'Horowitz estimate (µJ)', 'simulated chip total (µJ)'],
+      rows,
+    }],
+    notes: [
+      'ANN: every weight of every output is one multiply-accumulate (MAC). SNN: effective synaptic operations, accumulates (ACs) for spikes and MACs for graded input events (NeuroBench).',
+      'The Horowitz column uses one energy per operation for both (the comparison made in SNN papers); the chip column adds neuron updates, the network, synchronisation and static power of the target.',
+    ],
+  };
 }

@@ -121,6 +121,8 @@ export interface BarChartOptions {
   height?: number;
   /** Formats values on the axis and in tooltips. */
   format?: (v: number) => string;
+  /** Logarithmic value axis (grouped bars only), for figures spanning orders of magnitude. */
+  log?: boolean;
 }
 
 /** A grouped or stacked bar chart, one colour per series. Values must be ≥ 0. */
@@ -128,7 +130,9 @@ export function barChart(o: BarChartOptions): string {
   const fmt = o.format ?? formatNumber;
   const longest = Math.max(0, ...o.categories.map((c) => c.length));
   const rotate = o.categories.length * Math.max(6, longest) * 6.2 > (o.width ?? 640) - 70;
-  const f: Frame = { width: o.width ?? 640, height: o.height ?? 300, left: 62, right: 12, top: 28, bottom: rotate ? Math.min(110, 20 + longest * 5.5) : 34 };
+  // Rotated labels need room below the axis; the chart grows so that the plot keeps its height.
+  const bottom = rotate ? Math.min(180, 24 + longest * 6.2 * 0.65) : 34;
+  const f: Frame = { width: o.width ?? 640, height: (o.height ?? 300) + bottom - 34, left: 62, right: 12, top: 28, bottom };
   const names = o.series.length > 1 ? o.series.map((s) => s.name) : [];
   const extra = legendRows(names, f) * 16 + (names.length ? 6 : 0);
   let max = 0;
@@ -136,10 +140,22 @@ export function barChart(o: BarChartOptions): string {
     const vals = o.series.map((s) => Math.max(0, s.values[c] ?? 0));
     max = Math.max(max, o.stacked ? vals.reduce((a, b) => a + b, 0) : Math.max(0, ...vals));
   }
-  const ticks = niceTicks(0, max || 1);
-  const top = ticks[ticks.length - 1];
   const plotH = f.height - f.top - f.bottom;
-  const scale = (v: number) => f.top + plotH * (1 - v / top);
+  const positive = o.series.flatMap((s) => s.values).filter((v) => v > 0);
+  const log = (o.log ?? false) && !o.stacked && positive.length > 0;
+  let ticks: number[];
+  let scale: (v: number) => number;
+  if (log) {
+    const lo = Math.floor(Math.log10(Math.min(...positive)));
+    const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...positive))));
+    ticks = Array.from({ length: hi - lo + 1 }, (_, k) => 10 ** (lo + k));
+    // zero bars sit on the axis (log scales have no zero)
+    scale = (v: number) => f.top + plotH * (1 - (Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo));
+  } else {
+    ticks = niceTicks(0, max || 1);
+    const top = ticks[ticks.length - 1];
+    scale = (v: number) => f.top + plotH * (1 - v / top);
+  }
   const band = (f.width - f.left - f.right) / Math.max(1, o.categories.length);
   let svg = open('bar', o.title, f, extra) + yAxis(ticks, scale, f, o.yLabel, fmt);
   o.categories.forEach((cat, c) => {
@@ -160,7 +176,7 @@ export function barChart(o: BarChartOptions): string {
         w = groupW / o.series.length;
         x = x0 + band * 0.1 + i * w;
         y = scale(v);
-        h = scale(0) - y;
+        h = f.height - f.bottom - y;
       }
       svg += `<rect class="mark bar" x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(0.5, w).toFixed(2)}" height="${Math.max(0, h).toFixed(2)}" fill="${color}"><title>${escapeXml(`${cat} · ${s.name}: ${fmt(v)}`)}</title></rect>`;
     });
@@ -170,7 +186,8 @@ export function barChart(o: BarChartOptions): string {
       ? `<text x="${lx}" y="${ly - 4}" text-anchor="end" transform="rotate(-40 ${lx} ${ly - 4})">${escapeXml(cat)}</text>`
       : `<text x="${lx}" y="${ly}" text-anchor="middle">${escapeXml(cat)}</text>`;
   });
-  svg += `<line x1="${f.left}" x2="${f.width - f.right}" y1="${scale(0)}" y2="${scale(0)}" stroke="#333"/>`;
+  svg += `<line x1="${f.left}" x2="${f.width - f.right}" y1="${f.height - f.bottom}" y2="${f.height - f.bottom}" stroke="#333"/>`;
+  if (log) svg += `<text x="${f.width - f.right}" y="${f.top - 4}" text-anchor="end" font-size="10" fill="#555">log scale</text>`;
   svg += legend(names, f, f.height + 10);
   return `${svg}</svg>`;
 }

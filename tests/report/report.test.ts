@@ -22,6 +22,9 @@ beforeAll(async () => {
   const teacher = join(dir, 'centroid.onnx');
   writeCentroidClassifier(teacher, loadMnist('train'));
   // real outputs of the producers: a robustness run on the embedded MNIST
+  // the ANN beside the outputs gives the ANN side of the energy comparison
+  mkdirSync(join(out, 'models'), { recursive: true });
+  writeCentroidClassifier(join(out, 'models', 'centroid.onnx'), loadMnist('train'));
   // real simulation reports of a mapped spiking network on two targets
   mkdirSync(join(out, 'sim'), { recursive: true });
   for (const target of ['loihi-like', 'spinnaker-like']) {
@@ -94,6 +97,17 @@ describe('snnc report', () => {
         close(row[4], l.spikes);
         close(row[5], l.spikes / (l.size * sim.timesteps));
       }
+      const cmp = markdownTableAfter(md, 'ANN MACs against SNN synaptic operations');
+      const snn = cmp.find((r) => r[0] === label)!;
+      const inputMacs = sim.perInference.inputEffectiveOps;
+      close(snn[2], inputMacs);
+      close(snn[3], sim.perInference.effectiveSynapticOps - inputMacs);
+      close(snn[4], ((sim.perInference.effectiveSynapticOps - inputMacs) * 0.9 + inputMacs * 4.6) * 1e-6);
+      close(snn[5], sim.perInference.energyJ.totalJ * 1e6);
+      const ann = cmp.find((r) => r[1] === 'ANN')!;
+      // the ANN is Flatten → Gemm 784 → 10: 7,840 MACs, 4.6 pJ each
+      expect(Number(ann[2])).toBe(7840);
+      close(ann[4], 7840 * 4.6e-6);
       const acc = markdownTableAfter(md, 'Accuracy of the mapped network').find((r) => r[0] === label)!;
       close(acc[4], sim.accuracy! * 100);
       expect(acc[5]).toBe(`${sim.referenceIdentical} / ${sim.referenceChecked}`);
@@ -109,7 +123,7 @@ describe('snnc report', () => {
     expect(seen.consoleErrors).toEqual([]);
     expect(seen.requests).toEqual([]);
     expect(seen.sections).toEqual(expect.arrayContaining(['Robustness to input noise', 'Accuracy', 'Per-layer synaptic operations and spike rates',
-      'Core utilisation on the mesh', 'Energy per inference by target', 'Latency per time step']));
+      'Core utilisation on the mesh', 'Energy per inference by target', 'Latency per time step', 'ANN vs SNN energy per inference']));
     const kinds = new Set(seen.charts.map((c) => c.kind));
     expect([...kinds].sort()).toEqual(['bar', 'heatmap', 'line']);
     expect(seen.charts.length).toBeGreaterThanOrEqual(3 + 2 * 2 + 2 + 2);
