@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+import { isSpiking, shapeSize, NEURON_KINDS, type Graph } from '../src/ir/graph.js';
+import { runGraph } from '../src/ir/execute.js';
+import { UserError } from '../src/util/errors.js';
+import { writeFileAtomic } from '../src/util/fs.js';
+import type { TargetSpec } from '../targets/target.js';
+import { foldScale } from './passes/fold-scale.js';
+import { lowerMaxPool, type MaxPoolLowering } from './passes/lower-maxpool.js';
+import { convertToSnn, type Calibration } from './passes/convert.js';
+import { lowerToPopulations } from './passes/lower.js';
+import { quantize } from './quantize.js';
+import { partition, boxToSlices, populationShapes, type Partition } from './partition.js';
+import { place, meshOf, tileXY } from './place.js';
+import { route } from './route.js';
+import { summarize, type CompileSummary } from './summary.js';
+import { validateGraph, validateNet, validatePartition, validatePlacement, validateQuant } from './validate.js';
+import type { CoreAssignment, FloatNet, MappedChip, QuantGraph } from './types.js';
+
+/** The named passes, in the order the pipeline runs them (`--dump-after` takes one of these). */
+export const PASSES = ['fold-scale', 'lower-maxpool', 'convert', 'lower', 'quantize', 'partition', 'place', 'route'] as const;
+export type PassName = (typeof PASSES)[number];
+
+export interface PipelineOptions {
+  target: TargetSpec;
+  /** Time steps; default: the graph's own (spiking students) or 64 for converted ANNs. */
+  timesteps?: number;
+  /** Data for threshold balancing and for spike rates (placement traffic). */
+  calibration?: Calibration;
+  balance?: 'percentile' | 'max';
+  percentile?: number;
+  maxpool?: MaxPoolLowering;
+  /** Write the IR after this pass to `<dumpDir>/dump-after-<pass>.json`. */
+  dumpAfter?: PassName;
+  dumpDir?: string;
+  warn?: (message: string) => void;
+}
+
+export interface PipelineResult {
+  chip: MappedChip;
+  summary: CompileSummary;
+  /** The spiking float graph (after conversion) and its lowered form, for verification. */
+  spikingGraph: Graph;
+  floatNet: FloatNet;
+  partition: Partition;
+}
+
+export class PipelineError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PipelineError';
+  }
+}
+
+/**
+ * Compiles an IR graph for a target, pass by pass:
+ *   fold-scale → lower-maxpool → convert → lower → quantize → partition → place → route.
+ * The IR is validated after every pass; `dumpAfter` writes it out after the named pass.
+ */
+export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult {
+  const warn = opts.warn ?? (() => {});
+  const dump = (pass: PassName, value: () => unknown) => {
+    if (opts.dumpAfter !== pass) return;
+    if (!opts.dumpDir) throw new PipelineError('--dump-after needs an output folder');
+    writeFileAtomic(join(opts.dumpDir, `dump-after-${pass}.json`), `${JSON.stringify(value(), dumpReplacer, 1)}\n`);
+  };
+  const wasSpiking = isSpiking(graph);
+  const timesteps = opts.timesteps ?? (wasSpiking ? graph.meta.timesteps ?? 4 : 64);
+  if (!(Number.isInteger(timesteps) && timesteps >= 1 && timesteps <= 100_000)) throw new PipelineError(`timesteps must be an integer from 1 to 100000, got ${timesteps}`);
+
+  let g = foldScale(graph);
+  validateGraph('fold-scale', g);
+  dump('fold-scale', () => graphJson(g));
+
+  g = lowerMaxPool(g, opts.maxpool ?? 'avg', warn);
+  validateGraph('lower-maxpool', g, ['MaxPool2d']);
+  dump('lower-maxpool', () => graphJson(g));
+
+  g = convertToSnn(g, { calibration: opts.calibration, balance: opts.balance, percentile: opts.percentile, warn });
+  validateGraph('convert', g, ['ReLU', 'Clip', 'MaxPool2d']);
+  dump('convert', () => graphJson(g));
+  const spikingGraph = g;
+
+  const net = lowerToPopulations(g, { timesteps, warn });
+  if (opts.calibration) net.rates = spikeRates(g, opts.calibration, timesteps);
+  validateNet('lower', net);
+  dump('lower', () => net);
+
+  const q = quantize(net, opts.target, { timesteps, warn });
+  validateQuant('quantize', q);
+  dump('quantize', () => q);
+  if (q.delay === 'hardware' && (q.depth ?? 0) > 1) {
+    warn(`${opts.target.name} delivers spikes one step later per layer: the readout sees the input ${q.depth} steps late, so only ${Math.max(0, timesteps - q.depth!)} of ${timesteps} steps carry signal there; use --timesteps ${timesteps + q.depth!} to keep the software accuracy`);
+  }
+
+  const part = partition(q);
+  validatePartition('partition', q, part);
+  dump('partition', () => part);
+
+  const rates = coreRates(part, net);
+  const placed = place(part, opts.target, rates);
+  validatePlacement('place', placed.coreOf, opts.target.core.count.value);
+  dump('place', () => placed);
+
+  const routes = route(part, opts.target, placed.coreOf);
+  const chip: MappedChip = {
+    format: 'snnc-mapped', version: 1,
+    placement: { graph: q, cores: coreAssignments(q, part, placed.coreOf), cost: placed.cost, rowMajorCost: placed.rowMajorCost, pinned: false },
+    routes,
+  };
+  dump('route', () => routes);
+  return { chip, summary: summarize(chip, part, placed.coreOf, rates), spikingGraph, floatNet: net, partition: part };
+}
+
+/** Physical cores with their slices, sorted by id. */
+function coreAssignments(q: QuantGraph, part: Partition, coreOf: Int32Array): CoreAssignment[] {
+  const mesh = meshOf(q.target);
+  const shapes = populationShapes(q);
+  const cores: CoreAssignment[] = part.cores.map((c, i) => {
+    const id = coreOf[i];
+    const [x, y] = tileXY(mesh, id);
+    return {
+      id, tile: Math.floor(id / mesh.perTile), x, y,
+      slices: boxToSlices(c.population, shapes.get(c.population)!, c.box),
+      box: { channels: [c.box.c0, c.box.c1], rows: [c.box.y0, c.box.y1], cols: [c.box.x0, c.box.x1] },
+      usage: { ...c.usage },
+    };
+  });
+  return cores.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Mean spikes per step of every neuron of every IF/LIF node, from the float SNN on (a few of) the
+ * calibration samples; the readout and relays are absent (they send nothing or are approximated by 1).
+ */
+function spikeRates(g: Graph, cal: Calibration, timesteps: number): Record<string, Float32Array> {
+  const count = Math.min(cal.count, 32);
+  const inSize = shapeSize(g.shapes.get(g.inputName)!.output);
+  const sums = new Map<string, Float64Array>();
+  runGraph(g, cal.images.subarray(0, count * inSize), count, {
+    mode: 'snn', timesteps,
+    record: (node, _step, values, batch) => {
+      if (!NEURON_KINDS.has(g.nodes.get(node)!.kind)) return;
+      const size = values.length / batch;
+      const acc = sums.get(node) ?? new Float64Array(size);
+      for (let b = 0; b < batch; b++) for (let i = 0; i < size; i++) acc[i] += values[b * size + i];
+      sums.set(node, acc);
+    },
+  });
+  const rates: Record<string, Float32Array> = {};
+  for (const [node, acc] of sums) rates[node] = Float32Array.from(acc, (v) => v / (count * timesteps));
+  return rates;
+}
+
+function coreRates(part: Partition, net: FloatNet): Float64Array {
+  const rates = new Float64Array(part.cores.length).fill(1);
+  if (!net.rates) return rates;
+  const shapes = new Map(net.populations.map((p) => [p.name, p.shape.length === 3 ? p.shape : [p.shape[0], 1, 1]]));
+  part.cores.forEach((c, i) => {
+    const r = net.rates![c.population];
+    if (!r) return;
+    const [, h, w] = shapes.get(c.population)!;
+    let s = 0;
+    const b = c.box;
+    for (let ch = b.c0; ch < b.c1; ch++) for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) s += r[(ch * h + y) * w + x];
+    rates[i] = s / ((b.c1 - b.c0) * (b.y1 - b.y0) * (b.x1 - b.x0));
+  });
+  return rates;
+}
+
+function graphJson(g: Graph): unknown {
+  return {
+    meta: g.meta,
+    nodes: g.order.map((name) => ({ name, ...g.nodes.get(name)!, shape: g.shapes.get(name)!.output })),
+    edges: g.edges,
+  };
+}
+
+/** Typed arrays as plain arrays, Maps as objects: a dump a person can read. */
+function dumpReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value && typeof value === 'object' && 'core' in value && 'mesh' in value && 'energy' in value) return (value as unknown as { name: string }).name;
+  return value;
+}

@@ -1,0 +1,250 @@
+import type { TargetSpec } from '../targets/target.js';
+import type { FloatNet, FloatProjection, Population, Projection, QuantGraph, Encoding } from './types.js';
+
+export interface QuantizeOptions {
+  timesteps: number;
+  /** Seed of rate-encoded input spikes. */
+  seed?: number;
+  warn?: (message: string) => void;
+}
+
+/** Headroom of a spiking population's membrane above its threshold, in bits (v may reach 2^3 θ unsaturated). */
+const HEADROOM_BITS = 3;
+/** Fraction (1/n) of the readout's worst-case input that must fit its state over T steps. */
+const READOUT_ACTIVITY = 8;
+
+/** The integer formats of a target, resolved once. */
+export interface IntFormats {
+  maxMantissa: number;
+  minMantissa: number;
+  exponentRange: [number, number];
+  thresholdShift: number;
+  thresholdMantissaMax: number;
+  stateMax: number;
+  maxDistinct?: number;
+  decayBits: number;
+}
+
+export function intFormats(t: TargetSpec): IntFormats {
+  const bits = t.precision.weightBits.value;
+  const signed = t.precision.weightSigned.value;
+  return {
+    maxMantissa: signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1,
+    minMantissa: signed ? -(2 ** (bits - 1) - 1) : 0,
+    exponentRange: t.precision.weightExponentRange?.value ?? [0, 0],
+    thresholdShift: t.precision.thresholdShift?.value ?? 0,
+    thresholdMantissaMax: 2 ** t.precision.thresholdBits.value - 1,
+    stateMax: 2 ** (t.precision.stateBits.value - 1) - 1,
+    maxDistinct: t.precision.weightScale.value === 'axon-types' ? t.core.maxDistinctWeightsPerNeuron?.value ?? 4 : undefined,
+    decayBits: t.precision.decayBits?.value ?? 12,
+  };
+}
+
+/** The value one integer event from a projection's source carries: 1 for a spike, 1/inputScale for direct input. */
+function eventValue(p: FloatProjection, encoding: Encoding, inputScale: number): number {
+  return p.from === 'input' && encoding === 'direct' ? 1 / inputScale : 1;
+}
+
+function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) { const v = Math.abs(a[i]); if (v > m) m = v; }
+  return m;
+}
+
+/** Largest |Σ row| of a projection per unit input: bounds the current one step can add. */
+function maxRowAbsSum(p: FloatProjection): number {
+  const s = p.synapse;
+  const rows = s.kind === 'dense' ? p.postShape.reduce((a, b) => a * b, 1) : p.postShape[0];
+  const per = s.weights.length / rows;
+  let best = 0;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let k = 0; k < per; k++) sum += Math.abs(s.weights[r * per + k]);
+    if (sum > best) best = sum;
+  }
+  return best;
+}
+
+/** 1-D k-means with deterministic quantile initialisation; returns the sorted integer levels. */
+function integerLevels(values: number[], k: number): number[] {
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  if (distinct.length <= k) return distinct;
+  const sorted = values.slice().sort((a, b) => a - b);
+  let centres = Array.from({ length: k }, (_, i) => sorted[Math.min(sorted.length - 1, Math.floor(((i + 0.5) / k) * sorted.length))]);
+  for (let iter = 0; iter < 25; iter++) {
+    const sum = new Array(k).fill(0);
+    const cnt = new Array(k).fill(0);
+    for (const v of sorted) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (Math.abs(v - centres[c]) < Math.abs(v - centres[best])) best = c;
+      sum[best] += v; cnt[best]++;
+    }
+    const next = centres.map((c, i) => (cnt[i] > 0 ? sum[i] / cnt[i] : c));
+    if (next.every((c, i) => c === centres[i])) break;
+    centres = next;
+  }
+  return [...new Set(centres.map((c) => Math.round(c)))].sort((a, b) => a - b);
+}
+
+function nearest(levels: number[], v: number): number {
+  let best = levels[0];
+  for (const l of levels) if (Math.abs(v - l) < Math.abs(v - best)) best = l;
+  return best;
+}
+
+/**
+ * Quantizes a float spiking network to a target's integer formats. Per population, one integer unit u
+ * (the float value of one membrane LSB) is chosen: spiking populations put their threshold as high as the
+ * threshold register and 3 bits of state headroom allow; the readout picks the finest unit for which T
+ * steps of its largest possible input cannot saturate the state. Each projection then gets the exponent
+ * e of its shared power-of-two scale (Loihi: mantissa · 2^e, e per projection) so that its largest weight
+ * uses the full mantissa, within the target's exponent range (if even the largest e cannot hold a weight,
+ * u grows). Mantissas are rounded to nearest and saturated. TrueNorth-style targets ('axon-types') then
+ * reduce each output channel's weights to at most N distinct integer values (1-D k-means). Thresholds are
+ * rounded to the threshold register (mantissa · 2^shift), biases and initial potentials to u.
+ * The integer model is what the simulator and the fixed-point reference execute (simulator/arith.ts).
+ */
+export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOptions): QuantGraph {
+  const f = intFormats(target);
+  const inputBits = target.precision.inputBits.value;
+  let encoding: Encoding = net.input.encoding;
+  if (inputBits === 1 && encoding === 'direct') {
+    opts.warn?.(`${target.name} takes binary input events only: the input is rate-encoded (Bernoulli spikes) instead of direct`);
+    encoding = 'rate';
+  }
+  // Direct input: an 8-bit value at most, so that the first layer's weights keep their resolution.
+  const inputScale = encoding === 'direct' ? 2 ** Math.min(inputBits, 8) - 1 : 1;
+  const [eMin, eMax] = f.exponentRange;
+  const incoming = new Map<string, FloatProjection[]>();
+  for (const p of net.projections) {
+    const list = incoming.get(p.to) ?? [];
+    list.push(p);
+    incoming.set(p.to, list);
+  }
+
+  const units = new Map<string, number>();
+  const populations: Population[] = [];
+  for (const pop of net.populations) {
+    const ins = incoming.get(pop.name) ?? [];
+    let unit: number;
+    const weightUnit = (p: FloatProjection) => maxAbs(p.synapse.weights) * eventValue(p, encoding, inputScale) / (f.maxMantissa * 2 ** eMax);
+    const biasMax = pop.bias.length > 0 ? maxAbs(pop.bias) : 0;
+    if (!pop.readout) {
+      const thresholdMax = Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, Math.floor(f.stateMax / 2 ** HEADROOM_BITS));
+      unit = pop.threshold / thresholdMax;
+    } else {
+      // The worst case (every input at its maximum, every weight aligned) is far from real activity; the
+      // readout keeps resolution by allowing for 1/READOUT_ACTIVITY of it (saturation is still modelled).
+      const perStep = ins.reduce((a, p) => a + maxRowAbsSum(p), 0) + biasMax;
+      unit = (opts.timesteps * perStep) / (READOUT_ACTIVITY * f.stateMax);
+    }
+    for (const p of ins) unit = Math.max(unit, weightUnit(p));
+    unit = Math.max(unit, (2 * biasMax) / f.stateMax);
+    if (!(unit > 0) || !Number.isFinite(unit)) unit = pop.readout ? 1 : pop.threshold;
+    units.set(pop.name, unit);
+
+    const step = 2 ** f.thresholdShift;
+    const threshold = pop.readout ? 0 : Math.max(step, Math.min(f.thresholdMantissaMax, Math.round(pop.threshold / unit / step)) * step);
+    const bias = new Int32Array(pop.bias.length);
+    for (let i = 0; i < bias.length; i++) bias[i] = clamp(Math.round(pop.bias[i] / unit), -f.stateMax - 1, f.stateMax);
+    populations.push({
+      name: pop.name, shape: [...pop.shape], size: pop.size,
+      neuron: {
+        model: pop.model, threshold, reset: pop.reset,
+        ...(pop.model === 'LIF' ? { decay: Math.round((1 - pop.leak) * 2 ** f.decayBits) } : {}),
+        stateBits: target.precision.stateBits.value,
+        vInit: clamp(Math.round(pop.vInit / unit), -f.stateMax - 1, f.stateMax),
+      },
+      bias, readout: pop.readout, source: pop.source,
+    });
+  }
+
+  const quantError: Record<string, number> = {};
+  const projections: Projection[] = [];
+  for (const p of net.projections) {
+    const unit = units.get(p.to)!;
+    const scale = eventValue(p, encoding, inputScale) / unit;
+    const w = p.synapse.weights;
+    const big = maxAbs(w) * scale;
+    let e = big > 0 ? Math.ceil(Math.log2(big / f.maxMantissa)) : eMin;
+    e = clamp(e, eMin, eMax);
+    const m = new Int32Array(w.length);
+    const step = 2 ** e;
+    for (let i = 0; i < w.length; i++) m[i] = clamp(Math.round((w[i] * scale) / step), f.minMantissa, f.maxMantissa);
+    projections.push({
+      name: p.name, from: p.from, to: p.to, preShape: [...p.preShape], postShape: [...p.postShape],
+      weightExponent: e, weightBits: target.precision.weightBits.value,
+      synapse: p.synapse.kind === 'dense'
+        ? { kind: 'dense', weights: m }
+        : { kind: 'conv', weights: m, kernel: p.synapse.kernel, stride: p.synapse.stride, padding: p.synapse.padding, dilation: p.synapse.dilation, groups: p.synapse.groups },
+    });
+  }
+  if (f.maxDistinct !== undefined) limitDistinctWeights(projections, f.maxDistinct);
+  for (let k = 0; k < projections.length; k++) {
+    const p = net.projections[k];
+    const q = projections[k];
+    const back = (2 ** q.weightExponent * units.get(p.to)!) / eventValue(p, encoding, inputScale);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < p.synapse.weights.length; i++) {
+      const d = q.synapse.weights[i] * back - p.synapse.weights[i];
+      num += d * d;
+      den += p.synapse.weights[i] * p.synapse.weights[i];
+    }
+    quantError[p.name] = den > 0 ? Math.sqrt(num / den) : 0;
+  }
+
+  return {
+    name: net.name,
+    target,
+    timesteps: opts.timesteps,
+    delay: target.timing.delay.value,
+    input: { shape: [...net.input.shape], encoding, inputScale, ...(encoding === 'rate' ? { seed: opts.seed ?? 1 } : {}) },
+    populations,
+    projections,
+    quantError,
+    depth: networkDepth(populations, projections),
+  };
+}
+
+/** At most `k` distinct non-zero weights per output channel across all its incoming projections (axon types). */
+function limitDistinctWeights(projections: Projection[], k: number): void {
+  const byTarget = new Map<string, Projection[]>();
+  for (const p of projections) byTarget.set(p.to, [...(byTarget.get(p.to) ?? []), p]);
+  for (const group of byTarget.values()) {
+    // Channels of the post population: conv output channels, or dense output neurons.
+    const channels = group[0].synapse.kind === 'dense' ? group[0].postShape.reduce((a, b) => a * b, 1) : group[0].postShape[0];
+    for (let c = 0; c < channels; c++) {
+      const slices: { w: Int32Array; from: number; to: number; e: number }[] = [];
+      for (const p of group) {
+        const per = p.synapse.weights.length / (p.synapse.kind === 'dense' ? p.postShape.reduce((a, b) => a * b, 1) : p.postShape[0]);
+        slices.push({ w: p.synapse.weights, from: c * per, to: (c + 1) * per, e: p.weightExponent });
+      }
+      const values: number[] = [];
+      for (const s of slices) for (let i = s.from; i < s.to; i++) if (s.w[i] !== 0) values.push(s.w[i] * 2 ** s.e);
+      if (new Set(values).size <= k) continue;
+      const levels = integerLevels(values, k);
+      for (const s of slices) {
+        for (let i = s.from; i < s.to; i++) {
+          if (s.w[i] === 0) continue;
+          s.w[i] = Math.round(nearest(levels, s.w[i] * 2 ** s.e) / 2 ** s.e);
+        }
+      }
+    }
+  }
+}
+
+/** Longest chain of projections from the input to any population. */
+export function networkDepth(populations: Population[], projections: Projection[]): number {
+  const depth = new Map<string, number>([['input', 0]]);
+  for (const pop of populations) {
+    let d = 0;
+    for (const p of projections) if (p.to === pop.name) d = Math.max(d, (depth.get(p.from) ?? 0) + 1);
+    depth.set(pop.name, d);
+  }
+  return Math.max(0, ...depth.values());
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
