@@ -188,5 +188,7 @@ export class OnnxBuilder {
 }
 
 export function encodeModel(model: ModelProto): Uint8Array {
-  return onnx.ModelProto.encode(model).finish();
+  const buf = onnx.ModelProto.encode(model).finish();
+  // A plain Uint8Array, not a Node Buffer: Buffer#slice shares memory, which surprises callers that copy.
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -274,7 +274,14 @@ class Importer {
     if (!handler) {
       throw new OnnxError(`node '${name}': operator ${domain && domain !== 'ai.onnx' ? `${domain}::` : ''}${op || '(empty)'} (opset ${this.opset}) is not supported; supported: ${SUPPORTED_OPS.join(', ')}, ${SNNC_DOMAIN}::IF, ${SNNC_DOMAIN}::LIF`);
     }
+    const known = Object.hasOwn(KNOWN_ATTRIBUTES, op) ? KNOWN_ATTRIBUTES[op] : [];
+    for (const a of attrs.keys()) {
+      if (!known.includes(a)) throw this.error(`'${a}' is not an attribute of ${op}`);
+    }
     try {
+      // Decode every initializer the node reads, even ones the op ignores (Dropout's ratio), so a broken
+      // tensor is reported rather than silently carried along.
+      ctx.inputs.forEach((input, i) => { if (input && this.initializers.has(input)) this.value(ctx, i); });
       handler(this, ctx);
     } catch (e) {
       if (e instanceof OnnxError) throw e;
@@ -670,6 +677,20 @@ function axesFrom(imp: Importer, ctx: OpContext, inputIndex: number): number[] |
   }
   return imp.ints(ctx, 'axes');
 }
+
+/** Attributes each op may carry (ONNX schemas, opsets 11–21); anything else is refused as a malformed node. */
+const KNOWN_ATTRIBUTES: Record<string, readonly string[]> = {
+  Conv: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'],
+  MaxPool: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
+  AveragePool: ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'],
+  Gemm: ['alpha', 'beta', 'transA', 'transB'],
+  BatchNormalization: ['epsilon', 'momentum', 'training_mode', 'spatial'],
+  Flatten: ['axis'], Softmax: ['axis'], LogSoftmax: ['axis'], Gather: ['axis'], Concat: ['axis'],
+  Unsqueeze: ['axes'], Squeeze: ['axes'], Cast: ['to', 'saturate'], Shape: ['start', 'end'], Reshape: ['allowzero'],
+  Pad: ['mode'], Dropout: ['seed'], Clip: [],
+  Constant: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings', 'sparse_value'],
+  IF: ['threshold', 'reset', 'v_init'], LIF: ['threshold', 'reset', 'leak', 'v_init'],
+};
 
 const OPS: Record<string, OpHandler> = {
   Identity: (imp, ctx) => imp.alias(ctx, imp.value(ctx, 0)),
