@@ -172,3 +172,25 @@ export function buildEventProjections(graph: QuantGraph): EventProjection[] {
 export function rowLength(p: EventProjection, pre: number): number {
   return p.dense ? p.postSize : p.rowPtr[pre + 1] - p.rowPtr[pre];
 }
+
+/**
+ * Steps by which the readout lags the input under 'hardware' delay: input events are integrated in the step
+ * they arrive, and every population-to-population projection on the longest path adds one step. A network
+ * run for T steps on a delayed chip therefore integrates only T − lag steps of evidence at its readout
+ * unless the run is extended (input held) by the lag.
+ */
+export function readoutLag(graph: QuantGraph): number {
+  const index = new Map(graph.populations.map((p, i) => [p.name, i]));
+  const lag = new Array<number>(graph.populations.length).fill(-1);
+  for (const pi of populationOrder(graph)) {
+    for (const p of graph.projections) {
+      if (index.get(p.to) !== pi) continue;
+      const from = p.from === 'input' ? -2 : index.get(p.from)!;
+      const candidate = from === -2 ? 0 : lag[from] >= 0 ? lag[from] + 1 : -1;
+      if (candidate > lag[pi]) lag[pi] = candidate;
+    }
+  }
+  const readout = graph.populations.findIndex((p) => p.readout);
+  const target = readout >= 0 ? readout : populationOrder(graph).at(-1)!;
+  return Math.max(0, lag[target]);
+}

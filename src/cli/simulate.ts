@@ -1,11 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import type { CommandModule } from 'yargs';
+import type { ValidateFunction } from 'ajv';
+import cliProgress from 'cli-progress';
+import { readMapped } from '../../compiler/emit.js';
+import type { DelayMode } from '../../compiler/types.js';
+import { loadTarget, packageRoot } from '../../targets/load.js';
+import { simulate, simulateVector, readoutLag, type SimReport, type FidelityRow } from '../../simulator/index.js';
+import { loadDataset, DATASET_SPECS } from '../data/index.js';
 import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
 
-// Placeholder: replaced by the command's implementation.
-export const simulateCommand: CommandModule = {
-  command: 'simulate',
-  describe: 'simulate (not yet built)',
-  handler: () => {
-    throw new UserError('simulate is not built yet');
+const require = createRequire(import.meta.url);
+
+interface SimulateArgs {
+  dir?: string;
+  vector?: string;
+  target?: string;
+  steps?: number;
+  dataset: string;
+  'data-dir'?: string;
+  split: 'train' | 'test';
+  samples: number;
+  timesteps?: number;
+  delay?: DelayMode;
+  check: boolean;
+  json: boolean;
+  out?: string;
+}
+
+let validator: ValidateFunction | undefined;
+/** Validates a report against schemas/sim-report.schema.json; a failure is a bug in snnc, not a user error. */
+export function validateSimReport(report: unknown): void {
+  if (!validator) {
+    const Ajv = require('ajv').default;
+    validator = new Ajv({ allErrors: false, strict: false }).compile(JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'sim-report.schema.json'), 'utf8')));
+  }
+  if (!validator!(report)) throw new Error(`simulation report fails schemas/sim-report.schema.json: ${JSON.stringify(validator!.errors?.[0])}`);
+}
+
+const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** Counts: integers as such, per-inference means with one decimal. */
+const count = (x: number) => (Number.isInteger(x) ? fmt(x) : fmt(x, 1));
+const joules = (j: number) => (j >= 1e-3 ? `${fmt(j * 1e3, 3)} mJ` : j >= 1e-6 ? `${fmt(j * 1e6, 3)} µJ` : `${fmt(j * 1e9, 3)} nJ`);
+const nanos = (ns: number) => (ns >= 1e6 ? `${fmt(ns / 1e6, 3)} ms` : ns >= 1e3 ? `${fmt(ns / 1e3, 3)} µs` : `${fmt(ns, 1)} ns`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+}
+
+/** The human-readable form of a simulation report. */
+export function formatSimReport(r: SimReport, lagNote?: string): string {
+  const p = r.perInference;
+  const e = p.energyJ;
+  const lines = [
+    `${r.model} on ${r.target}: delay ${r.delay}, T=${r.timesteps}, ${r.samples} sample(s)${r.dataset ? ` of ${r.dataset}` : ''}`,
+  ];
+  if (r.accuracy !== undefined) lines.push(`accuracy            ${fmt(r.accuracy * 100, 2)} %`);
+  if (r.referenceChecked !== undefined) lines.push(`bit-identical to the fixed-point reference: ${r.referenceIdentical}/${r.referenceChecked} samples`);
+  if (lagNote) lines.push(lagNote);
+  lines.push(
+    'per inference:',
+    `  synaptic events   ${count(p.synapticEvents)} (every connection, zero weights too: SANA-FE's count, used for energy)`,
+    `  effective SOPs    ${count(p.effectiveSynapticOps)} (non-zero weights: NeuroBench ${count(p.effectiveSynapticOps - p.inputEffectiveOps)} ACs + ${count(p.inputEffectiveOps)} MACs from graded input)`,
+    `  spikes            ${count(p.spikes)}`,
+    `  neuron updates    ${count(p.neuronUpdatesActive)} active, ${count(p.neuronUpdatesIdle)} idle`,
+    `  packets, hops     ${count(p.packets)}, ${count(p.hops)} (max link queue ${r.noc.maxLinkQueue}${r.noc.bufferOverflows > 0 ? `, ${r.noc.bufferOverflows} packets met a full buffer` : ''})`,
+    `  energy            ${joules(e.totalJ)} = synaptic ${joules(e.synapticJ)} + neuron ${joules(e.neuronJ)} + network ${joules(e.networkJ)} + sync ${joules(e.syncJ)} + static ${joules(e.staticJ)}`,
+    `  latency           ${nanos(p.latency.ns)} (${fmt(p.latency.cycles)} cycles); step mean ${nanos(p.latency.stepNsMean)}, max ${nanos(p.latency.stepNsMax)}, barrier ${nanos(p.latency.syncNsPerStep)}; critical core ${p.latency.criticalCore}`,
+    '',
+    table([
+      ['layer', 'neurons', 'synaptic events', 'effective SOPs', 'spikes', 'updates'],
+      ...r.layers.map((l) => [l.name, fmt(l.size), count(l.synapticEvents), count(l.effectiveSynapticOps), count(l.spikes), count(l.neuronUpdatesActive)]),
+    ]),
+  );
+  const sanafe = r.sanafe as { comparison: FidelityRow[] } | undefined;
+  if (sanafe) {
+    lines.push('', 'against SANA-FE:', table([
+      ['quantity', 'snnc', 'SANA-FE', 'difference'],
+      ...sanafe.comparison.map((c) => [c.quantity, c.snnc.toPrecision(7), c.sanafe.toPrecision(7), `${(c.relDiff * 100).toFixed(3)} %`]),
+    ]));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function positiveInt(name: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UserError(`--${name} must be a positive integer, got ${v}`);
+}
+
+export const simulateCommand: CommandModule<object, SimulateArgs> = {
+  command: 'simulate [dir]',
+  describe: 'simulate a compiled chip (or a SANA-FE vector) cycle by cycle: accuracy, SOPs, spikes, energy split, latency',
+  builder: (y) => y
+    .positional('dir', { type: 'string', describe: 'folder written by snnc compile (mapped.json + weights.pb)' })
+    .option('vector', { type: 'string', describe: 'a SANA-FE network file (network, mapping, expected_from_sanafe) instead of a folder' })
+    .option('target', { type: 'string', describe: 'target for --vector (name or JSON path; default sanafe-loihi)' })
+    .option('steps', { type: 'number', describe: 'time steps for --vector (default: what the file reports, else 100)' })
+    .option('dataset', { type: 'string', default: 'mnist', describe: `data set (${DATASET_SPECS.join(', ')})` })
+    .option('data-dir', { type: 'string', describe: 'folder of the data files' })
+    .option('split', { choices: ['train', 'test'] as const, default: 'test' as const, describe: 'data split' })
+    .option('samples', { type: 'number', default: 1000, describe: 'samples to simulate (the first n of the split)' })
+    .option('timesteps', { type: 'number', describe: 'steps per sample (default: the compiled value)' })
+    .option('delay', { choices: ['hardware', 'same-step'] as const, describe: "spike delivery: 'hardware' (one step per hop, as Loihi/SANA-FE) or 'same-step' (the trainer's model); default the target's" })
+    .option('check', { type: 'boolean', default: false, describe: 'also run the fixed-point reference and count bit-identical samples' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (schemas/sim-report.schema.json)' })
+    .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
+    .example('$0 simulate build/lenet-loihi-like --dataset mnist --samples 1000', 'accuracy, SOPs, spikes, energy split and latency per inference')
+    .example('$0 simulate build/lenet-loihi-like --delay same-step --json', 'the same with software timing, as JSON')
+    .example('$0 simulate --vector ../shared/vectors/sanafe-ff/network.json --target sanafe-loihi --steps 100 --json', "SANA-FE's quantities for a vector, compared with what SANA-FE reported"),
+  handler: (argv) => {
+    positiveInt('samples', argv.samples);
+    positiveInt('timesteps', argv.timesteps);
+    positiveInt('steps', argv.steps);
+    let report: SimReport;
+    let lagNote: string | undefined;
+    if (argv.vector !== undefined) {
+      if (argv.dir !== undefined) throw new UserError('give either a compiled folder or --vector FILE, not both');
+      const target = loadTarget(argv.target ?? 'sanafe-loihi');
+      report = simulateVector(argv.vector, target, { steps: argv.steps, delay: argv.delay }).report;
+    } else {
+      if (argv.dir === undefined) throw new UserError('name a compiled folder (snnc compile … -o DIR) or give --vector FILE');
+      if (argv.target !== undefined) throw new UserError('--target applies to --vector; a compiled folder carries its own target');
+      if (argv.steps !== undefined) throw new UserError('--steps applies to --vector; use --timesteps for a compiled folder');
+      const mapped = readMapped(argv.dir);
+      const dataset = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
+      const total = Math.min(argv.samples, dataset.count);
+      const bar = !argv.json && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'simulating {bar} {value}/{total} samples' }, cliProgress.Presets.shades_classic) : undefined;
+      bar?.start(total, 0);
+      try {
+        report = simulate(mapped, dataset, {
+          samples: argv.samples, timesteps: argv.timesteps, delay: argv.delay, checkReference: argv.check,
+          onProgress: bar ? (done) => { if (done % 20 === 0 || done === total) bar.update(done); } : undefined,
+        }).report;
+      } finally {
+        bar?.stop();
+      }
+      const lag = readoutLag(mapped.placement.graph);
+      if (report.delay === 'hardware' && lag > 0) {
+        lagNote = `note: with hardware delay the readout lags the input by ${lag} step(s): of T=${report.timesteps}, ${Math.max(0, report.timesteps - lag)} reach the readout (snnc verify measures what extending the run recovers)`;
+      }
+      if (report.referenceChecked !== undefined && report.referenceIdentical !== report.referenceChecked) process.exitCode = 1;
+    }
+    validateSimReport(report);
+    if (argv.out) writeFileAtomic(argv.out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatSimReport(report, lagNote));
   },
 };
