@@ -1,11 +1,42 @@
 import type { CommandModule } from 'yargs';
-import { UserError } from '../util/errors.js';
+import { compareTargets, compareText } from '../report/compare.js';
+import { DATASET_SPECS } from '../data/index.js';
+import { listTargets } from '../../targets/load.js';
 
-// Placeholder: replaced by the command's implementation.
-export const compareCommand: CommandModule = {
-  command: 'compare',
-  describe: 'compare (not yet built)',
-  handler: () => {
-    throw new UserError('compare is not built yet');
+interface CompareArgs {
+  model: string;
+  dataset: string;
+  'data-dir'?: string;
+  samples: number;
+  'calibration-samples': number;
+  timesteps?: number;
+  target?: string[];
+  output?: string;
+  force: boolean;
+}
+
+export const compareCommand: CommandModule<object, CompareArgs> = {
+  command: 'compare <model>',
+  describe: 'compile and simulate a model on every shipped target: cores, fits or why not, energy, latency, accuracy',
+  builder: (y) => y
+    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model (ANN, converted on the way, or spiking student)' })
+    .option('dataset', { type: 'string', default: 'mnist', describe: `data set: ${DATASET_SPECS.join(' | ')}` })
+    .option('data-dir', { type: 'string', describe: 'folder of the data files' })
+    .option('samples', { type: 'number', default: 100, describe: 'test samples simulated on each target' })
+    .option('calibration-samples', { type: 'number', default: 256, describe: 'training samples for threshold calibration' })
+    .option('timesteps', { type: 'number', describe: 'time steps (default: the model\'s own; 64 for converted ANNs)' })
+    .option('target', { type: 'string', array: true, describe: `targets to compare (default all: ${listTargets().join(', ')})` })
+    .option('output', { alias: 'o', type: 'string', describe: 'write compare.json and per-target summary.json / sim-report.json here (for snnc report)' })
+    .option('force', { type: 'boolean', default: false, describe: 'write into an existing folder not created by snnc' })
+    .example('$0 compare student.onnx --dataset mnist --samples 200', 'one table across all shipped targets')
+    .example('$0 compare student.onnx -o cmp && $0 report cmp', 'keep the outputs and make an HTML report of them'),
+  handler: async (argv) => {
+    const r = await compareTargets(argv.model, {
+      dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, calibrationSamples: argv['calibration-samples'],
+      timesteps: argv.timesteps, targets: argv.target, outDir: argv.output, force: argv.force,
+      onProgress: (t, status) => { if (process.stderr.isTTY) process.stderr.write(`\r  ${t}: ${status}\x1b[K`); },
+    });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    process.stdout.write(compareText(r));
   },
 };

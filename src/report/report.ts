@@ -85,12 +85,22 @@ export function collectReportInputs(dir: string): { inputs: ReportInput[]; skipp
         skipped.push({ file, reason: 'not a JSON object' });
         continue;
       }
-      const format = typeof (data as { format?: unknown }).format === 'string' ? (data as { format: string }).format : 'unknown';
+      const format = typeof (data as { format?: unknown }).format === 'string' ? (data as { format: string }).format : sniffFormat(data);
       inputs.push({ file, format, data });
     }
   };
   walk(dir, 0);
   return { inputs, skipped };
+}
+
+/** Tag of compile summaries (`snnc compile` writes summary.json without a format field; compare tags it). */
+export const COMPILE_SUMMARY_TAG = 'snnc-compile-summary';
+
+/** Recognises untagged snnc outputs by their fields. */
+function sniffFormat(data: object): string {
+  const d = data as Record<string, unknown>;
+  if (typeof d.coresUsed === 'number' && typeof d.coresAvailable === 'number' && Array.isArray(d.layers) && typeof d.target === 'string') return COMPILE_SUMMARY_TAG;
+  return 'unknown';
 }
 
 /** Renders sections as one self-contained HTML page. */

@@ -1,8 +1,10 @@
 import type { ReportInput, ReportSection } from './report.js';
 import { robustnessChart, robustnessTable, type RobustnessReport, ROBUSTNESS_FORMAT } from './robustness.js';
-import { validateSchema } from './schema.js';
-import { readSimReports, simSections, annVsSnnSection, SIM_REPORT_FORMAT, type AnnModelFigures } from './sim-sections.js';
-import { ONNX_MODEL_FORMAT } from './report.js';
+import { validateSchema, SchemaError } from './schema.js';
+import { readSimReports, simSections, annVsSnnSection, compileSections, SIM_REPORT_FORMAT, type AnnModelFigures } from './sim-sections.js';
+import { ONNX_MODEL_FORMAT, COMPILE_SUMMARY_TAG } from './report.js';
+import { compareSection, COMPARE_FORMAT, type CompareReport } from './compare.js';
+import type { CompileSummary } from '../../compiler/summary.js';
 import { inspectOnnx } from './models.js';
 import { importOnnxFile } from '../onnx/import.js';
 import { annMacs } from '../metrics/neurobench.js';
@@ -57,5 +59,31 @@ export const annVsSnnSections: SectionBuilder = {
   },
 };
 
+export const compileSummarySections: SectionBuilder = {
+  formats: [COMPILE_SUMMARY_TAG],
+  build: (inputs) => compileSections(inputs.map((i) => ({ file: i.file, summary: checkSummary(i.data, i.file) }))),
+};
+
+export const compareSections: SectionBuilder = {
+  formats: [COMPARE_FORMAT],
+  build: (inputs) => inputs.map((i) => compareSection(checkCompare(i.data, i.file), i.file)),
+};
+
+function checkSummary(data: unknown, file: string): CompileSummary {
+  const s = data as CompileSummary;
+  if (!Array.isArray(s.layers) || s.layers.some((l) => typeof l?.layer !== 'string' || typeof l.neurons !== 'number')) {
+    throw new SchemaError(`${file}: a compile summary needs layers with 'layer' and 'neurons'`);
+  }
+  return s;
+}
+
+function checkCompare(data: unknown, file: string): CompareReport {
+  const r = data as CompareReport;
+  if (r.version !== 1 || !Array.isArray(r.rows) || typeof r.software?.accuracy !== 'number') {
+    throw new SchemaError(`${file}: not a version-1 snnc compare file (rows and software accuracy needed)`);
+  }
+  return r;
+}
+
 /** All builders, in the order their sections appear in the report. */
-export const SECTION_BUILDERS: SectionBuilder[] = [simulationSections, annVsSnnSections, robustnessSections];
+export const SECTION_BUILDERS: SectionBuilder[] = [compareSections, compileSummarySections, simulationSections, annVsSnnSections, robustnessSections];

@@ -1,4 +1,5 @@
 import type { SimReport } from '../../simulator/report.js';
+import type { CompileSummary } from '../../compiler/summary.js';
 import type { TargetSpec } from '../../targets/target.js';
 import { loadTarget } from '../../targets/load.js';
 import { HOROWITZ_PJ } from '../metrics/neurobench.js';
@@ -245,4 +246,34 @@ export function annVsSnnSection(sims: LabelledSimReport[], anns: AnnModelFigures
       'The Horowitz column uses one energy per operation for both (the comparison made in SNN papers); the chip column adds neuron updates, the network, synchronisation and static power of the target.',
     ],
   };
+}
+
+/** Sections from compile summaries: what the network takes on each target, overall and per layer. */
+export function compileSections(inputs: { file: string; summary: CompileSummary }[]): ReportSection[] {
+  if (inputs.length === 0) return [];
+  const label = (s: CompileSummary) => `${s.model} @ ${s.target}`;
+  const tables: ReportTable[] = [{
+    caption: 'Mapping overview',
+    head: ['model @ target', 'T', 'cores used', 'cores on chip', 'tiles used', 'neurons', 'synapses', 'weight memory (KiB)', 'placement cost (spike-hops/step)', 'row-major cost'],
+    rows: inputs.map(({ summary: s }) => [label(s), String(s.timesteps), String(s.coresUsed), String(s.coresAvailable), String(s.tilesUsed), String(s.neurons),
+      String(s.synapses), sig(s.weightMemoryBits / 8192), sig(s.placementCost), sig(s.rowMajorCost)]),
+  }];
+  const charts: string[] = [];
+  for (const { summary: s } of inputs) {
+    tables.push({
+      caption: `Per layer — ${label(s)}`,
+      head: ['layer', 'neurons', 'cores', 'neuron use of its cores (%)', 'synapses', 'weight memory (KiB)', 'quantization error (%)'],
+      rows: s.layers.map((l) => [l.layer, String(l.neurons), String(l.cores), percent(l.utilisation), String(l.synapses), sig(l.weightMemoryBits / 8192), percent(l.quantError)]),
+    });
+    charts.push(barChart({
+      title: `Cores per layer — ${label(s)}`,
+      categories: s.layers.map((l) => l.layer),
+      series: [{ name: 'cores', values: s.layers.map((l) => l.cores) }],
+      yLabel: 'cores', width: 420, height: 260,
+    }));
+  }
+  return [{
+    id: 'compile', title: 'Compilation: cores and memory', charts, tables,
+    notes: ['Quantization error: relative RMS difference between the integer weights (with their scale) and the float weights of the layer\'s incoming projections.'],
+  }];
 }

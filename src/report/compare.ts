@@ -1,0 +1,162 @@
+import { join } from 'node:path';
+import { compile } from '../../compiler/index.js';
+import type { CompileSummary } from '../../compiler/summary.js';
+import { simulate } from '../../simulator/index.js';
+import type { SimReport } from '../../simulator/report.js';
+import { listTargets, loadTarget } from '../../targets/load.js';
+import { loadDataset, take } from '../data/index.js';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic, prepareOutputDir } from '../util/fs.js';
+import { loadModelEvaluators } from './models.js';
+import { barChart } from './svg.js';
+import { sig, microjoules, percent } from './format.js';
+import { COMPILE_SUMMARY_TAG as COMPILE_SUMMARY_FORMAT, type ReportSection } from './report.js';
+import { markdownTable } from './robustness.js';
+
+/** Format tag and version of `snnc compare` JSON (compare.json). */
+export const COMPARE_FORMAT = 'snnc-compare';
+
+/** One target's line of the comparison. Figures are per inference; null when the model does not fit. */
+export interface CompareRow {
+  target: string;
+  fits: boolean;
+  /** Why the model does not fit (the compiler's message), or null. */
+  reason: string | null;
+  coresUsed: number | null;
+  coresAvailable: number | null;
+  timesteps: number | null;
+  energyJ: number | null;
+  latencyNs: number | null;
+  /** Accuracy of the simulated chip on the samples, in [0, 1]. */
+  accuracy: number | null;
+  /** Compiler warnings (e.g. hardware delay eating time steps). */
+  warnings: string[];
+}
+
+export interface CompareReport {
+  format: typeof COMPARE_FORMAT;
+  version: 1;
+  created: string;
+  model: string;
+  dataset: string;
+  samples: number;
+  /** The model itself on the same samples (onnxruntime for an ANN, the float SNN executor for a student). */
+  software: { engine: string; accuracy: number; timesteps: number | null };
+  rows: CompareRow[];
+}
+
+export interface CompareOptions {
+  dataset: string;
+  dataDir?: string;
+  /** Test samples simulated per target. */
+  samples: number;
+  /** Training samples used for calibration (threshold balancing and rates). */
+  calibrationSamples?: number;
+  timesteps?: number;
+  /** Targets to compare (default: every shipped target). */
+  targets?: string[];
+  /** Write compare.json plus each target's summary and simulation report here. */
+  outDir?: string;
+  /** Write into an existing folder not created by snnc. */
+  force?: boolean;
+  onProgress?: (target: string, status: string) => void;
+}
+
+/**
+ * Compiles a model for every target, simulates the mapped chips on the same test samples, and collects
+ * one row per target: cores used, fits or why not, energy and latency per inference, accuracy.
+ */
+export async function compareTargets(modelPath: string, opts: CompareOptions): Promise<CompareReport> {
+  if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
+  if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  const targets = opts.targets ?? listTargets();
+  for (const t of targets) loadTarget(t);
+  const test = take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples);
+  const [software] = await loadModelEvaluators([modelPath], { sampleShape: test.shape, timesteps: opts.timesteps });
+  let softwareCorrect = 0;
+  try {
+    const p = await software.predict(test.images, test.count);
+    for (let i = 0; i < test.count; i++) if (p[i] === test.labels[i]) softwareCorrect++;
+  } finally {
+    await software.dispose();
+  }
+  if (opts.outDir) prepareOutputDir(opts.outDir, opts.force ?? false);
+  const rows: CompareRow[] = [];
+  for (const target of targets) {
+    opts.onProgress?.(target, 'compiling');
+    const warnings: string[] = [];
+    let compiled: ReturnType<typeof compile>;
+    try {
+      compiled = compile(modelPath, {
+        target, timesteps: opts.timesteps, calibrate: opts.dataset, samples: opts.calibrationSamples ?? 256, dataDir: opts.dataDir,
+        warn: (m) => warnings.push(m),
+      });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      rows.push({ target, fits: false, reason: e.message, coresUsed: null, coresAvailable: null, timesteps: null, energyJ: null, latencyNs: null, accuracy: null, warnings });
+      continue;
+    }
+    opts.onProgress?.(target, 'simulating');
+    const { report } = simulate(compiled.chip, test);
+    const s: CompileSummary = compiled.summary;
+    rows.push({
+      target, fits: true, reason: null, coresUsed: s.coresUsed, coresAvailable: s.coresAvailable, timesteps: report.timesteps,
+      energyJ: report.perInference.energyJ.totalJ, latencyNs: report.perInference.latency.ns, accuracy: report.accuracy ?? null, warnings,
+    });
+    if (opts.outDir) {
+      writeFileAtomic(join(opts.outDir, target, 'summary.json'), `${JSON.stringify({ format: COMPILE_SUMMARY_FORMAT, ...s, warnings }, null, 1)}\n`);
+      writeFileAtomic(join(opts.outDir, target, 'sim-report.json'), `${JSON.stringify(report satisfies SimReport, null, 1)}\n`);
+    }
+  }
+  const result: CompareReport = {
+    format: COMPARE_FORMAT, version: 1, created: new Date().toISOString(),
+    model: modelPath, dataset: opts.dataset, samples: test.count,
+    software: { engine: software.engine, accuracy: softwareCorrect / test.count, timesteps: software.timesteps ?? null },
+    rows,
+  };
+  if (opts.outDir) writeFileAtomic(join(opts.outDir, 'compare.json'), `${JSON.stringify(result, null, 1)}\n`);
+  return result;
+}
+
+
+/** The comparison table: one row per target. */
+export function compareTable(r: CompareReport): { head: string[]; rows: string[][] } {
+  return {
+    head: ['target', 'fits', 'cores used', 'T', 'energy per inference (µJ)', 'latency per inference (µs)', 'accuracy (%)', 'why not / notes'],
+    rows: r.rows.map((x) => [
+      x.target,
+      x.fits ? 'yes' : 'no',
+      x.fits ? `${x.coresUsed} / ${x.coresAvailable}` : '–',
+      x.timesteps !== null ? String(x.timesteps) : '–',
+      x.energyJ !== null ? microjoules(x.energyJ) : '–',
+      x.latencyNs !== null ? sig(x.latencyNs / 1000) : '–',
+      x.accuracy !== null ? percent(x.accuracy) : '–',
+      x.fits ? x.warnings.join(' ') : x.reason ?? '',
+    ]),
+  };
+}
+
+/** The comparison as printed by the CLI. */
+export function compareText(r: CompareReport): string {
+  const t = compareTable(r);
+  const sw = `${r.software.engine === 'onnxruntime' ? 'ANN (onnxruntime)' : `float SNN, T=${r.software.timesteps}`}: ${percent(r.software.accuracy)} %`;
+  return `${r.model} on ${r.dataset} (test, first ${r.samples} samples); the model in software, ${sw}\n\n${markdownTable(t.head, t.rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'])}\n`;
+}
+
+/** The report section of a comparison. */
+export function compareSection(r: CompareReport, file: string): ReportSection {
+  const t = compareTable(r);
+  const fit = r.rows.filter((x) => x.fits);
+  return {
+    id: 'compare', title: 'Target comparison',
+    charts: fit.length ? [
+      barChart({ title: 'Energy per inference (µJ)', categories: fit.map((x) => x.target), series: [{ name: 'energy', values: fit.map((x) => x.energyJ! * 1e6) }], yLabel: 'µJ', log: true, width: 420 }),
+      barChart({ title: 'Latency per inference (µs)', categories: fit.map((x) => x.target), series: [{ name: 'latency', values: fit.map((x) => x.latencyNs! / 1000) }], yLabel: 'µs', log: true, width: 420 }),
+      barChart({ title: 'Accuracy (%)', categories: fit.map((x) => x.target), series: [{ name: 'accuracy', values: fit.map((x) => x.accuracy! * 100) }], yLabel: '%', width: 420 }),
+    ] : [],
+    tables: [{ caption: `All targets — ${r.model} on ${r.dataset} (first ${r.samples} test samples)`, head: t.head, rows: t.rows, align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'] }],
+    notes: [
+      `Source: ${file}. The model in software (${r.software.engine}) scores ${percent(r.software.accuracy)} % on the same samples.`,
+    ],
+  };
+}
