@@ -16,7 +16,7 @@ interface RobustnessArgs {
   samples: number;
   seed: number;
   timesteps?: number;
-  target?: string;
+  target?: string[];
   output: string;
   force: boolean;
 }
@@ -36,11 +36,12 @@ export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
     .option('samples', { type: 'number', default: 1000, describe: 'evaluate the first N samples of the split' })
     .option('seed', { type: 'number', default: 0, describe: 'noise seed (same seed, same perturbed images)' })
     .option('timesteps', { type: 'number', describe: 'SNN time steps (default: the model\'s own)' })
-    .option('target', { type: 'string', describe: 'also run spiking students mapped onto this chip target (cycle-level simulator)' })
+    .option('target', { type: 'string', array: true, describe: 'also run spiking students compiled for this chip target and simulated cycle by cycle (repeatable)' })
     .option('output', { alias: 'o', type: 'string', default: 'robustness', describe: 'output folder (robustness.json, robustness.md, robustness.svg)' })
     .option('force', { type: 'boolean', default: false, describe: 'write into an existing folder not created by snnc' })
     .example('$0 robustness teacher.onnx student.onnx --dataset mnist --samples 500 -o rob', 'teacher vs student under the default noise sweep')
     .example('$0 robustness student.onnx --noise gaussian:0.05,0.1,0.2 saltpepper:0.02,0.05 --seed 3', 'chosen noise kinds and levels')
+    .example('$0 robustness student.onnx --target loihi-like --samples 200', 'the student in float and mapped onto loihi-like, same noisy inputs')
     .example('$0 robustness teacher.onnx --dataset fashion-mnist --noise rotation:10,20,30 blur:1,2', 'Fashion-MNIST from /usr/share/datasets/fashion-mnist'),
   handler: async (argv) => {
     const result = await runRobustness(argv);
@@ -55,13 +56,14 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
   if (argv.timesteps !== undefined && !(Number.isInteger(argv.timesteps) && argv.timesteps >= 1)) {
     throw new UserError(`--timesteps must be a positive integer, got ${argv.timesteps}`);
   }
-  if (argv.target !== undefined) {
-    throw new UserError(`--target: running mapped students in the simulator is not available in this build (the simulator library has not landed); evaluate without --target`);
-  }
   const noise = argv.noise && argv.noise.length > 0 ? parseNoiseSpecs(argv.noise) : DEFAULT_NOISE;
   const full = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
   const data = take(full, argv.samples);
-  const models = await loadModelEvaluators(argv.models, { sampleShape: data.shape, timesteps: argv.timesteps, seed: argv.seed });
+  const models = await loadModelEvaluators(argv.models, {
+    sampleShape: data.shape, timesteps: argv.timesteps, seed: argv.seed,
+    targets: argv.target, calibration: { dataset: argv.dataset, dataDir: argv['data-dir'] },
+  });
+  for (const m of models) for (const w of m.warnings ?? []) process.stderr.write(`snnc: warning: ${m.id}: ${w}\n`);
   try {
     prepareOutputDir(argv.output, argv.force ?? false);
     const report = await evaluateRobustness(models, data, {

@@ -6,6 +6,9 @@ import { runGraph, predict } from '../ir/execute.js';
 import { shapeSize, type Graph } from '../ir/graph.js';
 import { UserError } from '../util/errors.js';
 import { importOnnxFile } from '../onnx/import.js';
+import { compile } from '../../compiler/index.js';
+import { simulate } from '../../simulator/index.js';
+import type { Dataset } from '../data/dataset.js';
 
 /** What a model is and how it is run for evaluation. */
 export type ModelType = 'ann' | 'snn';
@@ -26,6 +29,8 @@ export interface ModelEvaluator {
   timesteps?: number;
   encoding?: 'direct' | 'rate';
   inputShape: number[];
+  /** Notes from loading (e.g. compiler warnings for a mapped model). */
+  warnings?: string[];
   predict(images: Float32Array, count: number): Promise<Int32Array>;
   dispose(): Promise<void>;
 }
@@ -162,6 +167,10 @@ export function modelIds(paths: string[]): string[] {
 export interface LoadModelsOptions {
   /** Per-sample shape of the data set the models will see. */
   sampleShape: readonly number[];
+  /** Also run spiking models mapped onto these chip targets (compiled, then cycle-level simulated). */
+  targets?: string[];
+  /** Calibration data for compiling to a target (training split of this data set spec). */
+  calibration?: { dataset: string; dataDir?: string; samples?: number };
   /** SNN time steps (default: the model's metadata, else 4). */
   timesteps?: number;
   /** Seed for rate encoding. */
@@ -190,10 +199,35 @@ export async function loadModelEvaluators(paths: string[], opts: LoadModelsOptio
         throw new ModelError(`model '${path}' expects inputs of shape [${inShape.join(', ')}], the data set gives [${opts.sampleShape.join(', ')}]`);
       }
       out.push(floatGraphEvaluator(graph, path, ids[i], { timesteps: opts.timesteps ?? info.timesteps, encoding: info.encoding, seed: opts.seed }));
+      for (const target of opts.targets ?? []) {
+        out.push(simulatorEvaluator(graph, path, `${ids[i]}@${target}`, target, opts));
+      }
     }
   } catch (e) {
     await Promise.all(out.map((m) => m.dispose()));
     throw e;
   }
   return out;
+}
+
+/**
+ * A spiking model compiled for a chip target and run by the cycle-level simulator: what the mapped
+ * hardware would predict, integer arithmetic and spike delivery delays included.
+ */
+export function simulatorEvaluator(graph: Graph, path: string, id: string, target: string, opts: LoadModelsOptions): ModelEvaluator {
+  const cal = opts.calibration;
+  const { chip, warnings } = compile(graph, {
+    target, timesteps: opts.timesteps, calibrate: cal?.dataset ?? 'mnist', samples: cal?.samples ?? 256, dataDir: cal?.dataDir,
+  });
+  const q = chip.placement.graph;
+  return {
+    id, path, type: 'snn', engine: 'simulator', target: q.target.name, timesteps: q.timesteps, encoding: q.input.encoding,
+    inputShape: q.input.shape, warnings,
+    async predict(images, count) {
+      const shape = opts.sampleShape as [number, number, number];
+      const batch: Dataset = { name: id, shape: [shape[0], shape[1], shape[2]], classes: 0, count, images, labels: new Uint8Array(count) };
+      return simulate(chip, batch).predictions;
+    },
+    async dispose() {},
+  };
 }

@@ -20,6 +20,7 @@ beforeAll(() => {
   writeCentroidClassifier(teacher, loadMnist('train'));
   writeCentroidClassifier(join(dir, 'flat.onnx'), take(loadMnist('train'), 2000), { flatInput: true });
   writeSpikingCentroid(join(dir, 'student.onnx'), loadMnist('train'), 32);
+  writeSpikingCentroid(join(dir, 'student16.onnx'), loadMnist('train'), 16);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,6 +70,19 @@ describe('snnc robustness', () => {
     expect(short.report.results.length).toBe(1);
     expect(short.report.models[0].timesteps).toBe(2);
     expect(short.report.results[0].accuracy).toBeLessThan(acc('student', 'clean') - 0.1);
+  });
+
+  it('runs a student mapped onto a chip target through the simulator on the same inputs', async () => {
+    const { report } = await runRobustness({
+      models: [join(dir, 'student16.onnx')], dataset: 'mnist', split: 'test', samples: 100, seed: 4, output: join(dir, 'rob-chip'),
+      noise: ['occlusion:0.4'], target: ['loihi-like'],
+    });
+    expect(report.models.map((m) => [m.id, m.engine, m.target])).toEqual([['student16', 'float', null], ['student16@loihi-like', 'simulator', 'loihi-like']]);
+    const acc = (model: string, noise: string) => report.results.find((e) => e.model === model && e.noise === noise)!.accuracy;
+    // integer weights and one step of delay per layer cost little: the chip tracks the float student
+    expect(acc('student16@loihi-like', 'clean')).toBeGreaterThan(0.55);
+    expect(Math.abs(acc('student16@loihi-like', 'clean') - acc('student16', 'clean'))).toBeLessThan(0.15);
+    expect(acc('student16@loihi-like', 'occlusion')).toBeLessThan(acc('student16@loihi-like', 'clean') - 0.15);
   });
 
   it('agrees with a direct onnxruntime evaluation', async () => {
