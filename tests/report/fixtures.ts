@@ -2,8 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { onnx } from '../../src/onnx/proto.js';
 import { OnnxBuilder } from '../../src/onnx/builder.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import type { CoreAssignment, MappedChip, Population, QuantGraph } from '../../compiler/types.js';
-import type { TargetSpec } from '../../targets/target.js';
 
 /**
  * A real (if simple) ANN classifier fitted to data: the nearest-class-mean rule written as
@@ -109,48 +107,3 @@ export function writeSpikingCentroid(path: string, train: Dataset, timesteps: nu
   writeFileSync(path, b.bytes());
 }
 
-/**
- * The spiking centroid network mapped by hand onto a shipped target (until the compiler's mapping is
- * used here): input (graded 8-bit events) → 10 IF neurons on core 0 → 10 readout neurons on a core
- * `readoutCore` (another tile, so spikes cross the mesh). Weights are the class means as 7-bit
- * mantissas; bias and threshold are scaled the same way, so the chip computes the float network's rule.
- */
-export function mappedSpikingCentroid(train: Dataset, target: TargetSpec, timesteps: number, readoutCore = 9): MappedChip {
-  const size = train.shape[0] * train.shape[1] * train.shape[2];
-  const classes = train.classes;
-  const { mean, bias } = centroids(train);
-  let lo = Infinity, hi = -Infinity;
-  for (let n = 0; n < Math.min(train.count, 1000); n++) {
-    for (let c = 0; c < classes; c++) {
-      let z = bias[c];
-      for (let i = 0; i < size; i++) z += mean[c * size + i] * train.images[n * size + i];
-      lo = Math.min(lo, z);
-      hi = Math.max(hi, z);
-    }
-  }
-  const wScale = 127, inScale = 255, scale = wScale * inScale;
-  const population = (name: string, threshold: number, readout: boolean, b: Int32Array): Population => ({
-    name, shape: [classes], size: classes, source: name, readout, bias: b,
-    neuron: { model: 'IF', threshold, reset: 'subtract', stateBits: target.precision.stateBits.value, vInit: 0 },
-  });
-  const hidden = population('hidden', Math.round((hi - lo) * scale), false, Int32Array.from(bias, (v) => Math.round((v - lo) * scale)));
-  const readout = population('readout', 2 ** (target.precision.stateBits.value - 2), true, new Int32Array(0));
-  const eye = new Int32Array(classes * classes);
-  for (let c = 0; c < classes; c++) eye[c * classes + c] = 1;
-  const graph: QuantGraph = {
-    name: 'spiking-centroid', target, timesteps, delay: target.timing.delay.value,
-    input: { shape: [...train.shape], encoding: 'direct', inputScale: inScale },
-    populations: [hidden, readout],
-    projections: [
-      { name: 'input->hidden', from: 'input', to: 'hidden', preShape: [...train.shape], postShape: [classes], weightExponent: 0, weightBits: 8, synapse: { kind: 'dense', weights: Int32Array.from(mean, (m) => Math.round(m * wScale)) } },
-      { name: 'hidden->readout', from: 'hidden', to: 'readout', preShape: [classes], postShape: [classes], weightExponent: 0, weightBits: 8, synapse: { kind: 'dense', weights: eye } },
-    ],
-    quantError: {},
-  };
-  const core = (id: number, pop: string): CoreAssignment => {
-    const tile = Math.floor(id / target.mesh.coresPerTile.value);
-    const width = target.mesh.width.value;
-    return { id, tile, x: tile % width, y: Math.floor(tile / width), slices: [{ population: pop, start: 0, end: classes }], usage: { neurons: classes, inputAxons: pop === 'hidden' ? size : classes, outputAxons: classes, synapseBits: classes * (pop === 'hidden' ? size : classes) * 8 } };
-  };
-  return { format: 'snnc-mapped', version: 1, placement: { graph, cores: [core(0, 'hidden'), core(readoutCore, 'readout')], cost: 0, rowMajorCost: 0, pinned: true }, routes: [] };
-}

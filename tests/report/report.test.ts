@@ -7,9 +7,10 @@ import { runRobustness } from '../../src/cli/robustness.js';
 import { runReport } from '../../src/cli/report.js';
 import { runCli } from '../../src/cli/main.js';
 import type { RobustnessReport } from '../../src/report/robustness.js';
-import { writeCentroidClassifier, mappedSpikingCentroid } from './fixtures.js';
+import { writeCentroidClassifier, writeSpikingCentroid } from './fixtures.js';
+import { compile } from '../../compiler/index.js';
+import type { CompileSummary } from '../../compiler/summary.js';
 import { take } from '../../src/data/dataset.js';
-import { loadTarget } from '../../targets/load.js';
 import { simulate } from '../../simulator/index.js';
 import type { SimReport } from '../../simulator/report.js';
 import { checkPage } from './browser.js';
@@ -19,20 +20,22 @@ let out: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'snnc-report-'));
   out = join(dir, 'run');
-  const teacher = join(dir, 'centroid.onnx');
-  writeCentroidClassifier(teacher, loadMnist('train'));
-  // real outputs of the producers: a robustness run on the embedded MNIST
-  // the ANN beside the outputs gives the ANN side of the energy comparison
+  const train = loadMnist('train');
+  // the ANN teacher beside the outputs gives the ANN side of the energy comparison
   mkdirSync(join(out, 'models'), { recursive: true });
-  writeCentroidClassifier(join(out, 'models', 'centroid.onnx'), loadMnist('train'));
-  // real simulation reports of a mapped spiking network on two targets
-  mkdirSync(join(out, 'sim'), { recursive: true });
+  const teacher = join(out, 'models', 'centroid.onnx');
+  writeCentroidClassifier(teacher, train);
+  const student = join(dir, 'student.onnx');
+  writeSpikingCentroid(student, train, 16);
+  // real outputs of the producers: compile (mapped.json, summary.json) and simulate on two targets …
   for (const target of ['loihi-like', 'spinnaker-like']) {
-    const mapped = mappedSpikingCentroid(loadMnist('train'), loadTarget(target), 16);
-    const { report } = simulate(mapped, take(loadMnist('test'), 40), { checkReference: true });
-    writeFileSync(join(out, 'sim', `${target}.json`), JSON.stringify(report, null, 2));
+    const folder = join(out, target);
+    const { chip } = compile(student, { target, calibrate: 'mnist', samples: 64, outDir: folder });
+    const { report } = simulate(chip, take(loadMnist('test'), 40), { checkReference: true });
+    writeFileSync(join(folder, 'sim-report.json'), JSON.stringify(report, null, 2));
   }
-  await runRobustness({ models: [teacher], dataset: 'mnist', split: 'test', samples: 200, seed: 1, output: join(out, 'robustness'), noise: ['gaussian:0.1,0.3', 'occlusion:0.1,0.3', 'rotation:15,30'] });
+  // … and a robustness run of teacher and student on the embedded MNIST
+  await runRobustness({ models: [teacher, student], dataset: 'mnist', split: 'test', samples: 200, seed: 1, output: join(out, 'robustness'), noise: ['gaussian:0.1,0.3', 'occlusion:0.1,0.3', 'rotation:15,30'] });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -63,11 +66,14 @@ describe('snnc report', () => {
     for (const row of body) {
       const noise = row[0];
       const level = noise === 'clean' ? 0 : Number(row[1]);
-      const entry = json.results.find((e) => e.noise === noise && e.level === level)!;
-      expect(entry).toBeDefined();
-      const shown = Number(row[2].replace(' %', ''));
-      expect(Math.abs(shown - entry.accuracy * 100)).toBeLessThanOrEqual(0.005 + 1e-9);
-      checked++;
+      json.models.forEach((m, k) => {
+        expect(head[2 + k]).toContain(m.id);
+        const entry = json.results.find((e) => e.model === m.id && e.noise === noise && e.level === level)!;
+        expect(entry).toBeDefined();
+        const shown = Number(row[2 + k].replace(' %', ''));
+        expect(Math.abs(shown - entry.accuracy * 100)).toBeLessThanOrEqual(0.005 + 1e-9);
+        checked++;
+      });
     }
     expect(checked).toBe(json.results.length);
 
@@ -78,7 +84,7 @@ describe('snnc report', () => {
       expect(Math.abs(shown - value)).toBeLessThanOrEqual(Math.abs(value) * 5e-4 + 1e-12);
     };
     for (const target of ['loihi-like', 'spinnaker-like']) {
-      const sim = JSON.parse(readFileSync(join(out, 'sim', `${target}.json`), 'utf8')) as SimReport;
+      const sim = JSON.parse(readFileSync(join(out, target, 'sim-report.json'), 'utf8')) as SimReport;
       const label = `${sim.model} @ ${target}`;
       const energy = markdownTableAfter(md, 'Energy per inference (µJ)').find((r) => r[0] === label)!;
       const e = sim.perInference.energyJ;
@@ -108,6 +114,16 @@ describe('snnc report', () => {
       // the ANN is Flatten → Gemm 784 → 10: 7,840 MACs, 4.6 pJ each
       expect(Number(ann[2])).toBe(7840);
       close(ann[4], 7840 * 4.6e-6);
+      const summary = JSON.parse(readFileSync(join(out, target, 'summary.json'), 'utf8')) as CompileSummary;
+      const overview = markdownTableAfter(md, 'Mapping overview').find((r) => r[0] === label)!;
+      expect(overview.slice(1, 7).map(Number)).toEqual([summary.timesteps, summary.coresUsed, summary.coresAvailable, summary.tilesUsed, summary.neurons, summary.synapses]);
+      close(overview[7], summary.weightMemoryBits / 8192);
+      const perLayer = markdownTableAfter(md, `Per layer — ${label}`);
+      for (const l of summary.layers) {
+        const row = perLayer.find((r) => r[0] === l.layer)!;
+        expect([Number(row[1]), Number(row[2]), Number(row[4])]).toEqual([l.neurons, l.cores, l.synapses]);
+        expect(Math.abs(Number(row[3]) - l.utilisation * 100)).toBeLessThanOrEqual(0.005 + 1e-9);
+      }
       const acc = markdownTableAfter(md, 'Accuracy of the mapped network').find((r) => r[0] === label)!;
       close(acc[4], sim.accuracy! * 100);
       expect(acc[5]).toBe(`${sim.referenceIdentical} / ${sim.referenceChecked}`);
@@ -123,10 +139,11 @@ describe('snnc report', () => {
     expect(seen.consoleErrors).toEqual([]);
     expect(seen.requests).toEqual([]);
     expect(seen.sections).toEqual(expect.arrayContaining(['Robustness to input noise', 'Accuracy', 'Per-layer synaptic operations and spike rates',
-      'Core utilisation on the mesh', 'Energy per inference by target', 'Latency per time step', 'ANN vs SNN energy per inference']));
+      'Core utilisation on the mesh', 'Energy per inference by target', 'Latency per time step', 'ANN vs SNN energy per inference',
+      'Compilation: cores and memory']));
     const kinds = new Set(seen.charts.map((c) => c.kind));
     expect([...kinds].sort()).toEqual(['bar', 'heatmap', 'line']);
-    expect(seen.charts.length).toBeGreaterThanOrEqual(3 + 2 * 2 + 2 + 2);
+    expect(seen.charts.length).toBeGreaterThanOrEqual(3 + 2 * 2 + 2 + 2 + 2);
     for (const c of seen.charts) {
       expect(c.marks, `${c.kind} chart '${c.title}'`).toBeGreaterThan(0);
       expect(c.width).toBeGreaterThan(50);
