@@ -1,11 +1,99 @@
 import type { CommandModule } from 'yargs';
+import { join } from 'node:path';
+import { compile, modelName, PASSES, FitError, type CompileResult } from '../../compiler/index.js';
+import type { PassName } from '../../compiler/pipeline.js';
+import { MAXPOOL_LOWERINGS, type MaxPoolLowering } from '../../compiler/passes/lower-maxpool.js';
+import { listTargets } from '../../targets/load.js';
 import { UserError } from '../util/errors.js';
+import { DATASET_SPECS } from '../data/index.js';
 
-// Placeholder: replaced by the command's implementation.
-export const compileCommand: CommandModule = {
-  command: 'compile',
-  describe: 'compile (not yet built)',
-  handler: () => {
-    throw new UserError('compile is not built yet');
+interface CompileArgs {
+  model: string;
+  target: string;
+  output?: string;
+  timesteps?: number;
+  calibrate?: string;
+  samples: number;
+  'data-dir'?: string;
+  balance: 'percentile' | 'max';
+  percentile: number;
+  maxpool: MaxPoolLowering;
+  'dump-after'?: string;
+  json: boolean;
+  force: boolean;
+}
+
+/** One line per shipped target: fits (cores used) or why not. */
+function compareTargets(argv: CompileArgs): void {
+  const rows: { target: string; fits: boolean; cores: number | null; available: number | null; tiles: number | null; reason: string }[] = [];
+  for (const name of listTargets()) {
+    try {
+      const r = compile(argv.model, { ...options(argv), target: name, outDir: join(argv.output ?? join('build', `${modelName(argv.model)}-all`), name) });
+      rows.push({ target: name, fits: true, cores: r.summary.coresUsed, available: r.summary.coresAvailable, tiles: r.summary.tilesUsed, reason: '' });
+    } catch (e) {
+      if (!(e instanceof FitError)) throw e;
+      rows.push({ target: name, fits: false, cores: null, available: null, tiles: null, reason: e.message });
+    }
+  }
+  if (argv.json) { process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`); return; }
+  const w = Math.max(6, ...rows.map((r) => r.target.length));
+  process.stdout.write(`${'target'.padEnd(w)}  fits  cores used       why not\n`);
+  for (const r of rows) {
+    const cores = r.fits ? `${r.cores} of ${r.available}` : '-';
+    process.stdout.write(`${r.target.padEnd(w)}  ${r.fits ? 'yes ' : 'no  '}  ${cores.padEnd(15)}  ${r.reason}\n`);
+  }
+}
+
+function options(argv: CompileArgs) {
+  if (argv.timesteps !== undefined && !(Number.isInteger(argv.timesteps) && argv.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${argv.timesteps}`);
+  if (!(Number.isInteger(argv.samples) && argv.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${argv.samples}`);
+  if (argv['dump-after'] !== undefined && !(PASSES as readonly string[]).includes(argv['dump-after'])) {
+    throw new UserError(`--dump-after: unknown pass '${argv['dump-after']}' (passes: ${PASSES.join(', ')})`);
+  }
+  return {
+    timesteps: argv.timesteps, calibrate: argv.calibrate, samples: argv.samples, dataDir: argv['data-dir'],
+    balance: argv.balance, percentile: argv.percentile, maxpool: argv.maxpool,
+    dumpAfter: argv['dump-after'] as PassName | undefined, force: argv.force,
+    warn: (m: string) => process.stderr.write(`snnc: warning: ${m}\n`),
+  };
+}
+
+function report(r: CompileResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...r.summary, outDir: r.outDir, warnings: r.warnings }, null, 1)}\n`);
+    return;
+  }
+  process.stdout.write(r.table);
+  process.stdout.write(`wrote ${r.outDir}/mapped.json, weights.pb, summary.txt\n`);
+}
+
+export const compileCommand: CommandModule<object, CompileArgs> = {
+  command: 'compile <model>',
+  describe: 'convert, quantize and map a model (ANN or spiking student) onto a neuromorphic target',
+  builder: (y) => y
+    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model (.onnx) or snnc IR graph (.json)' })
+    .option('target', { alias: 't', type: 'string', demandOption: true, describe: `shipped target (${listTargets().join(', ')}), 'all', or a path to a target JSON file` })
+    .option('output', { alias: 'o', type: 'string', describe: 'output folder (default ./build/<model>-<target>)' })
+    .option('timesteps', { alias: 'T', type: 'number', describe: 'time steps (default: the student\'s own, 64 for a converted ANN)' })
+    .option('calibrate', { type: 'string', describe: `data set for threshold balancing and spike rates (${DATASET_SPECS.join(', ')}); without it thresholds come from the weights` })
+    .option('samples', { type: 'number', default: 256, describe: 'calibration samples (from the training split)' })
+    .option('data-dir', { type: 'string', describe: 'folder of the data set files' })
+    .option('balance', { choices: ['percentile', 'max'] as const, default: 'percentile' as const, describe: 'threshold balancing statistic' })
+    .option('percentile', { type: 'number', default: 99.9, describe: 'percentile of positive activations for --balance percentile' })
+    .option('maxpool', { choices: MAXPOOL_LOWERINGS, default: 'avg' as MaxPoolLowering, describe: 'max pooling: replace by average pooling (with a warning) or refuse' })
+    .option('dump-after', { type: 'string', describe: `write the IR after this pass to the output folder (${PASSES.join(', ')})` })
+    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+    .option('force', { type: 'boolean', default: false, describe: 'write into a non-empty folder snnc did not create' })
+    .example('$0 compile lenet.onnx --target loihi-like', 'convert (weight-based thresholds) and map; writes build/lenet-loihi-like/')
+    .example('$0 compile lenet.onnx -t loihi-like --calibrate mnist --samples 500 -T 64', 'data-based thresholds (99.9th percentile) and traffic from spike rates')
+    .example('$0 compile student.onnx -t speck-like -o out/speck', 'a spiking student passes through unchanged')
+    .example('$0 compile lenet.onnx -t all', 'one table: which shipped targets hold the model, cores used, or why not')
+    .example('$0 compile lenet.onnx -t ./mychip.json --dump-after quantize', 'a target of your own; dump the integer IR'),
+  handler: (argv) => {
+    if (argv.target === 'all') { compareTargets(argv); return; }
+    const tname = /[/\\]|\.json$/i.test(argv.target) ? modelName(argv.target) : argv.target;
+    const outDir = argv.output ?? join('build', `${modelName(argv.model)}-${tname}`);
+    const r = compile(argv.model, { ...options(argv), target: argv.target, outDir });
+    report(r, argv.json);
   },
 };
