@@ -62,7 +62,9 @@ function encodeInts(values: Int32Array): { elementBits: number; data: Uint8Array
 function decodeInts(bits: number, length: number, data: Uint8Array, name: string): Int32Array {
   const bytes = bits / 8;
   if (![1, 2, 4].includes(bytes) || data.length !== length * bytes) throw new MappedError(`${WEIGHTS_FILE}: array '${name}' holds ${data.length} bytes for ${length} elements of ${bits} bits`);
-  const copy = data.slice();
+  // protobufjs hands out Node Buffers whose slice() shares memory: copy into an aligned buffer.
+  const copy = new Uint8Array(data.length);
+  copy.set(data);
   const view = bits === 8 ? new Int8Array(copy.buffer) : bits === 16 ? new Int16Array(copy.buffer) : new Int32Array(copy.buffer);
   return Int32Array.from(view);
 }
