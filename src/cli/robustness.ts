@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import cliProgress from 'cli-progress';
 import { loadDataset, take, DATASET_SPECS } from '../data/index.js';
 import { parseNoiseSpecs, DEFAULT_NOISE, NOISE_KINDS } from '../data/noise.js';
 import { loadModelEvaluators } from '../report/models.js';
@@ -66,13 +67,20 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
   for (const m of models) for (const w of m.warnings ?? []) process.stderr.write(`snnc: warning: ${m.id}: ${w}\n`);
   try {
     prepareOutputDir(argv.output, argv.force ?? false);
-    const report = await evaluateRobustness(models, data, {
-      datasetSpec: argv.dataset, split: argv.split, seed: argv.seed, noise,
-      onProgress: (done, total, label) => {
-        if (process.stderr.isTTY) process.stderr.write(`\r  evaluated ${done}/${total} conditions (${label})\x1b[K`);
-      },
-    });
-    if (process.stderr.isTTY) process.stderr.write('\n');
+    const conditions = 1 + noise.reduce((a, s) => a + s.levels.length, 0);
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar({ stream: process.stderr, format: 'robustness {bar} {value}/{total} conditions ({label})' }, cliProgress.Presets.shades_classic)
+      : undefined;
+    bar?.start(conditions, 0, { label: 'clean' });
+    let report;
+    try {
+      report = await evaluateRobustness(models, data, {
+        datasetSpec: argv.dataset, split: argv.split, seed: argv.seed, noise,
+        onProgress: (done, _total, label) => bar?.update(done, { label }),
+      });
+    } finally {
+      bar?.stop();
+    }
     const table = robustnessMarkdownTable(report);
     const files = [join(argv.output, 'robustness.json'), join(argv.output, 'robustness.md'), join(argv.output, 'robustness.svg')];
     writeFileAtomic(files[0], `${JSON.stringify(report, null, 2)}\n`);

@@ -64,6 +64,15 @@ describe('fashion-mnist (real Debian files)', () => {
     expect(Array.from(ds.labels.slice(0, 2))).toEqual([9, 2]);
   });
 
+  it('loads the 60,000 training images', () => {
+    const ds = loadDataset('fashion-mnist', { split: 'train' });
+    expect(ds.count).toBe(60000);
+    const perClass = new Array(10).fill(0);
+    for (const l of ds.labels) perClass[l]++;
+    expect(perClass).toEqual(new Array(10).fill(6000));
+    expect(ds.images.length).toBe(60000 * 784);
+  });
+
   it('names the missing file when the folder lacks it', () => {
     expectDataError(() => loadDataset('fashion-mnist', { split: 'train', dataDir: dir }), /train-images-idx3-ubyte.*does not exist/);
     expect(FASHION_MNIST_DIR).toBe('/usr/share/datasets/fashion-mnist');
