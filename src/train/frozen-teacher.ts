@@ -72,7 +72,13 @@ export async function openTeacher(path: string, inputShape: number[], featureTen
       if (!existing.has(n)) copy.graph!.output!.push(onnx.ValueInfoProto.create({ name: n, type: { tensorType: { elemType: 1 } } }));
     }
     try {
-      return await ort.InferenceSession.create(onnx.ModelProto.encode(copy).finish(), { graphOptimizationLevel: 'all' });
+      return await ort.InferenceSession.create(onnx.ModelProto.encode(copy).finish(), {
+        graphOptimizationLevel: 'all',
+        // One thread, no spin-waiting: the trainer itself keeps a core busy, and spinning pool threads would
+        // steal it between the small per-batch runs.
+        intraOpNumThreads: 1, interOpNumThreads: 1,
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      });
     } catch (e) {
       throw new TeacherError(`onnxruntime cannot load teacher '${path}': ${(e as Error).message.split('\n')[0]}`);
     }

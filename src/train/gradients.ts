@@ -86,6 +86,17 @@ export function registerMissingGradients(): void {
       return { x: () => tf.reshape(tf.sum(tf.reshape(dy as tf.Tensor, split), axes), x.shape) };
     },
   });
+  add({ kernelName: 'Square', inputsToSave: ['x'], gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(saved[0], 2)) }) });
+  add({
+    kernelName: 'Concat',
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const { axis } = attrs as unknown as { axis: number };
+      const ax = tf.util.parseAxisParam(axis, saved[0].shape)[0];
+      const parts = tf.split(dy as tf.Tensor, saved.map((t) => t.shape[ax]), ax);
+      return Object.fromEntries(parts.map((p, i) => [i, () => p]));
+    },
+  });
   add({
     kernelName: 'SplitV',
     gradFunc: (dy, _saved, attrs) => {

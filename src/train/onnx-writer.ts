@@ -54,8 +54,9 @@ export function writeTrainerOnnx(graph: Graph): Uint8Array {
         break;
       }
       case 'Output': {
-        out = b.node('Identity', [x], ['logits'], {}, { name });
-        b.output('logits', ['N', ...graph.shapes.get(name)!.output]);
+        // The Output node's name is free as a tensor name: IR node names are unique.
+        out = b.node('Identity', [x], [name], {}, { name });
+        b.output(name, ['N', ...graph.shapes.get(name)!.output]);
         break;
       }
       default:

@@ -58,6 +58,19 @@ export function surrogateFunction(kind: SurrogateKind, alpha: number): (x: numbe
   }
 }
 
+/** For each element of one step's `[B, H, W, C]` map, the index of its `size`×`size` pooling window's output. */
+function poolIndexMap(shape: number[], size: number): Int32Array {
+  const [b, h, w, c] = shape;
+  const ho = h / size, wo = w / size;
+  const map = new Int32Array(b * h * w * c);
+  let k = 0;
+  for (let n = 0; n < b; n++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const base = ((n * ho + Math.floor(y / size)) * wo + Math.floor(x / size)) * c;
+    for (let ch = 0; ch < c; ch++) map[k++] = base + ch;
+  }
+  return map;
+}
+
 /**
  * Runs an IF/LIF layer over all T steps in one op. `current` holds the synaptic current of every step with
  * time folded into the batch dimension, step-major: `[T·B, …]` (so the synaptic layers before it ran once
@@ -67,19 +80,31 @@ export function surrogateFunction(kind: SurrogateKind, alpha: number): (x: numbe
  * the gradient of the subtract reset from cancelling the surrogate.
  *
  * The recurrence runs as one tight JavaScript loop over the tensor's data instead of ~10 small tfjs ops
- * per step (each a round trip into wasm with its own allocation): the fused kernel is the spiking part's
- * whole cost, both directions.
+ * per step (each a round trip into wasm with its own allocation). `repeated`: the current is the same at
+ * every step (`[B, …]`, direct encoding before the first neuron) and is read T times instead of tiled.
+ * `pool`: the spikes go straight into a non-overlapping `pool`×`pool` average pooling, fused here so the
+ * full-resolution spike map is never materialised and the pooling gradient costs nothing extra.
  */
-export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: NeuronOptions, repeated = false): tf.Tensor {
+export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: NeuronOptions, repeated = false, pool = 1): tf.Tensor {
   const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const input = x.dataSync() as Float32Array;
-    // A repeated (step-invariant) current is read at every step instead of being tiled T times.
     const perStep = repeated ? input.length : input.length / timesteps;
     if (!Number.isInteger(perStep)) throw new Error(`spikingNeuron: ${input.length} values do not split into ${timesteps} steps`);
     const total = perStep * timesteps;
     const stride = repeated ? 0 : perStep;
-    const outShape = repeated ? [x.shape[0] * timesteps, ...x.shape.slice(1)] : x.shape;
-    const spikes = new Float32Array(total);
+    const stepShape = repeated ? x.shape : [x.shape[0] / timesteps, ...x.shape.slice(1)];
+    let outShape = [stepShape[0] * timesteps, ...stepShape.slice(1)];
+    let poolMap: Int32Array | undefined;
+    let outPerStep = perStep;
+    if (pool > 1) {
+      if (stepShape.length !== 4 || stepShape[1] % pool || stepShape[2] % pool) throw new Error(`spikingNeuron: cannot pool [${stepShape}] by ${pool}`);
+      poolMap = poolIndexMap(stepShape, pool);
+      outShape = [outShape[0], stepShape[1] / pool, stepShape[2] / pool, stepShape[3]];
+      outPerStep = perStep / (pool * pool);
+    }
+    const invArea = 1 / (pool * pool);
+    const out = new Float32Array(outPerStep * timesteps);
+    const spiked = new Uint8Array(total);
     // Potential before the reset at each step: the backward pass evaluates the surrogate there.
     const vPre = new Float32Array(total);
     const decay = opts.model === 'LIF' ? 1 - opts.leak : 1;
@@ -88,11 +113,15 @@ export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: Neuro
     const v = new Float32Array(perStep);
     for (let t = 0; t < timesteps; t++) {
       const base = t * perStep;
+      const inBase = t * stride;
+      const outBase = t * outPerStep;
       for (let i = 0; i < perStep; i++) {
-        const vi = decay * v[i] + input[t * stride + i];
+        const vi = decay * v[i] + input[inBase + i];
         vPre[base + i] = vi;
         if (vi >= theta) {
-          spikes[base + i] = 1;
+          spiked[base + i] = 1;
+          if (poolMap) out[outBase + poolMap[i]] += invArea;
+          else out[outBase + i] = 1;
           v[i] = subtract ? vi - theta : 0;
         } else {
           v[i] = vi;
@@ -100,7 +129,7 @@ export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: Neuro
       }
     }
     save([]);
-    const value = tf.tensor(spikes, outShape, 'float32');
+    const value = tf.tensor(out, outShape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
       const g = dy.dataSync() as Float32Array;
       const gradIn = new Float32Array(input.length);
@@ -109,20 +138,21 @@ export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: Neuro
       // The surrogate is inlined per kind: a closure call per element costs more than the arithmetic.
       const kind = opts.surrogate === 'arctan' ? 0 : opts.surrogate === 'sigmoid' ? 1 : opts.surrogate === 'triangle' ? 2 : -1;
       if (kind < 0) surrogateDerivative(opts.surrogate, alpha); // throws the user-facing message
-      const k0 = (Math.PI / 2) * alpha;
+      const k0sq = ((Math.PI / 2) * alpha) ** 2;
       const half = alpha / 2;
       for (let t = timesteps - 1; t >= 0; t--) {
         const base = t * perStep;
         const inBase = t * stride;
+        const outBase = t * outPerStep;
         for (let i = 0; i < perStep; i++) {
           const k = base + i;
           const xv = vPre[k] - theta;
           let d: number;
-          if (kind === 0) d = half / (1 + k0 * k0 * xv * xv);
+          if (kind === 0) d = half / (1 + k0sq * xv * xv);
           else if (kind === 1) { const sg = 1 / (1 + Math.exp(-alpha * xv)); d = alpha * sg * (1 - sg); }
           else { const a = 1 - alpha * Math.abs(xv); d = a > 0 ? alpha * a : 0; }
-          const passReset = subtract || spikes[k] === 0 ? 1 : 0;
-          const gv = g[k] * d + gu[i] * passReset;
+          const gs = poolMap ? g[outBase + poolMap[i]] * invArea : g[outBase + i];
+          const gv = gs * d + (subtract || spiked[k] === 0 ? gu[i] : 0);
           gradIn[inBase + i] += gv;
           gu[i] = gv * decay;
         }

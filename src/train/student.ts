@@ -177,7 +177,11 @@ export function runStudent(student: Student, x: tf.Tensor4D, options: { rateTaps
   const expand = (v: { t: tf.Tensor; perStep: boolean }) => (v.perStep ? v.t : tf.tile(v.t, [T, ...v.t.shape.slice(1).map(() => 1)]));
   const rates = new Map<string, tf.Tensor4D>();
   let last: { t: tf.Tensor; perStep: boolean } | undefined;
+  const consumers = new Map<string, string[]>();
+  for (const l of student.spec.layers) for (const i of l.inputs) consumers.set(i, [...(consumers.get(i) ?? []), l.name]);
+  const fusedPools = new Set<string>();
   for (const layer of student.spec.layers) {
+    if (fusedPools.has(layer.name)) continue;
     const ins = layer.inputs.map((n) => values.get(n)!);
     let input: { t: tf.Tensor; perStep: boolean };
     if (ins.length === 1) input = ins[0];
@@ -203,11 +207,22 @@ export function runStudent(student: Student, x: tf.Tensor4D, options: { rateTaps
         out = { t: tf.reshape(input.t, [input.t.shape[0], -1]), perStep: input.perStep };
         break;
       case 'neuron': {
+        const tapped = options.rateTaps?.includes(layer.name) ?? false;
+        // A neuron whose only reader is an average pooling (and whose rates nobody needs) runs fused with it.
+        const readers = consumers.get(layer.name) ?? [];
+        const poolLayer = readers.length === 1 && !tapped ? student.spec.layers.find((l) => l.name === readers[0]) : undefined;
+        if (poolLayer?.kind === 'avgpool' && poolLayer.inputs.length === 1) {
+          const pooled = spikingNeuron(input.t, T, student.neuron, !input.perStep, poolLayer.size);
+          values.set(layer.name, { t: pooled, perStep: true }); // not read by anyone else
+          fusedPools.add(poolLayer.name);
+          out = { t: pooled, perStep: true };
+          values.set(poolLayer.name, out);
+          last = out;
+          continue;
+        }
         const s = spikingNeuron(input.t, T, student.neuron, !input.perStep);
         out = { t: s, perStep: true };
-        if (options.rateTaps?.includes(layer.name)) {
-          rates.set(layer.name, tf.div(sumOverSteps(s, T), T) as tf.Tensor4D);
-        }
+        if (tapped) rates.set(layer.name, tf.div(sumOverSteps(s, T), T) as tf.Tensor4D);
         break;
       }
     }
