@@ -5,6 +5,8 @@ import { readSimReports, simSections, annVsSnnSection, compileSections, SIM_REPO
 import { ONNX_MODEL_FORMAT, COMPILE_SUMMARY_TAG } from './report.js';
 import { compareSection, COMPARE_FORMAT, type CompareReport } from './compare.js';
 import type { CompileSummary } from '../../compiler/summary.js';
+import { readVerifyReport, verifySections, VERIFY_FORMAT } from './verify-sections.js';
+import type { LabelledSimReport } from './sim-sections.js';
 import { inspectOnnx } from './models.js';
 import { importOnnxFile } from '../onnx/import.js';
 import { annMacs } from '../metrics/neurobench.js';
@@ -36,15 +38,34 @@ export const robustnessSections: SectionBuilder = {
   },
 };
 
+/**
+ * Simulation reports: the standalone ones, plus those embedded in verify reports for a model and target
+ * that no standalone report covers (a verify run simulates too).
+ */
+function allSimReports(inputs: ReportInput[]): LabelledSimReport[] {
+  const sims = readSimReports(inputs.filter((i) => i.format === SIM_REPORT_FORMAT));
+  for (const i of inputs.filter((x) => x.format === VERIFY_FORMAT)) {
+    const v = readVerifyReport(i.data, i.file);
+    if (sims.some((s) => s.report.model === v.sim.model && s.report.target === v.sim.target)) continue;
+    sims.push(...readSimReports([{ file: `${i.file} (sim)`, format: SIM_REPORT_FORMAT, data: { ...v.sim, energyComparison: v.energy } }]));
+  }
+  return sims;
+}
+
 export const simulationSections: SectionBuilder = {
-  formats: [SIM_REPORT_FORMAT],
-  build: (inputs) => simSections(readSimReports(inputs)),
+  formats: [SIM_REPORT_FORMAT, VERIFY_FORMAT],
+  build: (inputs) => simSections(allSimReports(inputs)),
+};
+
+export const verificationSections: SectionBuilder = {
+  formats: [VERIFY_FORMAT],
+  build: (inputs) => verifySections(inputs.map((i) => ({ file: i.file, report: readVerifyReport(i.data, i.file) }))),
 };
 
 export const annVsSnnSections: SectionBuilder = {
-  formats: [SIM_REPORT_FORMAT, ONNX_MODEL_FORMAT],
+  formats: [SIM_REPORT_FORMAT, ONNX_MODEL_FORMAT, VERIFY_FORMAT],
   build(inputs) {
-    const sims = readSimReports(inputs.filter((i) => i.format === SIM_REPORT_FORMAT));
+    const sims = allSimReports(inputs);
     const anns: AnnModelFigures[] = [];
     for (const i of inputs.filter((x) => x.format === ONNX_MODEL_FORMAT)) {
       const path = (i.data as { path: string }).path;
@@ -86,4 +107,4 @@ function checkCompare(data: unknown, file: string): CompareReport {
 }
 
 /** All builders, in the order their sections appear in the report. */
-export const SECTION_BUILDERS: SectionBuilder[] = [compareSections, compileSummarySections, simulationSections, annVsSnnSections, robustnessSections];
+export const SECTION_BUILDERS: SectionBuilder[] = [compareSections, compileSummarySections, verificationSections, simulationSections, annVsSnnSections, robustnessSections];

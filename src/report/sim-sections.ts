@@ -219,7 +219,7 @@ export function annVsSnnSection(sims: LabelledSimReport[], anns: AnnModelFigures
     const acs = r.perInference.effectiveSynapticOps - macs;
     const horowitz = cmp?.snnHorowitzJ ?? (acs * HOROWITZ_PJ.ac + macs * HOROWITZ_PJ.mac) * pj;
     if (cmp?.annMacs !== undefined && cmp.annHorowitzJ !== undefined && !anns.some((a) => a.name === r.model)) {
-      rows.push([`${r.model} as an ANN`, 'ANN', sig(cmp.annMacs), '–', microjoules(cmp.annHorowitzJ), '–']);
+      rows.push([`ANN reference of ${r.model}`, 'ANN', sig(cmp.annMacs), '–', microjoules(cmp.annHorowitzJ), '–']);
       bars.push({ label: `${r.model} (ANN)`, horowitz: cmp.annHorowitzJ * 1e6, chip: 0 });
     }
     rows.push([label, 'SNN', sig(macs), sig(acs), microjoules(horowitz), microjoules(r.perInference.energyJ.totalJ)]);

@@ -56,7 +56,12 @@ interface Frame {
 function open(kind: string, title: string, f: Frame, extraHeight = 0): string {
   const h = f.height + extraHeight;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${kind}" width="${f.width}" height="${h}" viewBox="0 0 ${f.width} ${h}" role="img" aria-label="${escapeXml(title)}" font-family="system-ui, sans-serif" font-size="11">`
-    + `<text class="chart-title" x="${f.width / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${escapeXml(title)}</text>`;
+    + `<text class="chart-title" x="${f.width / 2}" y="16" text-anchor="middle" font-size="${titleFontSize(title, f.width)}" font-weight="600">${escapeXml(title)}</text>`;
+}
+
+/** Title font size that keeps a long title inside the chart (bold sans-serif is about 0.62 em per character). */
+function titleFontSize(title: string, width: number): number {
+  return Math.max(8, Math.min(13, Math.floor(((width - 12) / (0.62 * Math.max(1, title.length))) * 10) / 10));
 }
 
 function legend(names: string[], f: Frame, y: number): string {
@@ -288,7 +293,7 @@ export function heatmap(o: HeatmapOptions): string {
   const cell = o.cell ?? Math.max(4, Math.min(40, Math.floor(480 / Math.max(rows, cols, 1))));
   const left = o.rowLabels ? 40 : 12;
   const top = 28 + (o.colLabels ? 14 : 0);
-  const titleWidth = o.title.length * 7.2 + 16;
+  const titleWidth = o.title.length * 8.1 + 16;
   const barLabelWidth = Math.max(40, (o.valueLabel?.length ?? 0) * 6 + 10);
   const f: Frame = { width: Math.max(left + cols * cell + 36 + barLabelWidth, titleWidth), height: top + rows * cell + 16, left, right: 36 + barLabelWidth, top, bottom: 16 };
   let svg = open('heatmap', o.title, f);
