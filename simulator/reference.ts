@@ -1,7 +1,8 @@
 /**
  * The software fixed-point reference: the QuantGraph's integer semantics (arith.ts) computed layer by layer
  * with no cores, no packets and no network. It is written independently of the engine's event-driven path
- * (it gathers each target's input from the [post][pre] weights and evaluates convolutions directly), so
+ * (dense layers gather each target's input from the [post][pre] weights; convolutions scatter each
+ * non-zero source through the kernel geometry instead of reading expanded synapse rows), so
  * that agreement between the two is evidence, not a tautology. The chip simulator must reproduce its spike
  * trains and readout bit for bit.
  */
@@ -42,29 +43,35 @@ function project(p: Projection, source: ArrayLike<number>, out: Float64Array): v
     }
     return;
   }
-  const [cin, ih, iw] = p.preShape;
+  // Convolution as a scatter from each non-zero source through the kernel geometry: the output (oy, ox)
+  // that tap (ky, kx) connects to input (iy, ix) satisfies oy·stride − pad + ky·dilation = iy.
+  const [, ih, iw] = p.preShape;
   const [cout, oh, ow] = p.postShape;
   const [kh, kw] = s.kernel;
-  const inPerGroup = cin / s.groups, outPerGroup = cout / s.groups;
-  for (let co = 0; co < cout; co++) {
-    const g = Math.floor(co / outPerGroup);
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let sum = 0;
-        for (let cg = 0; cg < inPerGroup; cg++) {
-          const ci = g * inPerGroup + cg;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * s.stride[0] - s.padding[0] + ky * s.dilation[0];
-            if (iy < 0 || iy >= ih) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * s.stride[1] - s.padding[1] + kx * s.dilation[1];
-              if (ix < 0 || ix >= iw) continue;
-              const x = source[(ci * ih + iy) * iw + ix];
-              if (x !== 0) sum += s.weights[((co * inPerGroup + cg) * kh + ky) * kw + kx] * x;
-            }
-          }
+  const [sh, sw] = s.stride;
+  const [pt, pl] = s.padding;
+  const [dh, dw] = s.dilation;
+  const inPerGroup = p.preShape[0] / s.groups, outPerGroup = cout / s.groups;
+  for (const i of nonZero) {
+    const x = source[i];
+    const ci = Math.floor(i / (ih * iw));
+    const iy = Math.floor(i / iw) % ih;
+    const ix = i % iw;
+    const g = Math.floor(ci / inPerGroup);
+    const cg = ci - g * inPerGroup;
+    for (let ky = 0; ky < kh; ky++) {
+      const ny = iy + pt - ky * dh;
+      if (ny < 0 || ny % sh !== 0) continue;
+      const oy = ny / sh;
+      if (oy >= oh) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const nx = ix + pl - kx * dw;
+        if (nx < 0 || nx % sw !== 0) continue;
+        const ox = nx / sw;
+        if (ox >= ow) continue;
+        for (let co = g * outPerGroup; co < (g + 1) * outPerGroup; co++) {
+          out[(co * oh + oy) * ow + ox] += s.weights[((co * inPerGroup + cg) * kh + ky) * kw + kx] * x;
         }
-        out[(co * oh + oy) * ow + ox] += sum;
       }
     }
   }

@@ -1,11 +1,262 @@
 import type { CommandModule } from 'yargs';
+import { compile } from '../../compiler/index.js';
+import type { DelayMode, MappedChip } from '../../compiler/types.js';
+import { ChipSimulator, simulate, readoutLag, type SimReport } from '../../simulator/index.js';
+import { argmax } from '../../simulator/arith.js';
+import { loadDataset, take, DATASET_SPECS, type Dataset } from '../data/index.js';
+import { runGraph, predict } from '../ir/execute.js';
+import { importOnnxFile } from '../onnx/import.js';
+import { inspectOnnx, onnxRuntimeEvaluator } from '../report/models.js';
+import { neuroBenchMetrics, energyComparison, type NeuroBenchMetrics, type EnergyComparison } from '../metrics/index.js';
 import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
 
-// Placeholder: replaced by the command's implementation.
-export const verifyCommand: CommandModule = {
-  command: 'verify',
-  describe: 'verify (not yet built)',
-  handler: () => {
-    throw new UserError('verify is not built yet');
+interface VerifyArgs {
+  model: string;
+  target: string;
+  dataset: string;
+  'data-dir'?: string;
+  samples: number;
+  timesteps?: number;
+  calibrate?: string;
+  'calibrate-samples': number;
+  teacher?: string;
+  delay?: DelayMode;
+  json: boolean;
+  out?: string;
+}
+
+/** One model stage evaluated on the same samples. */
+export interface VerifyRow {
+  stage: 'ann' | 'float-snn' | 'quantized-snn' | 'mapped-chip';
+  label: string;
+  engine: string;
+  accuracy: number;
+}
+
+/** Accuracy under both spike-delivery semantics and what extending the run recovers. */
+export interface DelayAnalysis {
+  chipDelay: DelayMode;
+  /** Steps by which the readout lags the input under hardware delay. */
+  readoutLag: number;
+  timesteps: number;
+  hardwareAccuracy: number;
+  sameStepAccuracy: number;
+  /** Hardware-delay accuracy with T + k steps (input held), k = 1, 2, …, until it reaches the same-step accuracy. */
+  sweep: { extraSteps: number; accuracy: number }[];
+  /** Extra steps that recover the same-step accuracy (null when the sweep did not). */
+  recoveredWith: number | null;
+}
+
+export interface VerifyReport {
+  format: 'snnc-verify-report';
+  version: 1;
+  model: string;
+  teacher?: string;
+  target: string;
+  dataset: string;
+  samples: number;
+  timesteps: number;
+  delay: DelayMode;
+  encoding: string;
+  rows: VerifyRow[];
+  /** agreement[i][j]: fraction of samples where rows i and j predict the same class. */
+  agreement: number[][];
+  /** Quantized SNN (software fixed-point) vs mapped chip: spike trains and readout potentials. */
+  bitIdentical: { identical: number; checked: number; all: boolean };
+  delayAnalysis: DelayAnalysis;
+  metrics: NeuroBenchMetrics;
+  energy: EnergyComparison;
+  warnings: string[];
+  sim: SimReport;
+}
+
+function accuracyOf(pred: ArrayLike<number>, labels: ArrayLike<number>, n: number): number {
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
+  return ok / n;
+}
+
+function agreementOf(a: ArrayLike<number>, b: ArrayLike<number>, n: number): number {
+  let same = 0;
+  for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
+  return same / n;
+}
+
+/** Chip accuracy with a given delay and step count (functional run of the mapped chip, input held). */
+function chipAccuracy(mapped: MappedChip, data: Dataset, delay: DelayMode, timesteps: number): number {
+  const sim = new ChipSimulator(mapped, { delay, timesteps });
+  const size = data.shape[0] * data.shape[1] * data.shape[2];
+  let ok = 0;
+  for (let s = 0; s < data.count; s++) {
+    if (argmax(sim.runSample(data.images.subarray(s * size, (s + 1) * size), s).readout) === data.labels[s]) ok++;
+  }
+  return ok / data.count;
+}
+
+/**
+ * The delay study: accuracy of the quantized network under hardware and same-step delivery, and the
+ * smallest run extension (input held) that brings the hardware accuracy back to the same-step one. The
+ * sweep stops at readoutLag + 2 extra steps.
+ */
+export function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: DelayMode, chipAcc: number): DelayAnalysis {
+  const q = mapped.placement.graph;
+  const T = q.timesteps;
+  const lag = readoutLag(q);
+  const hardwareAccuracy = chipDelay === 'hardware' ? chipAcc : chipAccuracy(mapped, data, 'hardware', T);
+  const sameStepAccuracy = chipDelay === 'same-step' ? chipAcc : chipAccuracy(mapped, data, 'same-step', T);
+  const sweep: { extraSteps: number; accuracy: number }[] = [];
+  let recoveredWith: number | null = hardwareAccuracy >= sameStepAccuracy ? 0 : null;
+  for (let k = 1; recoveredWith === null && k <= lag + 2; k++) {
+    const accuracy = chipAccuracy(mapped, data, 'hardware', T + k);
+    sweep.push({ extraSteps: k, accuracy });
+    if (accuracy >= sameStepAccuracy) recoveredWith = k;
+  }
+  return { chipDelay, readoutLag: lag, timesteps: T, hardwareAccuracy, sameStepAccuracy, sweep, recoveredWith };
+}
+
+export interface VerifyOptions {
+  target: string;
+  dataset: string;
+  dataDir?: string;
+  samples: number;
+  timesteps?: number;
+  calibrate?: string;
+  calibrateSamples?: number;
+  teacher?: string;
+  delay?: DelayMode;
+}
+
+/**
+ * Verifies a model end to end on the same samples: the ANN (onnxruntime-node; for a spiking student its
+ * teacher when given), the float SNN (IR executor), the quantized SNN (fixed-point reference) and the mapped
+ * chip (cycle-level simulator). Returns the report; `bitIdentical.all` is false when quantized and mapped differ.
+ */
+export async function verifyModel(model: string, opts: VerifyOptions): Promise<VerifyReport> {
+  if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
+  if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  const info = inspectOnnx(model);
+  const data = take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples);
+  const n = data.count;
+  const warnings: string[] = [];
+  const compiled = compile(model, {
+    target: opts.target, timesteps: opts.timesteps, calibrate: opts.calibrate, samples: opts.calibrateSamples, dataDir: opts.dataDir,
+    warn: (m) => warnings.push(m),
+  });
+  const chip = compiled.chip;
+  const q = chip.placement.graph;
+  const rows: VerifyRow[] = [];
+  const predictions: Int32Array[] = [];
+
+  const annPath = info.spiking ? opts.teacher : model;
+  let annGraph;
+  if (annPath) {
+    const ann = await onnxRuntimeEvaluator(annPath, 'ann', data.shape);
+    try {
+      const p = await ann.predict(data.images, n);
+      rows.push({ stage: 'ann', label: info.spiking ? 'ANN teacher' : 'ANN', engine: 'onnxruntime-node', accuracy: accuracyOf(p, data.labels, n) });
+      predictions.push(p);
+    } finally {
+      await ann.dispose();
+    }
+    annGraph = importOnnxFile(annPath).graph;
+  } else {
+    warnings.push('spiking student without --teacher: no ANN row');
+  }
+
+  const floatPred = predict(runGraph(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed }), n);
+  rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n) });
+  predictions.push(floatPred);
+
+  const sim = simulate(chip, data, { delay: opts.delay, checkReference: true });
+  const delay = sim.report.delay;
+  rows.push({ stage: 'quantized-snn', label: `quantized SNN (${delay})`, engine: 'fixed-point reference', accuracy: accuracyOf(sim.referencePredictions!, data.labels, n) });
+  predictions.push(sim.referencePredictions!);
+  rows.push({ stage: 'mapped-chip', label: `mapped chip (${delay})`, engine: `simulator, ${q.target.name}`, accuracy: sim.report.accuracy! });
+  predictions.push(sim.predictions);
+
+  const agreement = predictions.map((a) => predictions.map((b) => agreementOf(a, b, n)));
+  const identical = sim.report.referenceIdentical!;
+  const delayAnalysis = analyseDelay(chip, data, delay, sim.report.accuracy!);
+  const metrics = neuroBenchMetrics(q, sim.report);
+  return {
+    format: 'snnc-verify-report', version: 1, model, ...(opts.teacher ? { teacher: opts.teacher } : {}),
+    target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, delay, encoding: q.input.encoding,
+    rows, agreement, bitIdentical: { identical, checked: n, all: identical === n }, delayAnalysis,
+    metrics, energy: energyComparison(metrics, sim.report, q, annGraph), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
+    sim: sim.report,
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+const joules = (j: number) => (j >= 1e-6 ? `${(j * 1e6).toFixed(3)} µJ` : `${(j * 1e9).toFixed(3)} nJ`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+}
+
+export function formatVerifyReport(r: VerifyReport): string {
+  const short = ['A', 'F', 'Q', 'C'];
+  const keys = r.rows.map((row) => short[['ann', 'float-snn', 'quantized-snn', 'mapped-chip'].indexOf(row.stage)]);
+  const lines = [
+    `${r.model} on ${r.target}: ${r.samples} samples of ${r.dataset}, T=${r.timesteps}, ${r.encoding} input, chip delay ${r.delay}`,
+    '',
+    table([
+      ['', 'stage', 'engine', 'accuracy', ...keys.map((k) => `agree ${k}`)],
+      ...r.rows.map((row, i) => [keys[i], row.label, row.engine, pct(row.accuracy), ...r.agreement[i].map(pct)]),
+    ]),
+    '',
+    `quantized SNN vs mapped chip: ${r.bitIdentical.all ? 'BIT-IDENTICAL' : 'DIFFERENT'} spike trains and readouts on ${r.bitIdentical.identical}/${r.bitIdentical.checked} samples`,
+  ];
+  const d = r.delayAnalysis;
+  if (d.hardwareAccuracy !== d.sameStepAccuracy) {
+    lines.push(`delay: hardware ${pct(d.hardwareAccuracy)} vs same-step ${pct(d.sameStepAccuracy)} at T=${d.timesteps} (readout lags the input by ${d.readoutLag} step(s) on a delayed chip)`);
+    lines.push(d.recoveredWith !== null
+      ? `  ${d.recoveredWith} extra step(s) with the input held (T=${d.timesteps + d.recoveredWith}) recover the same-step accuracy: ${d.sweep.map((s) => `T+${s.extraSteps} ${pct(s.accuracy)}`).join(', ')}`
+      : `  not recovered within ${d.readoutLag + 2} extra steps: ${d.sweep.map((s) => `T+${s.extraSteps} ${pct(s.accuracy)}`).join(', ')}`);
+  } else {
+    lines.push(`delay: hardware and same-step delivery give the same accuracy (${pct(d.hardwareAccuracy)}) at T=${d.timesteps}; readout lag ${d.readoutLag} step(s)`);
+  }
+  const m = r.metrics;
+  const e = r.energy;
+  lines.push(
+    '',
+    'NeuroBench metrics (per inference, mapped chip):',
+    `  effective synaptic ops  ${m.effectiveSynapticOps.total.toFixed(0)} (${m.effectiveSynapticOps.acs.toFixed(0)} ACs + ${m.effectiveSynapticOps.macs.toFixed(0)} MACs); dense (every connection) ${m.denseSynapticOps.toFixed(0)}`,
+    `  activation sparsity     ${m.activationSparsity.toFixed(4)}   connection sparsity ${m.connectionSparsity.toFixed(4)}   footprint ${m.footprintBytes} bytes   membrane updates ${m.membraneUpdates.toFixed(0)}`,
+    `energy per inference: ${e.annMacs !== undefined ? `ANN ${e.annMacs} MACs × 4.6 pJ = ${joules(e.annHorowitzJ!)}; ` : ''}SNN ACs × 0.9 pJ (+ MACs × 4.6 pJ) = ${joules(e.snnHorowitzJ)} (Horowitz 45 nm); on ${e.target}: synaptic ${joules(e.snnTargetSynapticJ)}, total ${joules(e.snnTargetTotalJ)}`,
+  );
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const verifyCommand: CommandModule<object, VerifyArgs> = {
+  command: 'verify <model>',
+  describe: 'compare the ANN, float SNN, quantized SNN and mapped chip on the same samples; exit 1 unless quantized and mapped are bit-identical',
+  builder: (y) => y
+    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model: an ANN (converted) or a spiking student' })
+    .option('target', { type: 'string', default: 'loihi-like', describe: 'chip target (shipped name or JSON path)' })
+    .option('dataset', { type: 'string', default: 'mnist', describe: `evaluation data set, test split (${DATASET_SPECS.join(', ')})` })
+    .option('data-dir', { type: 'string', describe: 'folder of the data files' })
+    .option('samples', { type: 'number', default: 1000, describe: 'test samples' })
+    .option('timesteps', { type: 'number', describe: 'time steps (default: the model\'s, or the compiler\'s for ANNs)' })
+    .option('calibrate', { type: 'string', describe: 'calibration data set for ANN conversion (training split)' })
+    .option('calibrate-samples', { type: 'number', default: 256, describe: 'calibration samples' })
+    .option('teacher', { type: 'string', describe: 'the ANN teacher of a spiking student (its ANN row)' })
+    .option('delay', { choices: ['hardware', 'same-step'] as const, describe: "chip spike delivery (default the target's own)" })
+    .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+    .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
+    .example('$0 verify lenet.onnx --target loihi-like --dataset mnist --samples 1000 --calibrate mnist', 'ANN, float SNN, quantized SNN and chip accuracies with pairwise agreement')
+    .example('$0 verify student.onnx --teacher teacher.onnx --target loihi-like --timesteps 4', 'a spiking student: the teacher is the ANN row')
+    .example('$0 verify model.onnx --dataset idx:imgs.idx,labels.idx --samples 500 --json', 'any data set the trainer accepts, as JSON'),
+  handler: async (argv) => {
+    const report = await verifyModel(argv.model, {
+      target: argv.target, dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, timesteps: argv.timesteps,
+      calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay,
+    });
+    if (argv.out) writeFileAtomic(argv.out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
+    if (!report.bitIdentical.all) process.exitCode = 1;
   },
 };

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { verifyModel } from '../../src/cli/verify.js';
+import { buildTemplateStudent } from './student-model.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'snnc-verify-'));
+const student = join(dir, 'student.onnx');
+const teacher = join(dir, 'teacher.onnx');
+beforeAll(() => {
+  writeFileSync(teacher, buildTemplateStudent({ relays: 2, timesteps: 4, ann: true }));
+  writeFileSync(student, buildTemplateStudent({ relays: 2, timesteps: 4 }));
+});
+afterAll(() => { vi.restoreAllMocks(); rmSync(dir, { recursive: true, force: true }); });
+
+describe('snnc verify', () => {
+  it('a deep student trained at T=4 on a delayed chip: the loss is reported and the run extension that recovers it', async () => {
+    const r = await verifyModel(student, { target: 'loihi-like', dataset: 'mnist', samples: 200, teacher });
+    expect(r.rows.map((row) => row.stage)).toEqual(['ann', 'float-snn', 'quantized-snn', 'mapped-chip']);
+    const [ann, float, quant, chip] = r.rows.map((row) => row.accuracy);
+    expect(ann).toBeGreaterThan(0.7);
+    expect(float).toBeGreaterThan(0.5);
+    expect(r.bitIdentical).toEqual({ identical: 200, checked: 200, all: true });
+    expect(quant).toBe(chip);
+    expect(r.agreement[2][3]).toBe(1);
+    // Three spiking layers before the readout: it lags the input by 3 of the 4 steps under hardware delay.
+    const d = r.delayAnalysis;
+    expect(d.chipDelay).toBe('hardware');
+    expect(d.readoutLag).toBe(3);
+    expect(d.sameStepAccuracy).toBeGreaterThan(d.hardwareAccuracy + 0.2);
+    expect(d.recoveredWith).toBe(3);
+    expect(d.sweep.at(-1)!.accuracy).toBeGreaterThanOrEqual(d.sameStepAccuracy);
+    // The float SNN and the quantized SNN under the trainer's (same-step) semantics agree in accuracy here.
+    expect(Math.abs(d.sameStepAccuracy - float)).toBeLessThan(0.03);
+    expect(r.energy.annMacs).toBe(7840 + 200 + 100);
+    expect(r.metrics.effectiveSynapticOps.total).toBeGreaterThan(0);
+  });
+
+  describe('CLI', () => {
+    let stdout = '';
+    let stderr = '';
+    beforeEach(() => {
+      stdout = '';
+      stderr = '';
+      vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
+      vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
+    });
+
+    it('prints one table and exits 0 when quantized and mapped are bit-identical', async () => {
+      const code = await runCli(['verify', student, '--teacher', teacher, '--target', 'loihi-like', '--samples', '60', '--delay', 'same-step']);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/ANN teacher\s+onnxruntime-node/);
+      expect(stdout).toMatch(/float SNN/);
+      expect(stdout).toMatch(/quantized SNN \(same-step\)/);
+      expect(stdout).toMatch(/mapped chip \(same-step\)/);
+      expect(stdout).toMatch(/BIT-IDENTICAL .* 60\/60 samples/);
+      stdout = '';
+      expect(await runCli(['verify', student, '--teacher', teacher, '--samples', '30', '--json'])).toBe(0);
+      const json = JSON.parse(stdout);
+      expect(json.format).toBe('snnc-verify-report');
+      expect(json.delayAnalysis.recoveredWith).toBe(3);
+    });
+
+    it('refuses bad input with one line and exit 2', async () => {
+      for (const args of [
+        ['verify', join(dir, 'missing.onnx')],
+        ['verify', student, '--samples', '0'],
+        ['verify', student, '--target', 'nope'],
+        ['verify', student, '--dataset', 'idx:/nonexistent,/nonexistent'],
+      ]) {
+        stderr = '';
+        expect(await runCli(args), args.join(' ')).toBe(2);
+        expect(stderr).toMatch(/^snnc: error: \S.*\n$/);
+      }
+    });
+  });
+});
