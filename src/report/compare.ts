@@ -11,7 +11,7 @@ import { loadModelEvaluators } from './models.js';
 import { barChart } from './svg.js';
 import { sig, microjoules, percent } from './format.js';
 import { COMPILE_SUMMARY_TAG as COMPILE_SUMMARY_FORMAT, type ReportSection } from './report.js';
-import { markdownTable } from './robustness.js';
+import { markdownTable } from './format.js';
 
 /** Format tag and version of `snnc compare` JSON (compare.json). */
 export const COMPARE_FORMAT = 'snnc-compare';

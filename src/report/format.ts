@@ -22,3 +22,13 @@ export function microjoules(j: number): string {
 export function percent(fraction: number): string {
   return (fraction * 100).toFixed(2);
 }
+
+/** A Markdown table; `align` per column ('l' or 'r'). Cells are escaped for pipes. */
+export function markdownTable(head: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const widths = head.map((h, i) => Math.max(3, esc(h).length, ...rows.map((r) => esc(r[i] ?? '').length)));
+  const cell = (s: string, i: number) => (align?.[i] === 'r' ? esc(s).padStart(widths[i]) : esc(s).padEnd(widths[i]));
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  const sep = `| ${widths.map((w, i) => (align?.[i] === 'r' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(head), sep, ...rows.map(line)].join('\n');
+}

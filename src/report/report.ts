@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { htmlPage, htmlTable, chartRow, type HtmlSection } from './html.js';
-import { markdownTable } from './robustness.js';
+import { markdownTable } from './format.js';
 import { escapeXml } from './svg.js';
 
 /** A table of a report section: the same cells go into the HTML page and the Markdown summary. */
@@ -125,7 +125,7 @@ export function renderMarkdown(title: string, subtitle: string, sections: Report
     for (const t of s.tables) {
       parts.push(`**${t.caption}**`, '', markdownTable(t.head, t.rows, t.align ?? t.head.map((_, i) => (i === 0 ? 'l' : 'r'))), '');
     }
-    for (const n of s.notes) parts.push(`> ${n}`, '');
+    for (const n of s.notes) parts.push(`> ${n.replace(/\r?\n/g, ' ')}`, '');
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }

@@ -2,6 +2,9 @@ import type { Dataset } from '../data/dataset.js';
 import { applyNoise, NOISE_KINDS, type NoiseKind, type NoiseSpec } from '../data/noise.js';
 import type { ModelEvaluator, ModelEngine, ModelType } from './models.js';
 import { lineChart, chartGrid } from './svg.js';
+import { markdownTable } from './format.js';
+
+export { markdownTable } from './format.js';
 
 /** Format tag and version of robustness JSON files (schemas/robustness.schema.json). */
 export const ROBUSTNESS_FORMAT = 'snnc-robustness';
@@ -134,15 +137,6 @@ export function uniqueConditions(r: RobustnessReport): { noise: NoiseKind | 'cle
   return out;
 }
 
-/** A Markdown table; `align` per column ('l' or 'r'). Cells are escaped for pipes. */
-export function markdownTable(head: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const widths = head.map((h, i) => Math.max(3, esc(h).length, ...rows.map((r) => esc(r[i] ?? '').length)));
-  const cell = (s: string, i: number) => (align?.[i] === 'r' ? esc(s).padStart(widths[i]) : esc(s).padEnd(widths[i]));
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
-  const sep = `| ${widths.map((w, i) => (align?.[i] === 'r' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
-  return [line(head), sep, ...rows.map(line)].join('\n');
-}
 
 /**
  * Robustness curves: one panel per noise kind, accuracy (%) against level, one line per model; the
