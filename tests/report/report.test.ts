@@ -9,6 +9,7 @@ import { runCli } from '../../src/cli/main.js';
 import type { RobustnessReport } from '../../src/report/robustness.js';
 import { writeCentroidClassifier, writeSpikingCentroid } from './fixtures.js';
 import { compile } from '../../compiler/index.js';
+import { verifyModel, type VerifyReport } from '../../src/cli/verify.js';
 import type { CompileSummary } from '../../compiler/summary.js';
 import { take } from '../../src/data/dataset.js';
 import { simulate } from '../../simulator/index.js';
@@ -34,6 +35,9 @@ beforeAll(async () => {
     const { report } = simulate(chip, take(loadMnist('test'), 40), { checkReference: true });
     writeFileSync(join(folder, 'sim-report.json'), JSON.stringify(report, null, 2));
   }
+  // … verify on a third target (its report embeds a simulation and the energy comparison) …
+  const verified = await verifyModel(student, { target: 'sanafe-loihi', dataset: 'mnist', samples: 30, calibrate: 'mnist', calibrateSamples: 64, teacher });
+  writeFileSync(join(out, 'verify.json'), JSON.stringify(verified, null, 2));
   // … and a robustness run of teacher and student on the embedded MNIST
   await runRobustness({ models: [teacher, student], dataset: 'mnist', split: 'test', samples: 200, seed: 1, output: join(out, 'robustness'), noise: ['gaussian:0.1,0.3', 'occlusion:0.1,0.3', 'rotation:15,30'] });
 });
@@ -128,6 +132,28 @@ describe('snnc report', () => {
       close(acc[4], sim.accuracy! * 100);
       expect(acc[5]).toBe(`${sim.referenceIdentical} / ${sim.referenceChecked}`);
     }
+
+    // verify: every stage's accuracy and agreement, NeuroBench metrics, the energy comparison with the teacher's MACs
+    const v = JSON.parse(readFileSync(join(out, 'verify.json'), 'utf8')) as VerifyReport;
+    const vLabel = `${v.sim.model} @ ${v.target}`;
+    const stages = markdownTableAfter(md, `Accuracy at every stage — ${vLabel}`).slice(2);
+    expect(stages.length).toBe(v.rows.length);
+    v.rows.forEach((row, i) => {
+      expect(stages[i][0]).toBe(`${i + 1}. ${row.label}`);
+      close(stages[i][2], row.accuracy * 100);
+      v.agreement[i].forEach((a, j) => close(stages[i][3 + j], a * 100));
+    });
+    const nb = markdownTableAfter(md, `NeuroBench metrics per inference — ${vLabel}`)[2];
+    close(nb[0], v.metrics.effectiveSynapticOps.total);
+    close(nb[4], v.metrics.activationSparsity);
+    expect(Number(nb[6])).toBe(v.metrics.footprintBytes);
+    const en = markdownTableAfter(md, `Energy per inference — ${vLabel}`)[2];
+    expect(Number(en[0])).toBe(v.energy.annMacs);
+    close(en[2], v.energy.snnHorowitzJ * 1e6);
+    close(en[4], v.energy.snnTargetTotalJ * 1e6);
+    // its embedded simulation fills the per-target sections for sanafe-loihi
+    const energy = markdownTableAfter(md, 'Energy per inference (µJ)').find((r) => r[0] === vLabel)!;
+    close(energy[6], v.sim.perInference.energyJ.totalJ * 1e6);
   });
 
   it('opens in headless chromium with no console errors and every chart drawn', async () => {
@@ -140,7 +166,7 @@ describe('snnc report', () => {
     expect(seen.requests).toEqual([]);
     expect(seen.sections).toEqual(expect.arrayContaining(['Robustness to input noise', 'Accuracy', 'Per-layer synaptic operations and spike rates',
       'Core utilisation on the mesh', 'Energy per inference by target', 'Latency per time step', 'ANN vs SNN energy per inference',
-      'Compilation: cores and memory']));
+      'Compilation: cores and memory', 'Verification: ANN → float SNN → quantized SNN → chip']));
     const kinds = new Set(seen.charts.map((c) => c.kind));
     expect([...kinds].sort()).toEqual(['bar', 'heatmap', 'line']);
     expect(seen.charts.length).toBeGreaterThanOrEqual(3 + 2 * 2 + 2 + 2 + 2);
