@@ -10,6 +10,7 @@ import { ChipSimulator, type SimOptions } from './engine.js';
 import { FixedPointReference } from './reference.js';
 import { buildReport, type SimReport } from './report.js';
 import { loadSanafeVector, type SanafeExpected } from './sanafe.js';
+import { neuroBenchMetrics } from '../src/metrics/neurobench.js';
 
 export { ChipSimulator } from './engine.js';
 export type { SimOptions, SampleResult, SimCounts, LayerCounts, CoreCounts } from './engine.js';
@@ -82,6 +83,7 @@ export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOpt
     accuracy: correct / n,
     ...(identical ? { referenceChecked: n, referenceIdentical: identical.reduce((a, b) => a + b, 0) } : {}),
   });
+  report.neurobench = neuroBenchMetrics(graph, report);
   return { report, predictions, labels: dataset.labels.slice(0, n), digests, referencePredictions, identical };
 }
 
