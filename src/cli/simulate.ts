@@ -70,6 +70,10 @@ export function formatSimReport(r: SimReport, lagNote?: string): string {
     `  packets, hops     ${count(p.packets)}, ${count(p.hops)} (max link queue ${r.noc.maxLinkQueue}${r.noc.bufferOverflows > 0 ? `, ${r.noc.bufferOverflows} packets met a full buffer` : ''})`,
     `  energy            ${joules(e.totalJ)} = synaptic ${joules(e.synapticJ)} + neuron ${joules(e.neuronJ)} + network ${joules(e.networkJ)} + sync ${joules(e.syncJ)} + static ${joules(e.staticJ)}`,
     `  latency           ${nanos(p.latency.ns)} (${fmt(p.latency.cycles)} cycles); step mean ${nanos(p.latency.stepNsMean)}, max ${nanos(p.latency.stepNsMax)}, barrier ${nanos(p.latency.syncNsPerStep)}; critical core ${p.latency.criticalCore}`,
+  );
+  const nb = r.neurobench as { activationSparsity: number; connectionSparsity: number; footprintBytes: number } | undefined;
+  if (nb) lines.push(`  NeuroBench        activation sparsity ${nb.activationSparsity.toFixed(4)}, connection sparsity ${nb.connectionSparsity.toFixed(4)}, footprint ${fmt(nb.footprintBytes)} bytes`);
+  lines.push(
     '',
     table([
       ['layer', 'neurons', 'synaptic events', 'effective SOPs', 'spikes', 'updates'],

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTarget } from '../../targets/load.js';
-import { simulateVector, loadSanafeVector, ChipSimulator, FixedPointReference } from '../../simulator/index.js';
+import { simulateVector, loadSanafeVector, vectorFromJson, VectorError, ChipSimulator, FixedPointReference } from '../../simulator/index.js';
 
 // CI keeps shared/ beside the clone: ../shared relative to the repo root.
 const VECTOR = resolve('../shared/vectors/sanafe-ff/network.json');
@@ -60,4 +60,53 @@ describe.skipIf(!present)('SANA-FE conformance vector (784-256-128-10 on sanafe-
 
 describe.runIf(!present)('SANA-FE conformance vector', () => {
   it.skip(`skipped: ${VECTOR} is absent (CI keeps shared/ beside the clone)`, () => {});
+});
+
+describe('malformed SANA-FE vectors are user errors naming the fault', () => {
+  const good = () => ({
+    network: {
+      layers: [
+        { name: 'a', size: 2, threshold: 3, bias: 1, reset_mode: 'soft', reset_value: 0, initial_potential: [0, 1] },
+        { name: 'b', size: 1, threshold: 1, bias: 0, reset_mode: 'hard', reset_value: 0, initial_potential: 0 },
+      ],
+      edges: [{ from: 'a', to: 'b', weights: [1, -1] }],
+    },
+    mapping: [{ layer: 'a', first: 0, last: 1, tile: 0, core: 0 }, { layer: 'b', first: 0, last: 0, tile: 9, core: 2 }],
+  });
+  const target = () => loadTarget('sanafe-loihi');
+
+  it('a small well-formed vector runs, with hops by tile position', () => {
+    const { mapped } = vectorFromJson(good(), target());
+    const sim = new ChipSimulator(mapped, { timesteps: 6 });
+    sim.runSample(new Float32Array(0));
+    // a0: 1,2,3,4>3 fires at t=4; a1: 2,3,4>3 fires at t=3 and t=6 (4−3=1 → 2,3,4). Tile 0 → tile 9 = (1,1).
+    expect(sim.counts.layers[0].spikes).toBe(3);
+    expect(sim.counts.network.packets).toBe(3);
+    expect(sim.counts.network.hopsEastWest).toBe(3);
+    expect(sim.counts.network.hopsNorthSouth).toBe(3);
+  });
+
+  const cases: [string, (v: ReturnType<typeof good>) => unknown, RegExp][] = [
+    ['no network', () => ({ mapping: [] }), /no "network" object/],
+    ['empty layers', (v) => { v.network.layers = []; return v; }, /non-empty list/],
+    ['duplicate layer', (v) => { v.network.layers[1].name = 'a'; return v; }, /declared twice/],
+    ['fractional threshold', (v) => { v.network.layers[0].threshold = 2.5; return v; }, /threshold must be an integer/],
+    ['absurd size', (v) => { v.network.layers[0].size = 2 ** 40; return v; }, /size .* out of range/],
+    ['bad reset', (v) => { v.network.layers[0].reset_mode = 'maybe'; return v; }, /reset_mode/],
+    ['initial potentials length', (v) => { v.network.layers[0].initial_potential = [1]; return v; }, /1 initial potentials for 2 neurons/],
+    ['edge to nowhere', (v) => { v.network.edges[0].to = 'zzz'; return v; }, /unknown layer "zzz"/],
+    ['weights count', (v) => { v.network.edges[0].weights = [1]; return v; }, /needs 2 weights/],
+    ['NaN weight', (v) => { (v.network.edges[0].weights as unknown[])[1] = 'x'; return v; }, /weight \[1, 0\] must be an integer/],
+    ['tile off the mesh', (v) => { v.mapping[1].tile = 32; return v; }, /tile 32 is not on the 8×4 mesh/],
+    ['core off the tile', (v) => { v.mapping[1].core = 4; return v; }, /core 4/],
+    ['unmapped neuron', (v) => { v.mapping[0].last = 0; return v; }, /neuron 1 of layer 'a' is not mapped/],
+    ['neurons outside the layer', (v) => { v.mapping[0].last = 5; return v; }, /outside layer 'a'/],
+    ['no mapping', (v) => { delete (v as Partial<typeof v>).mapping; return v; }, /no "mapping" list/],
+  ];
+  for (const [name, mutate, message] of cases) {
+    it(name, () => {
+      expect(() => vectorFromJson(mutate(good()), target(), 'v.json')).toThrow(VectorError);
+      expect(() => vectorFromJson(mutate(good()), target(), 'v.json')).toThrow(message);
+    });
+  }
 });
