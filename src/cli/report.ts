@@ -31,10 +31,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
 
 /** Builds the report of a folder; returns what was written (tests call this directly). */
 export function runReport(argv: ReportArgs) {
-  const { inputs, skipped } = collectReportInputs(argv.dir);
+  const known = new Set(SECTION_BUILDERS.flatMap((b) => b.formats));
+  const { inputs, skipped } = collectReportInputs(argv.dir, (f) => known.has(f));
   const sections: ReportSection[] = [];
   const used: string[] = [];
-  const known = new Set(SECTION_BUILDERS.flatMap((b) => b.formats));
   for (const b of SECTION_BUILDERS) {
     const mine = inputs.filter((i) => b.formats.includes(i.format));
     if (mine.length === 0) continue;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { htmlPage, htmlTable, chartRow, type HtmlSection } from './html.js';
@@ -43,7 +43,7 @@ export const ONNX_MODEL_FORMAT = 'onnx-model';
  * Every JSON file under `dir` (up to 3 folders deep), parsed, with its format tag. Files that are not
  * JSON objects are skipped and listed in `skipped` with the reason.
  */
-export function collectReportInputs(dir: string): { inputs: ReportInput[]; skipped: { file: string; reason: string }[] } {
+export function collectReportInputs(dir: string, wanted: (format: string) => boolean = () => true): { inputs: ReportInput[]; skipped: { file: string; reason: string }[] } {
   let st;
   try {
     st = statSync(dir);
@@ -74,6 +74,13 @@ export function collectReportInputs(dir: string): { inputs: ReportInput[]; skipp
         skipped.push({ file, reason: `larger than ${MAX_JSON_BYTES / 1048576} MB` });
         continue;
       }
+      // Big artifacts (mapped.json with every weight) announce their format in the first bytes: skip them unparsed.
+      const head = readHead(path, 512);
+      const tag = /^\s*\{\s*"format"\s*:\s*"([^"]{1,64})"/.exec(head)?.[1];
+      if (tag !== undefined && !wanted(tag)) {
+        skipped.push({ file, reason: `format '${tag}' is not part of reports` });
+        continue;
+      }
       let data: unknown;
       try {
         data = JSON.parse(readFileSync(path, 'utf8'));
@@ -91,6 +98,18 @@ export function collectReportInputs(dir: string): { inputs: ReportInput[]; skipp
   };
   walk(dir, 0);
   return { inputs, skipped };
+}
+
+/** The first `bytes` bytes of a file as text. */
+function readHead(path: string, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Tag of compile summaries (`snnc compile` writes summary.json without a format field; compare tags it). */

@@ -10,6 +10,11 @@ import type { LabelledSimReport } from './sim-sections.js';
 import { inspectOnnx } from './models.js';
 import { importOnnxFile } from '../onnx/import.js';
 import { annMacs } from '../metrics/neurobench.js';
+import { graphFromJson } from '../ir/json.js';
+import { isSpiking } from '../ir/graph.js';
+
+/** Format tag of IR graph files (src/ir/json.ts); ANN graphs among them give MAC counts. */
+const IR_FORMAT = 'snnc-ir';
 
 /**
  * Turns the JSON outputs of snnc's commands into report sections. Each producer's format has one
@@ -63,7 +68,7 @@ export const verificationSections: SectionBuilder = {
 };
 
 export const annVsSnnSections: SectionBuilder = {
-  formats: [SIM_REPORT_FORMAT, ONNX_MODEL_FORMAT, VERIFY_FORMAT],
+  formats: [SIM_REPORT_FORMAT, ONNX_MODEL_FORMAT, VERIFY_FORMAT, IR_FORMAT],
   build(inputs) {
     const sims = allSimReports(inputs);
     const anns: AnnModelFigures[] = [];
@@ -72,6 +77,10 @@ export const annVsSnnSections: SectionBuilder = {
       if (inspectOnnx(path).spiking) continue;
       const { graph } = importOnnxFile(path);
       anns.push({ file: i.file, name: graph.meta.name, macs: annMacs(graph) });
+    }
+    for (const i of inputs.filter((x) => x.format === IR_FORMAT)) {
+      const graph = graphFromJson(i.data, i.file);
+      if (!isSpiking(graph)) anns.push({ file: i.file, name: graph.meta.name, macs: annMacs(graph) });
     }
     // an ANN alone, with no SNN to compare with, is not a comparison
     if (sims.length === 0) return [];

@@ -9,6 +9,8 @@ import { runCli } from '../../src/cli/main.js';
 import type { RobustnessReport } from '../../src/report/robustness.js';
 import { writeCentroidClassifier, writeSpikingCentroid } from './fixtures.js';
 import { compile } from '../../compiler/index.js';
+import { writeGraphJson } from '../../src/ir/json.js';
+import { importOnnxFile } from '../../src/onnx/import.js';
 import { verifyModel, type VerifyReport } from '../../src/cli/verify.js';
 import type { CompileSummary } from '../../compiler/summary.js';
 import { take } from '../../src/data/dataset.js';
@@ -26,6 +28,7 @@ beforeAll(async () => {
   mkdirSync(join(out, 'models'), { recursive: true });
   const teacher = join(out, 'models', 'centroid.onnx');
   writeCentroidClassifier(teacher, train);
+  writeGraphJson(join(out, 'models', 'teacher-ir.json'), importOnnxFile(teacher).graph);
   const student = join(dir, 'student.onnx');
   writeSpikingCentroid(student, train, 16);
   // real outputs of the producers: compile (mapped.json, summary.json) and simulate on two targets …
@@ -114,10 +117,13 @@ describe('snnc report', () => {
       close(snn[3], sim.perInference.effectiveSynapticOps - inputMacs);
       close(snn[4], ((sim.perInference.effectiveSynapticOps - inputMacs) * 0.9 + inputMacs * 4.6) * 1e-6);
       close(snn[5], sim.perInference.energyJ.totalJ * 1e6);
-      const ann = cmp.find((r) => r[1] === 'ANN')!;
-      // the ANN is Flatten → Gemm 784 → 10: 7,840 MACs, 4.6 pJ each
-      expect(Number(ann[2])).toBe(7840);
-      close(ann[4], 7840 * 4.6e-6);
+      // the ANN is Flatten → Gemm 784 → 10: 7,840 MACs, 4.6 pJ each, read from its ONNX file and from its IR JSON
+      const anns = cmp.filter((r) => r[0].includes('models/'));
+      expect(anns.map((r) => r[0].replace(/.*\(ANN, /, '').replace(')', '')).sort()).toEqual(['models/centroid.onnx', 'models/teacher-ir.json']);
+      for (const ann of anns) {
+        expect(Number(ann[2])).toBe(7840);
+        close(ann[4], 7840 * 4.6e-6);
+      }
       const summary = JSON.parse(readFileSync(join(out, target, 'summary.json'), 'utf8')) as CompileSummary;
       const overview = markdownTableAfter(md, 'Mapping overview').find((r) => r[0] === label)!;
       expect(overview.slice(1, 7).map(Number)).toEqual([summary.timesteps, summary.coresUsed, summary.coresAvailable, summary.tilesUsed, summary.neurons, summary.synapses]);
