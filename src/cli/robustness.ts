@@ -26,7 +26,7 @@ export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
   command: 'robustness <models..>',
   describe: 'accuracy of ANN teachers and SNN students under input noise (table, JSON, SVG chart)',
   builder: (y) => y
-    .positional('models', { type: 'string', array: true, demandOption: true, describe: 'ONNX models: ANN teachers (run by onnxruntime) and spiking students (run by the float SNN executor)' })
+    .positional('models', { type: 'string', array: true, demandOption: true, describe: 'ONNX models (ANN teachers run by onnxruntime, spiking students by the float SNN executor) or snnc IR graphs (.json)' })
     .option('dataset', { type: 'string', default: 'mnist', describe: `data set: ${DATASET_SPECS.join(' | ')}` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files (fashion-mnist, cifar10, relative idx paths)' })
     .option('split', { choices: ['train', 'test'] as const, default: 'test' as const, describe: 'which split to evaluate' })

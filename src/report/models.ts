@@ -3,7 +3,8 @@ import { basename, extname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx, int64 } from '../onnx/proto.js';
 import { runGraph, predict } from '../ir/execute.js';
-import { shapeSize, type Graph } from '../ir/graph.js';
+import { shapeSize, isSpiking, type Graph } from '../ir/graph.js';
+import { readGraphJson } from '../ir/json.js';
 import { UserError } from '../util/errors.js';
 import { importOnnxFile } from '../onnx/import.js';
 import { compile } from '../../compiler/index.js';
@@ -158,6 +159,21 @@ export function floatGraphEvaluator(graph: Graph, path: string, id: string, opts
   };
 }
 
+/** An ANN IR graph run once per sample by the float reference executor (ANN mode). */
+export function annGraphEvaluator(graph: Graph, path: string, id: string, sampleShape: readonly number[]): ModelEvaluator {
+  const inputShape = graph.shapes.get(graph.inputName)!.output;
+  if (shapeSize(inputShape) !== shapeSize([...sampleShape])) {
+    throw new ModelError(`model '${path}' expects inputs of shape [${inputShape.join(', ')}], the data set gives [${sampleShape.join(', ')}]`);
+  }
+  return {
+    id, path, type: 'ann', engine: 'float', inputShape,
+    async predict(images, count) {
+      return predict(runGraph(graph, images, count, { mode: 'ann' }), count);
+    },
+    async dispose() {},
+  };
+}
+
 /** A unique, readable id per model path: the file stem, disambiguated with a number when stems repeat. */
 export function modelIds(paths: string[]): string[] {
   const stems = paths.map((p) => basename(p, extname(p)).replace(/\.snn$/, ''));
@@ -187,13 +203,19 @@ export async function loadModelEvaluators(paths: string[], opts: LoadModelsOptio
   try {
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i];
-      if (extname(path).toLowerCase() !== '.onnx') throw new ModelError(`model '${path}': expected an .onnx file`);
-      const info = inspectOnnx(path);
-      if (!info.spiking) {
+      const ext = extname(path).toLowerCase();
+      if (ext !== '.onnx' && ext !== '.json') throw new ModelError(`model '${path}': expected an .onnx file or an snnc IR graph (.json)`);
+      const info: OnnxModelInfo = ext === '.onnx' ? inspectOnnx(path) : { spiking: true };
+      if (ext === '.onnx' && !info.spiking) {
         out.push(await onnxRuntimeEvaluator(path, ids[i], opts.sampleShape));
         continue;
       }
-      const { graph } = importOnnxFile(path);
+      const graph = ext === '.onnx' ? importOnnxFile(path).graph : readGraphJson(path);
+      if (!isSpiking(graph)) {
+        // an ANN given as IR JSON has no ONNX file for onnxruntime: the IR executor runs it in ANN mode
+        out.push(annGraphEvaluator(graph, path, ids[i], opts.sampleShape));
+        continue;
+      }
       const inShape = graph.shapes.get(graph.inputName)!.output;
       if (shapeSize(inShape) !== shapeSize([...opts.sampleShape])) {
         throw new ModelError(`model '${path}' expects inputs of shape [${inShape.join(', ')}], the data set gives [${opts.sampleShape.join(', ')}]`);

@@ -98,7 +98,8 @@ export function formatPercent(accuracy: number): string {
 
 /** A model's column heading: id plus how it ran. */
 export function modelHeading(m: RobustnessModel): string {
-  const how = m.engine === 'onnxruntime' ? 'ANN' : m.engine === 'float' ? `SNN float, T=${m.timesteps}` : `SNN on ${m.target}, T=${m.timesteps}`;
+  const how = m.type === 'ann' ? (m.engine === 'onnxruntime' ? 'ANN' : 'ANN, IR executor')
+    : m.engine === 'float' ? `SNN float, T=${m.timesteps}` : `SNN on ${m.target}, T=${m.timesteps}`;
   return `${m.id} (${how})`;
 }
 
