@@ -131,6 +131,8 @@ interface Step {
   out: Float32Array;
   /** Transposed weights [in, out] of Affine/Linear, so a zero input skips a whole row (sparse spikes). */
   weightT?: Float32Array;
+  /** Prepared convolution (index tables, scratch buffers). */
+  conv?: ConvKernel;
   /** Membrane potential of IF/LIF nodes. */
   v?: Float32Array;
   /** SNN: the node's output does not change over steps (direct-encoded input through stateless nodes). */
@@ -156,6 +158,7 @@ class Plan {
       if (preds.length > 1) step.sum = new Float32Array(capacity * inSize);
       if (node.kind === 'Affine' || node.kind === 'Linear') step.weightT = transpose(node.weight.data, node.weight.shape[0], node.weight.shape[1]);
       if (NEURON_KINDS.has(node.kind)) step.v = new Float32Array(capacity * outSize);
+      if (node.kind === 'Conv2d') step.conv = new ConvKernel(node, shapes.input, shapes.output);
       index.set(name, this.steps.length);
       this.steps.push(step);
     }
@@ -245,7 +248,7 @@ class Plan {
         dense(node, step.weightT!, input, out, n, step.inSize, step.outSize);
         return;
       case 'Conv2d':
-        for (let b = 0; b < n; b++) conv2d(node, input, b * step.inSize, out, b * step.outSize, step.inShape, step.outShape);
+        for (let b = 0; b < n; b++) step.conv!.run(input, b * step.inSize, out, b * step.outSize);
         return;
       case 'SumPool2d': case 'AvgPool2d': case 'MaxPool2d':
         for (let b = 0; b < n; b++) pool(node, input, b * step.inSize, out, b * step.outSize, step.inShape, step.outShape);
@@ -292,6 +295,190 @@ function dense(node: AffineNode | LinearNode, wT: Float32Array, input: Float32Ar
     }
     const oBase = b * outSize;
     for (let o = 0; o < outSize; o++) out[oBase + o] = acc[o];
+  }
+}
+
+/** Largest im2col index table kept per conv (Int32 entries); bigger layers use the direct loop. */
+const MAX_IM2COL = 1 << 22;
+/**
+ * Below this fraction of non-zero inputs (spikes), the event-driven scatter beats the dense product
+ * (measured on LeNet's second conv: the break-even is near 0.35 with 16 output channels per group; with
+ * few channels per group, e.g. depthwise, the scatter's inner loop is too short to pay off as early).
+ */
+function sparseDensity(ocPerGroup: number): number {
+  return ocPerGroup >= 8 ? 0.3 : 0.1;
+}
+
+/**
+ * A convolution prepared once per run. Dense inputs go through im2col (a gather table built once) and a
+ * row-axpy product whose inner loop runs over the whole output plane; sparse inputs (spikes) are
+ * scattered event by event, input → every output it reaches, so silent neurons cost nothing.
+ */
+class ConvKernel {
+  private readonly inSize: number;
+  private readonly plane: number;
+  private readonly k: number;
+  private readonly ocPerGroup: number;
+  private readonly gather?: Int32Array;
+  private readonly col?: Float32Array;
+  private readonly scatterWeights: Float32Array;
+  private readonly hwc: Float32Array;
+  /** Per input position (y·W + x): where its fan-out starts in the two tables below. */
+  private readonly fanStart: Int32Array;
+  /** Fan-out of one input position: offset into `hwc` (output position × channels) and kernel tap offset. */
+  private readonly fanOut: Int32Array;
+  private readonly fanTap: Int32Array;
+
+  constructor(private readonly node: Conv2dNode, private readonly inShape: number[], private readonly outShape: number[]) {
+    const [inC, inH, inW] = inShape;
+    const [outC, outH, outW] = outShape;
+    const [, icPerGroup, kh, kw] = node.weight.shape;
+    this.inSize = inC * inH * inW;
+    this.plane = outH * outW;
+    this.k = icPerGroup * kh * kw;
+    this.ocPerGroup = outC / node.groups;
+    if (this.k * this.plane <= MAX_IM2COL) {
+      const [sy, sx] = node.stride;
+      const [dy, dx] = node.dilation;
+      const [pt, pl] = node.padding;
+      const gather = new Int32Array(this.k * this.plane);
+      for (let icg = 0; icg < icPerGroup; icg++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+        const row = ((icg * kh + ky) * kw + kx) * this.plane;
+        for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {
+          const iy = oy * sy + ky * dy - pt;
+          const ix = ox * sx + kx * dx - pl;
+          // im2row: one contiguous row of the receptive field per output position.
+          gather[(oy * outW + ox) * this.k + row / this.plane] = iy >= 0 && iy < inH && ix >= 0 && ix < inW ? (icg * inH + iy) * inW + ix : -1;
+        }
+      }
+      this.gather = gather;
+      this.col = new Float32Array(this.k * this.plane);
+    }
+    // Scatter layout [group][icg][ky][kx][ocg]: the innermost loop runs over output channels.
+    const w = node.weight.data;
+    const ws = new Float32Array(w.length);
+    const opg = this.ocPerGroup;
+    for (let g = 0; g < node.groups; g++) for (let j = 0; j < opg; j++) for (let r = 0; r < this.k; r++) {
+      ws[(g * this.k + r) * opg + j] = w[(g * opg + j) * this.k + r];
+    }
+    this.scatterWeights = ws;
+    this.hwc = new Float32Array(this.plane * outC);
+    // The outputs each input position reaches depend only on geometry: list them once.
+    const [sy, sx] = node.stride;
+    const [dy, dx] = node.dilation;
+    const [pt, pl] = node.padding;
+    const starts = new Int32Array(inH * inW + 1);
+    const outs: number[] = [];
+    const taps: number[] = [];
+    for (let iy = 0; iy < inH; iy++) for (let ix = 0; ix < inW; ix++) {
+      starts[iy * inW + ix] = outs.length;
+      for (let ky = 0; ky < kh; ky++) {
+        const ny = iy + pt - ky * dy;
+        if (ny < 0 || ny % sy !== 0 || ny / sy >= outH) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const nx = ix + pl - kx * dx;
+          if (nx < 0 || nx % sx !== 0 || nx / sx >= outW) continue;
+          outs.push(((ny / sy) * outW + nx / sx) * outC);
+          taps.push((ky * kw + kx) * opg);
+        }
+      }
+    }
+    starts[inH * inW] = outs.length;
+    this.fanStart = starts;
+    this.fanOut = Int32Array.from(outs);
+    this.fanTap = Int32Array.from(taps);
+  }
+
+  run(input: Float32Array, inBase: number, out: Float32Array, outBase: number): void {
+    let nonZero = 0;
+    for (let i = inBase, end = inBase + this.inSize; i < end; i++) if (input[i] !== 0) nonZero++;
+    if (nonZero < sparseDensity(this.ocPerGroup) * this.inSize) this.scatter(input, inBase, out, outBase);
+    else if (this.gather) this.im2col(input, inBase, out, outBase);
+    else conv2d(this.node, input, inBase, out, outBase, this.inShape, this.outShape);
+  }
+
+  /**
+   * Dense path: gather each output position's receptive field into a contiguous row (im2row), then one
+   * dot product per output, four output channels at a time so every gathered value is loaded once per four
+   * multiply-adds and the sums stay in registers.
+   */
+  private im2col(input: Float32Array, inBase: number, out: Float32Array, outBase: number): void {
+    const { node, plane, k, ocPerGroup } = this;
+    const gather = this.gather!;
+    const rows = this.col!;
+    const w = node.weight.data;
+    const bias = node.bias?.data;
+    const groupInput = (this.inShape[0] / node.groups) * this.inShape[1] * this.inShape[2];
+    for (let g = 0; g < node.groups; g++) {
+      const base = inBase + g * groupInput;
+      for (let j = 0; j < gather.length; j++) {
+        const idx = gather[j];
+        rows[j] = idx < 0 ? 0 : input[base + idx];
+      }
+      const first = g * ocPerGroup;
+      const last = first + ocPerGroup;
+      let oc = first;
+      for (; oc + 4 <= last; oc += 4) {
+        const w0 = oc * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+        const b0 = bias ? bias[oc] : 0, b1 = bias ? bias[oc + 1] : 0, b2 = bias ? bias[oc + 2] : 0, b3 = bias ? bias[oc + 3] : 0;
+        const o0 = outBase + oc * plane, o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane;
+        for (let p = 0; p < plane; p++) {
+          const r0 = p * k;
+          let s0 = b0, s1 = b1, s2 = b2, s3 = b3;
+          for (let r = 0; r < k; r++) {
+            const x = rows[r0 + r];
+            s0 += w[w0 + r] * x;
+            s1 += w[w1 + r] * x;
+            s2 += w[w2 + r] * x;
+            s3 += w[w3 + r] * x;
+          }
+          out[o0 + p] = s0; out[o1 + p] = s1; out[o2 + p] = s2; out[o3 + p] = s3;
+        }
+      }
+      for (; oc < last; oc++) {
+        const w0 = oc * k;
+        const o0 = outBase + oc * plane;
+        for (let p = 0; p < plane; p++) {
+          const r0 = p * k;
+          let s0 = bias ? bias[oc] : 0;
+          for (let r = 0; r < k; r++) s0 += w[w0 + r] * rows[r0 + r];
+          out[o0 + p] = s0;
+        }
+      }
+    }
+  }
+
+  private scatter(input: Float32Array, inBase: number, out: Float32Array, outBase: number): void {
+    const { node, plane, k, ocPerGroup } = this;
+    const [inC, inH, inW] = this.inShape;
+    const outC = this.outShape[0];
+    const icPerGroup = node.weight.shape[1];
+    const ws = this.scatterWeights;
+    const hwc = this.hwc;
+    const { fanStart, fanOut, fanTap } = this;
+    const inPlane = inH * inW;
+    hwc.fill(0);
+    for (let ic = 0; ic < inC; ic++) {
+      const g = Math.floor(ic / icPerGroup);
+      const channelOut = g * ocPerGroup;
+      const channelTap = (g * k + (ic - g * icPerGroup) * (k / icPerGroup)) * ocPerGroup;
+      const iPlane = inBase + ic * inPlane;
+      for (let pos = 0; pos < inPlane; pos++) {
+        const x = input[iPlane + pos];
+        if (x === 0) continue;
+        for (let e = fanStart[pos], end = fanStart[pos + 1]; e < end; e++) {
+          const t = fanOut[e] + channelOut;
+          const wBase = fanTap[e] + channelTap;
+          for (let j = 0; j < ocPerGroup; j++) hwc[t + j] += x * ws[wBase + j];
+        }
+      }
+    }
+    const bias = node.bias?.data;
+    for (let oc = 0; oc < outC; oc++) {
+      const b = bias ? bias[oc] : 0;
+      const oRow = outBase + oc * plane;
+      for (let p = 0; p < plane; p++) out[oRow + p] = b + hwc[p * outC + oc];
+    }
   }
 }
 

@@ -25,11 +25,14 @@ describe('ANN semantics', () => {
       { kind: 'Affine', weight: tensor([1, 4], [1, 1, 1, 1]), bias: tensor([1], [0.5]) }, { kind: 'ReLU' });
     expect(Array.from(runGraph(g, Float32Array.of(1, 2, 3, 4, -10, -10, -10, -10), 2))).toEqual([(1 * 2 + 1) + (2 * 2 + 1) - 3 - 4 + 0.5, 0]);
   });
-  it('convolution: stride, dilation, padding and groups against a direct formula', () => {
+  it.each([
+    ['dense input (im2col path)', (i: number) => Math.sin(i)],
+    ['sparse input (event-driven scatter path)', (i: number) => (i % 11 === 3 ? 1 : i % 17 === 5 ? 0.5 : 0)],
+  ])('convolution: stride, dilation, padding and groups against a direct formula, %s', (_label, value) => {
     const weight = tensor([4, 1, 2, 2], Array.from({ length: 16 }, (_, i) => (i % 5) - 2));
     const conv: IRNode = { kind: 'Conv2d', weight, bias: tensor([4], [0, 1, 2, 3]), stride: [2, 1], padding: [1, 0, 0, 2], dilation: [1, 2], groups: 2 };
     const g = chain([2, 5, 5], conv);
-    const input = Float32Array.from({ length: 50 }, (_, i) => Math.sin(i));
+    const input = Float32Array.from({ length: 50 }, (_, i) => value(i));
     const y = runGraph(g, input, 1);
     const [outC, outH, outW] = g.shapes.get('n0')!.output;
     for (let o = 0; o < outC; o++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) {
