@@ -110,56 +110,77 @@ export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: Neuro
     const decay = opts.model === 'LIF' ? 1 - opts.leak : 1;
     const theta = opts.threshold;
     const subtract = opts.reset === 'subtract';
-    const v = new Float32Array(perStep);
-    for (let t = 0; t < timesteps; t++) {
-      const base = t * perStep;
-      const inBase = t * stride;
-      const outBase = t * outPerStep;
-      for (let i = 0; i < perStep; i++) {
-        const vi = decay * v[i] + input[inBase + i];
-        vPre[base + i] = vi;
-        if (vi >= theta) {
-          spiked[base + i] = 1;
-          if (poolMap) out[outBase + poolMap[i]] += invArea;
-          else out[outBase + i] = 1;
-          v[i] = subtract ? vi - theta : 0;
-        } else {
-          v[i] = vi;
-        }
-      }
-    }
+    neuronForward(input, stride, perStep, timesteps, decay, theta, subtract, poolMap, invArea, outPerStep, out, spiked, vPre);
     save([]);
     const value = tf.tensor(out, outShape, 'float32');
     const gradFunc = (dy: tf.Tensor) => {
       const g = dy.dataSync() as Float32Array;
       const gradIn = new Float32Array(input.length);
-      const gu = new Float32Array(perStep); // dL/du[t]: u is the potential after the reset
-      const alpha = opts.alpha;
-      // The surrogate is inlined per kind: a closure call per element costs more than the arithmetic.
       const kind = opts.surrogate === 'arctan' ? 0 : opts.surrogate === 'sigmoid' ? 1 : opts.surrogate === 'triangle' ? 2 : -1;
-      if (kind < 0) surrogateDerivative(opts.surrogate, alpha); // throws the user-facing message
-      const k0sq = ((Math.PI / 2) * alpha) ** 2;
-      const half = alpha / 2;
-      for (let t = timesteps - 1; t >= 0; t--) {
-        const base = t * perStep;
-        const inBase = t * stride;
-        const outBase = t * outPerStep;
-        for (let i = 0; i < perStep; i++) {
-          const k = base + i;
-          const xv = vPre[k] - theta;
-          let d: number;
-          if (kind === 0) d = half / (1 + k0sq * xv * xv);
-          else if (kind === 1) { const sg = 1 / (1 + Math.exp(-alpha * xv)); d = alpha * sg * (1 - sg); }
-          else { const a = 1 - alpha * Math.abs(xv); d = a > 0 ? alpha * a : 0; }
-          const gs = poolMap ? g[outBase + poolMap[i]] * invArea : g[outBase + i];
-          const gv = gs * d + (subtract || spiked[k] === 0 ? gu[i] : 0);
-          gradIn[inBase + i] += gv;
-          gu[i] = gv * decay;
-        }
-      }
+      if (kind < 0) surrogateDerivative(opts.surrogate, opts.alpha); // throws the user-facing message
+      neuronBackward(g, gradIn, stride, perStep, timesteps, decay, theta, subtract, poolMap, invArea, outPerStep, spiked, vPre, kind, opts.alpha);
       return tf.tensor(gradIn, x.shape, 'float32');
     };
     return { value, gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(current);
+}
+
+// The loops live in top-level functions (not in the per-call closures above) so V8 optimises them once and
+// keeps the optimised code across calls, with monomorphic typed-array accesses.
+
+function neuronForward(
+  input: Float32Array, stride: number, perStep: number, timesteps: number, decay: number, theta: number,
+  subtract: boolean, poolMap: Int32Array | undefined, invArea: number, outPerStep: number,
+  out: Float32Array, spiked: Uint8Array, vPre: Float32Array,
+): void {
+  const v = new Float32Array(perStep);
+  const map = poolMap ?? new Int32Array(0);
+  const pooled = poolMap !== undefined;
+  for (let t = 0; t < timesteps; t++) {
+    const base = t * perStep;
+    const inBase = t * stride;
+    const outBase = t * outPerStep;
+    for (let i = 0; i < perStep; i++) {
+      const vi = decay * v[i] + input[inBase + i];
+      vPre[base + i] = vi;
+      if (vi >= theta) {
+        spiked[base + i] = 1;
+        if (pooled) out[outBase + map[i]] += invArea;
+        else out[outBase + i] = 1;
+        v[i] = subtract ? vi - theta : 0;
+      } else {
+        v[i] = vi;
+      }
+    }
+  }
+}
+
+function neuronBackward(
+  g: Float32Array, gradIn: Float32Array, stride: number, perStep: number, timesteps: number, decay: number,
+  theta: number, subtract: boolean, poolMap: Int32Array | undefined, invArea: number, outPerStep: number,
+  spiked: Uint8Array, vPre: Float32Array, kind: number, alpha: number,
+): void {
+  const gu = new Float32Array(perStep); // dL/du[t]: u is the potential after the reset
+  const map = poolMap ?? new Int32Array(0);
+  const pooled = poolMap !== undefined;
+  const k0sq = ((Math.PI / 2) * alpha) ** 2;
+  const half = alpha / 2;
+  for (let t = timesteps - 1; t >= 0; t--) {
+    const base = t * perStep;
+    const inBase = t * stride;
+    const outBase = t * outPerStep;
+    for (let i = 0; i < perStep; i++) {
+      const k = base + i;
+      const xv = vPre[k] - theta;
+      let d: number;
+      if (kind === 0) d = half / (1 + k0sq * xv * xv);
+      else if (kind === 1) { const sg = 1 / (1 + Math.exp(-alpha * xv)); d = alpha * sg * (1 - sg); }
+      else { const a = 1 - alpha * Math.abs(xv); d = a > 0 ? alpha * a : 0; }
+      const gs = pooled ? g[outBase + map[i]] * invArea : g[outBase + i];
+      const gv = gs * d + (subtract || spiked[k] === 0 ? gu[i] : 0);
+      gradIn[inBase + i] += gv;
+      gu[i] = gv * decay;
+    }
+  }
 }

@@ -76,7 +76,11 @@ export interface Student {
   encoding: 'direct' | 'rate';
   weights: Map<string, { w: tf.Variable; b: tf.Variable }>;
   shapes: Map<string, Shape>;
+  /** Prefix of this student's tfjs variable names (tfjs names are process-wide and must be unique). */
+  prefix: string;
 }
+
+let studentCount = 0
 
 /** Creates a student with Kaiming-uniform weights from a seeded generator (reproducible runs). */
 export function createStudent(
@@ -84,6 +88,7 @@ export function createStudent(
   neuron: NeuronOptions, timesteps: number, encoding: 'direct' | 'rate', seed: number,
 ): Student {
   const rand = mulberry32(seed);
+  const prefix = `student${studentCount++}/`;
   const shapes = new Map<string, Shape>();
   const [c, h, w] = inputShape;
   shapes.set('input', [h, w, c]);
@@ -104,8 +109,8 @@ export function createStudent(
         // Gain above Kaiming's √(6/fanIn): spiking layers need currents that reach threshold at initialisation.
         const bound = Math.sqrt(6 / fanIn) * 1.5;
         weights.set(layer.name, {
-          w: tf.variable(tf.tensor(uniform(fanIn * layer.out, bound), [layer.kernel, layer.kernel, s[2], layer.out]), true, `${layer.name}/w`),
-          b: tf.variable(tf.zeros([layer.out]), true, `${layer.name}/b`),
+          w: tf.variable(tf.tensor(uniform(fanIn * layer.out, bound), [layer.kernel, layer.kernel, s[2], layer.out]), true, `${prefix}${layer.name}/w`),
+          b: tf.variable(tf.zeros([layer.out]), true, `${prefix}${layer.name}/b`),
         });
         shapes.set(layer.name, [s[0], s[1], layer.out]);
         break;
@@ -114,8 +119,8 @@ export function createStudent(
         if (s.length !== 1) throw new Error(`student layer ${layer.name}: dense needs a flat input`);
         const bound = Math.sqrt(6 / s[0]);
         weights.set(layer.name, {
-          w: tf.variable(tf.tensor(uniform(s[0] * layer.out, bound), [s[0], layer.out]), true, `${layer.name}/w`),
-          b: tf.variable(tf.zeros([layer.out]), true, `${layer.name}/b`),
+          w: tf.variable(tf.tensor(uniform(s[0] * layer.out, bound), [s[0], layer.out]), true, `${prefix}${layer.name}/w`),
+          b: tf.variable(tf.zeros([layer.out]), true, `${prefix}${layer.name}/b`),
         });
         shapes.set(layer.name, [layer.out]);
         break;
@@ -134,7 +139,7 @@ export function createStudent(
         break;
     }
   }
-  return { spec, inputShape, classes, neuron, timesteps, encoding, weights, shapes };
+  return { spec, inputShape, classes, neuron, timesteps, encoding, weights, shapes, prefix };
 }
 
 export function trainableVariables(student: Student): tf.Variable[] {

@@ -240,8 +240,8 @@ export async function trainStudent(
       const rand = mulberry32(config.seed ^ 0x5eed);
       const bound = Math.sqrt(6 / cs);
       adapter = {
-        w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, 'adapter/w'),
-        b: tf.variable(tf.zeros([ct]), true, 'adapter/b'),
+        w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, `${student.prefix}adapter/w`),
+        b: tf.variable(tf.zeros([ct]), true, `${student.prefix}adapter/b`),
       };
       log(`feature KD: student ${tap} [${s}] → 1×1 adapter → teacher ${featureName} [${featureShape}]`);
     }
@@ -268,7 +268,10 @@ export async function trainStudent(
     // Adam's moments: the optimizer creates them lazily, so take one zero-gradient step to build them first.
     if (checkpoint.optimizer.length) {
       optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.zerosLike(v) })));
-      await optimizer.setWeights(checkpoint.optimizer.map((o) => ({ name: o.name, tensor: tf.tensor(decodeF32(o.data), o.shape) })));
+      // Stored names carry no per-process prefix (see below); give them this student's.
+      await optimizer.setWeights(checkpoint.optimizer.map((o) => ({
+        name: o.name === 'iter' ? o.name : `${student.prefix}${o.name}`, tensor: tf.tensor(decodeF32(o.data), o.shape),
+      })));
     }
     history = checkpoint.history;
     startEpoch = checkpoint.epoch;
@@ -371,7 +374,10 @@ export async function trainStudent(
         weights['adapter/w'] = { shape: adapter.w.shape, data: encodeF32(adapter.w.dataSync() as Float32Array) };
         weights['adapter/b'] = { shape: adapter.b.shape, data: encodeF32(adapter.b.dataSync() as Float32Array) };
       }
-      const opt = (await optimizer.getWeights()).map((w) => ({ name: w.name, shape: w.tensor.shape, data: encodeF32(w.tensor.dataSync() as Float32Array) }));
+      const opt = (await optimizer.getWeights()).map((w) => ({
+        name: w.name.startsWith(student.prefix) ? w.name.slice(student.prefix.length) : w.name,
+        shape: w.tensor.shape, data: encodeF32(w.tensor.dataSync() as Float32Array),
+      }));
       const ck: Checkpoint = { format: 'snnc-train-checkpoint/1', config, epoch: epoch + 1, history, weights, optimizer: opt };
       writeFileAtomic(io.checkpointPath, JSON.stringify(ck));
     }
