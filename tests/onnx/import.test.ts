@@ -178,6 +178,26 @@ describe('ONNX loading details', () => {
     expect(conv.kind === 'Conv2d' && Array.from(conv.bias!.data)).toEqual(Array.from(Float32Array.of(0.1, 0.2, 0.3)));
   });
 
+  it('MatMul + Add bias becomes one Affine; BatchNormalization after Gemm folds; a final LogSoftmax is dropped', () => {
+    const b = new OnnxBuilder({ opset: 14 });
+    const x = b.input('x', ['n', 2]);
+    b.init('w', [2, 2], [1, 2, 3, 4]);
+    b.init('b', [2], [0.5, -0.5]);
+    b.init('g', [2], [2, 1]); b.init('beta', [2], [0, 1]); b.init('m', [2], [1, 0]); b.init('v', [2], [1 - 1e-5, 4 - 1e-5]);
+    let h = b.node('MatMul', [x, 'w']);
+    h = b.node('Add', ['b', h]);
+    h = b.node('BatchNormalization', [h, 'g', 'beta', 'm', 'v']);
+    b.node('LogSoftmax', [h], ['y'], { axis: attr.int(1) });
+    b.output('y');
+    const m = importOnnx(b.bytes());
+    expect(m.graph.order.map((n) => m.graph.nodes.get(n)!.kind)).toEqual(['Input', 'Affine', 'Output']);
+    expect(m.dropped).toEqual(["LogSoftmax (node 'LogSoftmax_3')"]);
+    // x = [1, 1]: MatMul [4, 6], + b [4.5, 5.5], BN: 2·(4.5 − 1)/1 + 0 = 7, 1·(5.5 − 0)/2 + 1 = 3.75
+    const y = runGraph(m.graph, Float32Array.of(1, 1), 1);
+    expect(y[0]).toBeCloseTo(7, 4);
+    expect(y[1]).toBeCloseTo(3.75, 4);
+  });
+
   it('imports snnc-domain IF/LIF nodes with their attributes and the time steps / encoding metadata', () => {
     const b = new OnnxBuilder({ opset: 13 });
     b.opsetImport('snnc', 1);
