@@ -18,7 +18,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .version()
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UserError(msg);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"); one line reads better.
+      throw new UserError(msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' '));
     });
   for (const c of commands) parser.command(c);
   try {
