@@ -6,7 +6,7 @@ import { runGraph, predict } from '../ir/execute.js';
 import { shapeSize, isSpiking, type Graph } from '../ir/graph.js';
 import { readGraphJson } from '../ir/json.js';
 import { UserError } from '../util/errors.js';
-import { importOnnxFile } from '../onnx/import.js';
+import { importOnnxFile, SNNC_DOMAIN } from '../onnx/import.js';
 import { compile } from '../../compiler/index.js';
 import { simulate } from '../../simulator/index.js';
 import type { Dataset } from '../data/dataset.js';
@@ -44,8 +44,8 @@ export class ModelError extends UserError {
   }
 }
 
-/** The custom ONNX domain of spiking neuron nodes (DESIGN.md). */
-export const SNN_DOMAIN = 'snnc';
+/** The custom ONNX domain of spiking neuron nodes (DESIGN.md), as the importer names it. */
+export const SNN_DOMAIN = SNNC_DOMAIN;
 
 /** What the ONNX file itself says: spiking or not, and the time steps/encoding in its metadata. */
 export interface OnnxModelInfo {
@@ -54,7 +54,7 @@ export interface OnnxModelInfo {
   encoding?: 'direct' | 'rate';
   /** Per-sample input shape from the graph's first input (batch dimension dropped). */
   inputShape?: number[];
-  /** True when the batch dimension is a fixed number (then samples are run one by one). */
+  /** The batch size when the model fixes it (samples then go in batches of exactly that size). */
   fixedBatch?: number;
 }
 

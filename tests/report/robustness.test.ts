@@ -118,6 +118,11 @@ describe('snnc robustness', () => {
     const [m] = await loadModelEvaluators([teacher], { sampleShape: data.shape });
     const p = await m.predict(data.images, data.count);
     await m.dispose();
+    // a model exported with a fixed batch of 1 is fed one sample at a time, with the same answers
+    writeCentroidClassifier(join(dir, 'fixed1.onnx'), loadMnist('train'), { fixedBatch: 1 });
+    const [one] = await loadModelEvaluators([join(dir, 'fixed1.onnx')], { sampleShape: data.shape });
+    expect(Array.from(await one.predict(data.images, data.count))).toEqual(Array.from(p));
+    await one.dispose();
     // recompute the nearest-centroid rule in JS from the training data: same predictions
     const train = loadMnist('train');
     const means = new Float64Array(10 * 784);
