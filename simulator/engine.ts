@@ -15,7 +15,7 @@ import type { CoreAssignment, DelayMode, MappedChip, QuantGraph } from '../compi
 import type { TargetSpec } from '../targets/target.js';
 import { UserError } from '../src/util/errors.js';
 import {
-  applyExponent, argmax, decayPotential, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, type NeuronParams,
+  argmax, decayPotential, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, type NeuronParams,
 } from './arith.js';
 import { InputEncoder } from './input.js';
 import { LinkState, xyRoute, type MeshPath } from './noc.js';
@@ -253,6 +253,9 @@ export class ChipSimulator {
   private readonly syncNs: number;
   private readonly inputFan: { ptr: Int32Array; core: Int32Array; syn: Int32Array; nnz: Int32Array };
   private readonly record: boolean;
+  /** Scratch current of the largest population, and zero biases for populations without any. */
+  private readonly scratch: Float64Array;
+  private readonly zeros: Int32Array;
   /** Timing constants, ns. */
   private readonly ns: { syn: number; active: number; idle: number; spikeOut: number; msgOut: number; msgIn: number; hopEw: number; hopNs: number; occupancy: number; tick: number };
   readonly counts: SimCounts;
@@ -293,6 +296,9 @@ export class ChipSimulator {
       else this.pops[q.from].outgoing.push(k);
     });
     this.accBuffers = this.projections.map((q) => [new Float64Array(q.postSize), new Float64Array(q.postSize)]);
+    const largest = Math.max(1, ...this.pops.map((p) => p.size));
+    this.scratch = new Float64Array(largest);
+    this.zeros = new Int32Array(largest);
 
     // Neuron → core, from the placement; every neuron must sit on exactly one core.
     this.coreSlices = this.cores.map(() => []);
@@ -532,23 +538,42 @@ export class ChipSimulator {
     const spiked = pop.spiked;
     const spikes = pop.spikes;
     const inc = pop.incoming;
-    const accs = inc.map((k) => this.accBuffers[k][buf]);
-    const exps = inc.map((k) => this.projections[k].exponent);
-    const single = inc.length === 1 && exps[0] === 0 ? accs[0] : null;
+    // The population's input current: the accumulator itself when one projection feeds it unscaled, else the
+    // scaled sum of its projections in a scratch buffer. Either way it is zeroed as it is read.
+    let current: Float64Array;
+    if (inc.length === 1 && this.projections[inc[0]].exponent === 0) current = this.accBuffers[inc[0]][buf];
+    else {
+      current = this.scratch;
+      current.fill(0, 0, pop.size);
+      for (const k of inc) {
+        const acc = this.accBuffers[k][buf];
+        const e = this.projections[k].exponent;
+        // applyExponent, with the power of two hoisted out of the loop.
+        if (e >= 0) {
+          const mul = 2 ** e;
+          for (let j = 0; j < pop.size; j++) current[j] += acc[j] * mul;
+        } else {
+          const div = 2 ** -e;
+          for (let j = 0; j < pop.size; j++) current[j] += Math.floor(acc[j] / div);
+        }
+        acc.fill(0);
+      }
+    }
+    const biases = pop.bias ?? this.zeros;
+    const hasBias = pop.bias !== null;
     const { threshold, lo, hi, fireStrict, resetToZero, leaky, readout } = p;
     let count = 0;
     let nActive = 0;
     for (let j = 0; j < pop.size; j++) {
       const vPrev = v[j];
-      const b = bias === null ? 0 : bias[j];
-      let current = 0;
-      if (single !== null) current = single[j];
-      else for (let k = 0; k < accs.length; k++) current += applyExponent(accs[k][j], exps[k]);
+      const b = biases[j];
+      const input = current[j];
+      current[j] = 0;
       // SANA-FE's (and Loihi's) rule: a compartment is updated when it holds state, receives input or has a bias.
-      const isActive = vPrev !== 0 || touchedAll || touched[j] !== 0 || b !== 0;
+      const isActive = vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0);
       active[j] = isActive ? 1 : 0;
       if (isActive) nActive++;
-      let x = (leaky ? decayPotential(vPrev, p) : vPrev) + current + b;
+      let x = (leaky ? decayPotential(vPrev, p) : vPrev) + input + b;
       if (x > hi) x = hi;
       else if (x < lo) x = lo;
       spiked[j] = 0;
@@ -561,7 +586,6 @@ export class ChipSimulator {
       v[j] = x;
     }
     pop.spikeCount = count;
-    for (const a of accs) a.fill(0);
     pop.touchedAll[buf] = false;
     touched.fill(0);
     if (pop.raster) for (let k = 0; k < count; k++) pop.raster[t * pop.size + spikes[k]] = 1;

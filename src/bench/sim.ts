@@ -12,6 +12,10 @@ import { loadTarget } from '../../targets/load.js';
 import { ChipSimulator, simulate } from '../../simulator/index.js';
 import { sequentialMapping } from '../../simulator/sequential.js';
 import { loadMnist } from '../data/mnist.js';
+import { compile } from '../../compiler/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../targets/load.js';
 import { take } from '../data/dataset.js';
 
 const target = loadTarget('loihi-like');
@@ -79,9 +83,11 @@ function synapticEvents(sim: ChipSimulator): number {
   return sim.counts.layers.reduce((a, l) => a + l.synapticEvents, 0);
 }
 
-function eventsPerSecond(label: string, g: QuantGraph, samples: number): void {
+function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequentialMapping>, samples: number): void {
   const mnist = loadMnist('test');
-  const sim = new ChipSimulator(sequentialMapping(g));
+  const mapped = 'placement' in g ? g : sequentialMapping(g);
+  const sim = new ChipSimulator(mapped);
+  g = mapped.placement.graph;
   const size = g.input.shape.reduce((a, b) => a * b, 1);
   sim.runSample(mnist.images.subarray(0, size), 0); // warm-up (JIT)
   const before = synapticEvents(sim);
@@ -96,10 +102,15 @@ console.log(`snnc chip simulator benchmark (one thread, node ${process.version})
 eventsPerSecond('MNIST MLP 784-512-256-10, T=4', mnistMlp(), 200);
 eventsPerSecond('MNIST CNN 16-32 (stride-2 3×3 convs), T=4', mnistCnn(), 200);
 eventsPerSecond('dense 4096→4096, 10 % active, 100 steps', largeLayer(), 3);
+// The LeNet-5 test fixture (seeded weights) through the real compiler, calibrated on MNIST, T=4.
+const lenet = join(packageRoot(), 'tests/fixtures/onnx/lenet.onnx');
+const compiledLenet = existsSync(lenet) ? compile(lenet, { target: 'loihi-like', calibrate: 'mnist', samples: 64, timesteps: 4 }).chip : undefined;
+if (compiledLenet) eventsPerSecond('LeNet-5 compiled for loihi-like, T=4', compiledLenet, 200);
 
 const test = take(loadMnist('test'), 1000);
-for (const [label, g] of [['MLP', mnistMlp()], ['CNN', mnistCnn()]] as const) {
-  const mapped = sequentialMapping(g);
+const runs: [string, ReturnType<typeof sequentialMapping>][] = [['MLP', sequentialMapping(mnistMlp())], ['CNN', sequentialMapping(mnistCnn())]];
+if (compiledLenet) runs.push(['compiled LeNet-5', compiledLenet]);
+for (const [label, mapped] of runs) {
   const t0 = performance.now();
   const { report } = simulate(mapped, test, { samples: 1000 });
   const seconds = (performance.now() - t0) / 1000;
