@@ -284,7 +284,7 @@ class Importer {
       ctx.inputs.forEach((input, i) => { if (input && this.initializers.has(input)) this.value(ctx, i); });
       handler(this, ctx);
     } catch (e) {
-      if (e instanceof OnnxError) throw e;
+      if (e instanceof OnnxError) throw e.message.startsWith('node ') ? e : this.error(e.message);
       if (e instanceof GraphError) throw this.error(e.message.replace(/^node '[^']*': /, ''));
       throw e;
     }
