@@ -95,8 +95,9 @@ export function simulateVector(file: string, target: TargetSpec, opts: { steps?:
   const { mapped, expected } = loadSanafeVector(file, target);
   const steps = opts.steps ?? (expected && Number.isFinite(expected.timesteps) ? expected.timesteps : 100);
   const sim = new ChipSimulator(mapped, { timesteps: steps, delay: opts.delay });
-  sim.runSample(new Float32Array(0), 0);
+  const run = sim.runSample(new Float32Array(0), 0);
   const report = buildReport(sim, { dataset: `vector:${file}` });
+  report.perStep = run.stepNs.map((ns, t) => ({ ns: Math.round(ns * 1e6) / 1e6, criticalCore: run.criticalCore[t] }));
   const t = report.totals;
   let comparison: FidelityRow[] | undefined;
   if (expected && steps === expected.timesteps) {

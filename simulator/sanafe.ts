@@ -151,7 +151,8 @@ export function vectorFromJson(doc: unknown, target: TargetSpec, file = '<vector
     target,
     timesteps: isObject((doc as Json).expected_from_sanafe) ? Number(((doc as Json).expected_from_sanafe as Json).timesteps_executed) || 100 : 100,
     delay: 'hardware',
-    input: { shape: [0], encoding: 'direct', inputScale: 1 },
+    // A vector has no external input (its first layer runs on bias): a one-value input that feeds nothing.
+    input: { shape: [1], encoding: 'direct', inputScale: 1 },
     populations,
     projections,
     quantError: {},

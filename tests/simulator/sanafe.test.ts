@@ -110,3 +110,27 @@ describe('malformed SANA-FE vectors are user errors naming the fault', () => {
     });
   }
 });
+
+describe.skipIf(!present)('the pinned vector mapping survives the mapped artifact', () => {
+  it('writeMapped → readMapped keeps the placement, initial potentials and biases: same counts', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeMapped, readMapped } = await import('../../compiler/emit.js');
+    const dir = mkdtempSync(join(tmpdir(), 'snnc-vector-'));
+    try {
+      const { mapped } = loadSanafeVector(VECTOR, loadTarget('sanafe-loihi'));
+      writeMapped(dir, mapped);
+      const back = readMapped(dir);
+      expect(back.placement.pinned).toBe(true);
+      expect(back.placement.cores.map((c) => [c.id, c.tile, c.x, c.y])).toEqual(mapped.placement.cores.map((c) => [c.id, c.tile, c.x, c.y]));
+      const sim = new ChipSimulator(back, { timesteps: 100 });
+      sim.runSample(new Float32Array(0));
+      expect(sim.counts.layers.reduce((a, l) => a + l.synapticEvents, 0)).toBe(3_649_752);
+      expect(sim.counts.network.packets).toBe(18_585);
+      expect(sim.counts.layers.reduce((a, l) => a + l.spikes, 0)).toBe(18_774);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
