@@ -19,11 +19,14 @@ export interface PageCheck {
 export async function checkPage(htmlPath: string, screenshot: string): Promise<PageCheck> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
+    timeout: 150_000,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // the machine running the suite may be loaded by other work: allow generous time before calling it a failure
+    page.setDefaultTimeout(150_000);
     const consoleErrors: string[] = [];
     const requests: string[] = [];
     const own = pathToFileURL(htmlPath).href;
@@ -41,7 +44,7 @@ export async function checkPage(htmlPath: string, screenshot: string): Promise<P
     }));
     const sections = await page.$$eval('section h2', (els) => els.map((e) => e.textContent ?? ''));
     mkdirSync(dirname(screenshot), { recursive: true });
-    await page.screenshot({ path: screenshot, fullPage: true });
+    await page.screenshot({ path: screenshot, fullPage: true, timeout: 150_000 });
     return { consoleErrors, requests, charts, sections };
   } finally {
     await browser.close();

@@ -182,7 +182,7 @@ describe('snnc report', () => {
       expect(c.height).toBeGreaterThan(50);
     }
     expect(statSync(shot).size).toBeGreaterThan(10_000);
-  });
+  }, 400_000);
 
   it('refuses a folder without snnc outputs and skips foreign JSON', async () => {
     const empty = join(dir, 'empty');
