@@ -6,6 +6,7 @@ import { parseNoiseSpecs, DEFAULT_NOISE, NOISE_KINDS } from '../data/noise.js';
 import { loadModelEvaluators } from '../report/models.js';
 import { evaluateRobustness, robustnessMarkdownTable, robustnessChart } from '../report/robustness.js';
 import { prepareOutputDir, writeFileAtomic } from '../util/fs.js';
+import { validateSchema } from '../report/schema.js';
 import { UserError } from '../util/errors.js';
 
 interface RobustnessArgs {
@@ -81,6 +82,8 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
     } finally {
       bar?.stop();
     }
+    // the file must be what its schema promises to readers such as snnc report
+    validateSchema('robustness.schema.json', JSON.parse(JSON.stringify(report)), 'robustness report');
     const table = robustnessMarkdownTable(report);
     const files = [join(argv.output, 'robustness.json'), join(argv.output, 'robustness.md'), join(argv.output, 'robustness.svg')];
     writeFileAtomic(files[0], `${JSON.stringify(report, null, 2)}\n`);
