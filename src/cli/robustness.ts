@@ -83,7 +83,12 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
       bar?.stop();
     }
     // the file must be what its schema promises to readers such as snnc report
-    validateSchema('robustness.schema.json', JSON.parse(JSON.stringify(report)), 'robustness report');
+    try {
+      validateSchema('robustness.schema.json', JSON.parse(JSON.stringify(report)), 'robustness report');
+    } catch (e) {
+      // a report that breaks its own schema is a bug in snnc, not in the user's input
+      throw new Error((e as Error).message);
+    }
     const table = robustnessMarkdownTable(report);
     const files = [join(argv.output, 'robustness.json'), join(argv.output, 'robustness.md'), join(argv.output, 'robustness.svg')];
     writeFileAtomic(files[0], `${JSON.stringify(report, null, 2)}\n`);
