@@ -569,6 +569,7 @@ function windowPads(imp: Importer, ctx: OpContext, input: number[], kernel: Pair
     if (pads.some((p) => !Number.isSafeInteger(p) || p < 0 || p > 1 << 16)) throw imp.error(`pads [${pads}] are invalid`);
     return [pads[0], pads[1], pads[2], pads[3]];
   }
+  if (pads) throw imp.error(`pads [${pads}] cannot be combined with auto_pad '${autoPad}'`);
   if (autoPad === 'VALID') return [0, 0, 0, 0];
   if (autoPad !== 'SAME_UPPER' && autoPad !== 'SAME_LOWER') throw imp.error(`auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
   const result: number[] = [0, 0, 0, 0];

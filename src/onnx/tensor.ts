@@ -12,7 +12,10 @@ export interface ConstTensor {
 /** A file that is not a usable ONNX model: names the node, op type and opset when there is one. */
 export class OnnxError extends UserError {
   constructor(message: string) {
-    super(message);
+    // Names come from the file: keep the message on one line and of readable length whatever they hold.
+    // eslint-disable-next-line no-control-regex
+    const clean = message.replace(/[\u0000-\u001f\u007f]/g, '?');
+    super(clean.length > 600 ? `${clean.slice(0, 600)}…` : clean);
     this.name = 'OnnxError';
   }
 }
