@@ -96,6 +96,7 @@ export function verifySections(reports: { file: string; report: VerifyReportFiel
       head: ['effective SOPs', 'ACs', 'MACs', 'dense SOPs', 'activation sparsity', 'connection sparsity', 'footprint (bytes)', 'membrane updates'],
       rows: [[sig(m.effectiveSynapticOps.total), sig(m.effectiveSynapticOps.acs), sig(m.effectiveSynapticOps.macs), sig(m.denseSynapticOps),
         sig(m.activationSparsity), sig(m.connectionSparsity), String(m.footprintBytes), sig(m.membraneUpdates)]],
+      align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     });
     const e = r.energy;
     tables.push({
@@ -103,6 +104,7 @@ export function verifySections(reports: { file: string; report: VerifyReportFiel
       head: ['ANN MACs', 'ANN Horowitz (µJ)', 'SNN Horowitz (µJ)', `SNN synaptic on ${e.target} (µJ)`, `SNN total on ${e.target} (µJ)`],
       rows: [[e.annMacs !== undefined ? sig(e.annMacs) : '–', e.annHorowitzJ !== undefined ? microjoules(e.annHorowitzJ) : '–',
         microjoules(e.snnHorowitzJ), microjoules(e.snnTargetSynapticJ), microjoules(e.snnTargetTotalJ)]],
+      align: ['r', 'r', 'r', 'r', 'r'],
     });
     notes.push(`${label} (${file}): quantized SNN and mapped chip ${r.bitIdentical.all ? 'are bit-identical' : 'DIFFER'} on ${r.bitIdentical.identical} of ${r.bitIdentical.checked} samples (spike trains and readout potentials).`);
     notes.push(d.recoveredWith !== null
