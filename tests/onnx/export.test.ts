@@ -10,7 +10,7 @@ import { runGraph } from '../../src/ir/execute.js';
 import { parameterCount } from '../../src/ir/graph.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { FIXTURES } from '../fixtures/models.js';
-import { allKindsGraph, tinySnn } from '../fixtures/graphs.js';
+import { allAnnKindsGraph, allKindsGraph, tinySnn } from '../fixtures/graphs.js';
 import { maxAbsDiff, runOrt } from '../fixtures/ort.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -45,6 +45,17 @@ describe('exportOnnx', () => {
       expect(maxAbsDiff(runGraph(back, digits, 100), mine)).toBeLessThanOrEqual(1e-5);
     });
   }
+
+  it('every ANN node kind (padded Avg/Max/SumPool, Scale, Clip, Linear, Sum junction) runs in onnxruntime like the executor', async () => {
+    const graph = allAnnKindsGraph();
+    expect(graph.shapes.get('sum')!.output).toEqual([4, 3, 3]);
+    const bytes = exportOnnx(graph);
+    if (hasOnnxChecker) officialCheck(bytes, 'all-ann-kinds');
+    const x = Float32Array.from({ length: 20 * 162 }, (_, i) => Math.sin(i * 0.7) * 1.5);
+    const ort = await runOrt(bytes, x, 20, [2, 9, 9]);
+    expect(maxAbsDiff(runGraph(graph, x, 20), ort)).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsDiff(runGraph(importOnnx(bytes).graph, x, 20), ort)).toBeLessThanOrEqual(1e-4);
+  });
 
   it('spiking graphs: snnc-domain IF/LIF declared in opset_import, metadata, checker passes, round trip exact', () => {
     for (const graph of [allKindsGraph(), tinySnn()]) {
