@@ -9,10 +9,11 @@ import { verifyCommand } from './verify.js';
 import { robustnessCommand } from './robustness.js';
 import { reportCommand } from './report.js';
 import { compareCommand } from './compare.js';
+import { demoCommand } from './demo.js';
 
 /** Every snnc command, one module a file (yargs CommandModule). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   inspectCommand, trainTeacherCommand, trainCommand, compileCommand, targetsCommand,
-  simulateCommand, verifyCommand, robustnessCommand, reportCommand, compareCommand,
+  simulateCommand, verifyCommand, robustnessCommand, reportCommand, compareCommand, demoCommand,
 ];
