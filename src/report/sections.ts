@@ -99,19 +99,34 @@ export const compareSections: SectionBuilder = {
   build: (inputs) => inputs.map((i) => compareSection(checkCompare(i.data, i.file), i.file)),
 };
 
+/** Names the first of `fields` of `obj` that is not a finite number, or undefined. */
+function nonNumeric(obj: Record<string, unknown>, fields: string[]): string | undefined {
+  return fields.find((f) => typeof obj[f] !== 'number' || !Number.isFinite(obj[f] as number));
+}
+
 function checkSummary(data: unknown, file: string): CompileSummary {
   const s = data as CompileSummary;
-  if (!Array.isArray(s.layers) || s.layers.some((l) => typeof l?.layer !== 'string' || typeof l.neurons !== 'number')) {
-    throw new SchemaError(`${file}: a compile summary needs layers with 'layer' and 'neurons'`);
-  }
+  const top = nonNumeric(s as unknown as Record<string, unknown>, ['timesteps', 'coresUsed', 'coresAvailable', 'tilesUsed', 'neurons', 'synapses', 'weightMemoryBits', 'placementCost', 'rowMajorCost']);
+  if (top) throw new SchemaError(`${file}: compile summary field '${top}' must be a number`);
+  if (typeof s.model !== 'string' || !Array.isArray(s.layers)) throw new SchemaError(`${file}: a compile summary needs 'model' and 'layers'`);
+  s.layers.forEach((l, i) => {
+    const bad = typeof l?.layer !== 'string' ? 'layer' : nonNumeric(l as unknown as Record<string, unknown>, ['neurons', 'cores', 'utilisation', 'synapses', 'weightMemoryBits', 'quantError']);
+    if (bad) throw new SchemaError(`${file}: compile summary layers[${i}].${bad} is missing or not of its type`);
+  });
   return s;
 }
 
 function checkCompare(data: unknown, file: string): CompareReport {
   const r = data as CompareReport;
-  if (r.version !== 1 || !Array.isArray(r.rows) || typeof r.software?.accuracy !== 'number') {
-    throw new SchemaError(`${file}: not a version-1 snnc compare file (rows and software accuracy needed)`);
+  if (r.version !== 1 || !Array.isArray(r.rows) || typeof r.software?.accuracy !== 'number' || typeof r.model !== 'string') {
+    throw new SchemaError(`${file}: not a version-1 snnc compare file (model, rows and software accuracy needed)`);
   }
+  r.rows.forEach((x, i) => {
+    if (typeof x?.target !== 'string' || typeof x.fits !== 'boolean') throw new SchemaError(`${file}: rows[${i}] needs 'target' and 'fits'`);
+    const bad = x.fits ? nonNumeric(x as unknown as Record<string, unknown>, ['coresUsed', 'coresAvailable', 'timesteps', 'energyJ', 'latencyNs', 'accuracy']) : undefined;
+    if (bad) throw new SchemaError(`${file}: rows[${i}].${bad} must be a number for a target that fits`);
+    if (!Array.isArray(x.warnings)) x.warnings = [];
+  });
   return r;
 }
 

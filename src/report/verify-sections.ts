@@ -56,6 +56,12 @@ export function readVerifyReport(data: unknown, file: string): VerifyReportField
   need(typeof r.metrics?.effectiveSynapticOps?.total === 'number', 'NeuroBench metrics');
   need(typeof r.energy?.snnHorowitzJ === 'number', 'the energy comparison');
   need(typeof r.sim === 'object' && r.sim !== null, 'its simulation report');
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  need(r.agreement!.every((row) => Array.isArray(row) && row.length === r.rows!.length && row.every(num)), 'a square numeric agreement matrix');
+  need(r.delayAnalysis!.sweep.every((x) => num(x?.extraSteps) && num(x?.accuracy)) && num(r.delayAnalysis!.sameStepAccuracy) && num(r.delayAnalysis!.readoutLag), 'a numeric delay sweep');
+  const m = r.metrics!;
+  need([m.effectiveSynapticOps.acs, m.effectiveSynapticOps.macs, m.denseSynapticOps, m.activationSparsity, m.connectionSparsity, m.footprintBytes, m.membraneUpdates].every(num), 'numeric NeuroBench metrics');
+  need([r.energy!.snnTargetSynapticJ, r.energy!.snnTargetTotalJ].every(num) && typeof r.target === 'string' && num(r.samples) && num(r.timesteps), 'target, samples, timesteps and energies');
   return r as VerifyReportFields;
 }
 

@@ -201,6 +201,32 @@ describe('snnc report', () => {
     expect(chunks.join('')).toMatch(/snnc: error: no snnc outputs in/);
     expect(chunks.join('')).toMatch(/snnc: error: report folder .*nope' does not exist/);
     expect(existsSync(join(empty, 'report.html'))).toBe(false);
+    // every kind of output, malformed, is refused with the file named (exit 2), and no page is written
+    const sim = JSON.parse(readFileSync(join(out, 'loihi-like', 'sim-report.json'), 'utf8'));
+    const ver = JSON.parse(readFileSync(join(out, 'verify.json'), 'utf8'));
+    const sum = JSON.parse(readFileSync(join(out, 'loihi-like', 'summary.json'), 'utf8'));
+    const hostile: [string, unknown][] = [
+      ['sim.json', { ...sim, layers: 'many' }],
+      ['sim2.json', { ...sim, perInference: { ...sim.perInference, energyJ: null } }],
+      ['verify.json', { ...ver, agreement: [[1]] }],
+      ['verify2.json', { ...ver, metrics: { ...ver.metrics, footprintBytes: 'big' } }],
+      ['summary.json', { ...sum, layers: [{ ...sum.layers[0], utilisation: 'full' }] }],
+      ['compare.json', { format: 'snnc-compare', version: 1, model: 'm', software: { accuracy: 1 }, rows: [{ target: 't', fits: true, energyJ: 'x' }] }],
+    ];
+    for (const [name, data] of hostile) {
+      const d = join(dir, `hostile-${name}`);
+      mkdirSync(d);
+      writeFileSync(join(d, name), JSON.stringify(data));
+      chunks.length = 0;
+      process.stderr.write = ((s: string) => { chunks.push(String(s)); return true; }) as typeof process.stderr.write;
+      try {
+        expect(await runCli(['report', d]), name).toBe(2);
+      } finally {
+        process.stderr.write = orig;
+      }
+      expect(chunks.join(''), name).toMatch(new RegExp(`^snnc: error: .*${name.replace('.', '\\.')}`));
+      expect(existsSync(join(d, 'report.html'))).toBe(false);
+    }
     // a robustness JSON that breaks its schema is named
     const bad = join(dir, 'bad');
     mkdirSync(bad);
