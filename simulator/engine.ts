@@ -18,7 +18,7 @@ import {
   argmax, decayPotential, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, type NeuronParams,
 } from './arith.js';
 import { InputEncoder } from './input.js';
-import { LinkState, xyRoute, type MeshPath } from './noc.js';
+import { LinkState, isEastWest, xyRoute, type MeshPath } from './noc.js';
 import { buildEventProjections, populationOrder, rowLength, type EventProjection } from './program.js';
 
 export interface SimOptions {
@@ -157,9 +157,11 @@ class MessageList {
   dst = new Int32Array(1024);
   syn = new Int32Array(1024);
   path = new Int32Array(1024);
+  /** Multicast: messages of one spike share a group id (a tree of links); unicast: every message its own. */
+  group = new Int32Array(1024);
   order = new Uint32Array(1024);
 
-  push(sent: number, src: number, dst: number, syn: number, path: number): void {
+  push(sent: number, src: number, dst: number, syn: number, path: number, group: number): void {
     if (this.count === this.sent.length) this.grow();
     const k = this.count++;
     this.sent[k] = sent;
@@ -167,6 +169,7 @@ class MessageList {
     this.dst[k] = dst;
     this.syn[k] = syn;
     this.path[k] = path;
+    this.group[k] = group;
   }
 
   private grow(): void {
@@ -176,6 +179,7 @@ class MessageList {
     const b = new Int32Array(n); b.set(this.dst); this.dst = b;
     const c = new Int32Array(n); c.set(this.syn); this.syn = c;
     const d = new Int32Array(n); d.set(this.path); this.path = d;
+    const g = new Int32Array(n); g.set(this.group); this.group = g;
     this.order = new Uint32Array(n);
   }
 
@@ -191,7 +195,7 @@ class MessageList {
   sortedOrder(runs: number): Uint32Array {
     const order = this.order.subarray(0, this.count);
     if (this.heap.length < runs) { this.heap = new Int32Array(runs); this.head = new Int32Array(runs); }
-    const sent = this.sent, heap = this.heap, head = this.head, runEnd = this.runEnd;
+    const sent = this.sent, heap = this.heap, head = this.head, runEnd = this.runEnd, group = this.group;
     const less = (a: number, b: number) => sent[head[a]] < sent[head[b]] || (sent[head[a]] === sent[head[b]] && a < b);
     let size = 0;
     let start = 0;
@@ -214,6 +218,8 @@ class MessageList {
     while (size > 0) {
       const r = heap[0];
       order[out++] = head[r]++;
+      // The messages of one multicast spike stay together (same send time, same group): they form one packet.
+      while (head[r] < runEnd[r] && group[head[r]] === group[head[r] - 1]) order[out++] = head[r]++;
       if (head[r] === runEnd[r]) heap[0] = heap[--size];
       // sift down
       let k = 0;
@@ -253,6 +259,9 @@ export class ChipSimulator {
   private readonly syncNs: number;
   private readonly inputFan: { ptr: Int32Array; core: Int32Array; syn: Int32Array; nnz: Int32Array };
   private readonly record: boolean;
+  /** Whether one packet per spike reaches all its destination cores (a multicast tree). */
+  private readonly multicast: boolean;
+  private readonly treeLinks = new Map<number, number>();
   /** Scratch current of the largest population, and zero biases for populations without any. */
   private readonly scratch: Float64Array;
   private readonly zeros: Int32Array;
@@ -269,6 +278,7 @@ export class ChipSimulator {
     this.timesteps = opts.timesteps ?? graph.timesteps;
     if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
     this.record = opts.record ?? false;
+    this.multicast = t.mesh.multicast.value;
     this.projections = buildEventProjections(graph);
     this.order = populationOrder(graph);
     this.cores = mapped.placement.cores;
@@ -656,6 +666,7 @@ export class ChipSimulator {
     if (msgs.runEnd.length !== this.cores.length) msgs.runEnd = new Int32Array(this.cores.length);
     const cores = this.counts.cores;
     const net = this.counts.network;
+    let groups = 0;
     for (let c = 0; c < this.cores.length; c++) {
       let time = 0;
       const cc = cores[c];
@@ -667,9 +678,12 @@ export class ChipSimulator {
           if (spiked[j] === 0) continue;
           time += ns.spikeOut;
           cc.spikes++;
+          // Multicast: one packet leaves for all destinations (a tree); unicast: one per destination core.
+          if (this.multicast && pop.fanPtr[j + 1] > pop.fanPtr[j]) time += ns.msgOut;
+          const group = this.multicast ? groups++ : -1;
           for (let f = pop.fanPtr[j]; f < pop.fanPtr[j + 1]; f++) {
-            time += ns.msgOut;
-            msgs.push(time, c, pop.fanCore[f], pop.fanSyn[f], pop.fanPath[f]);
+            if (!this.multicast) time += ns.msgOut;
+            msgs.push(time, c, pop.fanCore[f], pop.fanSyn[f], pop.fanPath[f], group === -1 ? groups++ : group);
             const d = cores[pop.fanCore[f]];
             d.synapticEvents += pop.fanSyn[f];
             d.effectiveSynapticOps += pop.fanNnz[f];
@@ -682,22 +696,48 @@ export class ChipSimulator {
     const links = this.links;
     links.reset();
     const order = msgs.sortedOrder(this.cores.length);
+    // Links a multicast tree has already crossed, with the time the packet left each (reset per group).
+    const treeLinks = this.treeLinks;
+    let currentGroup = -1;
+    let packets = 0;
     for (let k = 0; k < order.length; k++) {
       const m = order[k];
       const path = this.paths[msgs.path[m]];
       const src = msgs.src[m], dst = msgs.dst[m];
-      const arrival = links.traverse(path, msgs.sent[m], ns.hopEw, ns.hopNs);
+      const newPacket = msgs.group[m] !== currentGroup;
+      if (newPacket) {
+        currentGroup = msgs.group[m];
+        treeLinks.clear();
+        packets++;
+        cores[src].packetsOut++;
+      }
+      let arrival: number;
+      if (!this.multicast) {
+        arrival = links.traverse(path, msgs.sent[m], ns.hopEw, ns.hopNs);
+        cores[src].hopsOut += path.links.length;
+        net.hopsEastWest += path.eastWestHops;
+        net.hopsNorthSouth += path.northSouthHops;
+      } else {
+        // The branches of a tree share their common prefix: each link is crossed (and counted) once.
+        let t = msgs.sent[m];
+        links.lastQueue = 0;
+        for (const l of path.links) {
+          const known = treeLinks.get(l);
+          if (known !== undefined) { t = known; continue; }
+          t = links.cross(l, t, ns.hopEw, ns.hopNs);
+          treeLinks.set(l, t);
+          cores[src].hopsOut++;
+          if (isEastWest(l)) net.hopsEastWest++;
+          else net.hopsNorthSouth++;
+        }
+        arrival = t;
+      }
       if (links.lastQueue > cores[src].maxLinkQueue) cores[src].maxLinkQueue = links.lastQueue;
       const begin = Math.max(this.recvNs[dst], arrival);
       this.recvNs[dst] = begin + ns.msgIn + msgs.syn[m] * ns.syn;
-      cores[src].packetsOut++;
       cores[dst].packetsIn++;
-      const hops = path.links.length;
-      cores[src].hopsOut += hops;
-      net.hopsEastWest += path.eastWestHops;
-      net.hopsNorthSouth += path.northSouthHops;
     }
-    net.packets += order.length;
+    net.packets += packets;
     net.linkWaitNs += links.waitNs;
     if (links.maxQueue > net.maxLinkQueue) net.maxLinkQueue = links.maxQueue;
     net.bufferOverflows += links.overflows;

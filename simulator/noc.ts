@@ -86,22 +86,24 @@ export class LinkState {
     let t = start;
     this.lastQueue = 0;
     const links = path.links;
-    for (let k = 0; k < links.length; k++) {
-      const l = links[k];
-      const free = this.freeAt[l];
-      let begin = t;
-      if (free > t) {
-        begin = free;
-        const wait = free - t;
-        this.waitNs += wait;
-        const ahead = Math.ceil(wait / this.occupancyNs - 1e-9);
-        if (ahead > this.maxQueue) this.maxQueue = ahead;
-        if (ahead > this.lastQueue) this.lastQueue = ahead;
-        if (ahead > this.buffer) this.overflows++;
-      }
-      this.freeAt[l] = begin + this.occupancyNs;
-      t = begin + (isEastWest(l) ? hopEwNs : hopNsNs);
-    }
+    for (let k = 0; k < links.length; k++) t = this.cross(links[k], t, hopEwNs, hopNsNs);
     return t;
+  }
+
+  /** One packet crosses one link, arriving at it at `t`: returns when it reaches the next tile. */
+  cross(l: number, t: number, hopEwNs: number, hopNsNs: number): number {
+    const free = this.freeAt[l];
+    let begin = t;
+    if (free > t) {
+      begin = free;
+      const wait = free - t;
+      this.waitNs += wait;
+      const ahead = Math.ceil(wait / this.occupancyNs - 1e-9);
+      if (ahead > this.maxQueue) this.maxQueue = ahead;
+      if (ahead > this.lastQueue) this.lastQueue = ahead;
+      if (ahead > this.buffer) this.overflows++;
+    }
+    this.freeAt[l] = begin + this.occupancyNs;
+    return begin + (isEastWest(l) ? hopEwNs : hopNsNs);
   }
 }

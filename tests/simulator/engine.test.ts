@@ -168,3 +168,28 @@ describe('bad mappings are user errors', () => {
     expect(() => new ChipSimulator(twice)).toThrow(/placed on two cores/);
   });
 });
+
+describe('multicast routing', () => {
+  /** One neuron on tile (0,0) feeding cores on tiles (1,0) and (2,0). */
+  function fanOut(target: TargetSpec) {
+    const graph = graphOf(target, [
+      ifPopulation('S', 1, 1),
+      ifPopulation('B', 2, 1000, { readout: true }),
+    ], [dense('input', 'S', [[1]]), dense('S', 'B', [[1], [1]])], 1, { timesteps: 1, input: { shape: [1], encoding: 'direct', inputScale: 1 } });
+    return chip(graph, [core(0, target, 'S', 0, 1), core(4, target, 'B', 0, 1), core(8, target, 'B', 1, 2)]);
+  }
+
+  it('unicast sends one packet per destination core; multicast one packet whose tree shares the first link', () => {
+    const uni = new ChipSimulator(fanOut(handTarget()));
+    uni.runSample([1]);
+    expect(uni.counts.network.packets).toBe(2);
+    expect(uni.counts.network.hopsEastWest).toBe(1 + 2);
+    const multi = new ChipSimulator(fanOut(handTarget((t) => { t.mesh.multicast.value = true; })));
+    const r = multi.runSample([1]);
+    expect(multi.counts.network.packets).toBe(1);
+    expect(multi.counts.network.hopsEastWest).toBe(2);
+    expect(multi.counts.cores.map((k) => k.packetsIn)).toEqual([0, 1, 1]);
+    // S: update 10 + spike 3 + one message 1 = 14; tile 1 at 21, tile 2 at 28; each integrates in 4 + 2 ns.
+    expect(r.stepNs).toEqual([28 + 6 + 50]);
+  });
+});
