@@ -542,6 +542,23 @@ function pool(node: PoolNode, input: Float32Array, inBase: number, out: Float32A
   const isMax = node.kind === 'MaxPool2d';
   const isAvg = node.kind === 'AvgPool2d';
   const includePad = node.countIncludePad ?? true;
+  if (!isMax && kh === 2 && kw === 2 && sy === 2 && sx === 2 && pt === 0 && pl === 0 && node.padding[2] === 0 && node.padding[3] === 0) {
+    // The common 2×2/2 average or sum pool of converted networks, without the general bookkeeping.
+    const k = isAvg ? 0.25 : 1;
+    for (let c = 0; c < channels; c++) {
+      const iPlane = inBase + c * inH * inW;
+      let o = outBase + c * outH * outW;
+      for (let oy = 0; oy < outH; oy++) {
+        const r0 = iPlane + 2 * oy * inW;
+        const r1 = r0 + inW;
+        for (let ox = 0; ox < outW; ox++, o++) {
+          const x = 2 * ox;
+          out[o] = (input[r0 + x] + input[r0 + x + 1] + input[r1 + x] + input[r1 + x + 1]) * k;
+        }
+      }
+    }
+    return;
+  }
   for (let c = 0; c < channels; c++) {
     const iPlane = inBase + c * inH * inW;
     const oPlane = outBase + c * outH * outW;

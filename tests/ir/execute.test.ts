@@ -20,6 +20,9 @@ describe('ANN semantics', () => {
   it('max and sum pooling, clip, scale per channel, flatten, affine', () => {
     expect(Array.from(runGraph(chain([1, 3, 3], { kind: 'MaxPool2d', kernel: [2, 2], stride: [1, 1], padding: [0, 0, 0, 0] }), x, 1))).toEqual([5, 6, 8, 9]);
     expect(Array.from(runGraph(chain([1, 3, 3], { kind: 'SumPool2d', kernel: [3, 3], stride: [1, 1], padding: [0, 0, 0, 0] }), x, 1))).toEqual([45]);
+    const x16 = Float32Array.from({ length: 16 }, (_, i) => i);
+    expect(Array.from(runGraph(chain([1, 4, 4], { kind: 'SumPool2d', kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] }), x16, 1))).toEqual([10, 18, 42, 50]);
+    expect(Array.from(runGraph(chain([1, 4, 4], { kind: 'AvgPool2d', kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] }), x16, 1))).toEqual([2.5, 4.5, 10.5, 12.5]);
     expect(Array.from(runGraph(chain([3], { kind: 'Clip', min: -1, max: 2 }), Float32Array.of(-3, 0.5, 9), 1))).toEqual([-1, 0.5, 2]);
     const g = chain([2, 1, 2], { kind: 'Scale', scale: tensor([2], [2, -1]), bias: tensor([2], [1, 0]) }, { kind: 'Flatten' },
       { kind: 'Affine', weight: tensor([1, 4], [1, 1, 1, 1]), bias: tensor([1], [0.5]) }, { kind: 'ReLU' });
