@@ -112,7 +112,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (schemas/sim-report.schema.json)' })
     .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
     .example('$0 simulate build/lenet-loihi-like --dataset mnist --samples 1000', 'accuracy, SOPs, spikes, energy split and latency per inference')
-    .example('$0 simulate build/lenet-loihi-like --delay same-step --json', 'the same with software timing, as JSON')
+    .example('$0 simulate build/lenet-loihi-like --delay same-step --check --json', 'software (same-step) timing, checked against the fixed-point reference, as JSON')
     .example('$0 simulate --vector ../shared/vectors/sanafe-ff/network.json --target sanafe-loihi --steps 100 --json', "SANA-FE's quantities for a vector, compared with what SANA-FE reported"),
   handler: (argv) => {
     positiveInt('samples', argv.samples);

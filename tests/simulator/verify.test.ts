@@ -63,6 +63,26 @@ describe('snnc verify', () => {
       expect(json.delayAnalysis.recoveredWith).toBe(3);
     });
 
+    it('exits non-zero when the quantized SNN and the mapped chip differ', async () => {
+      // Corrupt the reference's readout: the comparison must notice and fail the command.
+      const { FixedPointReference } = await import('../../simulator/reference.js');
+      const original = FixedPointReference.prototype.runSample;
+      const spy = vi.spyOn(FixedPointReference.prototype, 'runSample').mockImplementation(function (this: InstanceType<typeof FixedPointReference>, image, index) {
+        const r = original.call(this, image, index);
+        if (index === 3) r.readout[0] += 1;
+        return r;
+      });
+      try {
+        const code = await runCli(['verify', student, '--teacher', teacher, '--samples', '10']);
+        expect(code).toBe(1);
+        expect(stdout).toMatch(/DIFFERENT .* 9\/10 samples/);
+      } finally {
+        spy.mockRestore();
+        // The handler sets process.exitCode for the CLI; this test process must not inherit it.
+        process.exitCode = 0;
+      }
+    });
+
     it('refuses bad input with one line and exit 2', async () => {
       for (const args of [
         ['verify', join(dir, 'missing.onnx')],
