@@ -47,7 +47,9 @@ const CHUNK = 128;
 /**
  * Runs a graph on `batch` samples (`inputs` is batch × input size, row-major) and returns the Output
  * node's values, batch × classes: the logits in ANN mode, the readout potential summed over all steps in
- * SNN mode.
+ * SNN mode. In SNN mode the stateless kinds (ReLU, Clip, pools, Scale, synaptic layers) are applied to
+ * each step's values; nodes fed only by a direct-encoded input are evaluated once, as their value cannot
+ * change between steps. A graph with IF/LIF nodes cannot run in ANN mode (ExecutionError).
  */
 export function runGraph(graph: Graph, inputs: Float32Array, batch: number, opts: RunOptions = {}): Float32Array {
   if (!Number.isInteger(batch) || batch < 0) throw new ExecutionError(`batch must be a non-negative integer, got ${batch}`);
