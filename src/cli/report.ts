@@ -31,6 +31,9 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
 
 /** Builds the report of a folder; returns what was written (tests call this directly). */
 export function runReport(argv: ReportArgs) {
+  for (const [flag, value] of [['--html', argv.html], ['--markdown', argv.markdown]] as const) {
+    if (value !== undefined && value.trim() === '') throw new UserError(`${flag} needs a file name`);
+  }
   const known = new Set(SECTION_BUILDERS.flatMap((b) => b.formats));
   const { inputs, skipped } = collectReportInputs(argv.dir, (f) => known.has(f));
   const sections: ReportSection[] = [];

@@ -8,6 +8,7 @@ import { evaluateRobustness, robustnessMarkdownTable, robustnessChart } from '..
 import { prepareOutputDir, writeFileAtomic } from '../util/fs.js';
 import { validateSchema } from '../report/schema.js';
 import { UserError } from '../util/errors.js';
+import { loadTarget } from '../../targets/load.js';
 
 interface RobustnessArgs {
   models: string[];
@@ -59,6 +60,8 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
     throw new UserError(`--timesteps must be a positive integer, got ${argv.timesteps}`);
   }
   const noise = argv.noise && argv.noise.length > 0 ? parseNoiseSpecs(argv.noise) : DEFAULT_NOISE;
+  // An unknown or broken target is refused up front, even when no model is spiking (an ANN alone ignores it).
+  for (const t of argv.target ?? []) loadTarget(t);
   const full = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
   const data = take(full, argv.samples);
   const models = await loadModelEvaluators(argv.models, {
