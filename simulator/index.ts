@@ -48,6 +48,12 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
+/** Latency of each step index (mean over samples for data sets) in ns and cycles, with its critical core. */
+function perStepFigures(ns: ArrayLike<number>, critical: number[], sim: ChipSimulator): { step: number; ns: number; cycles: number; criticalCore: number }[] {
+  const ghz = sim.target.timing.clockHz.value / 1e9;
+  return Array.from(ns, (x, t) => ({ step: t + 1, ns: Math.round(x * 1e6) / 1e6, cycles: Math.ceil(x * ghz - 1e-9), criticalCore: critical[t] }));
+}
+
 /** Simulates `mapped` on the first `samples` samples of `dataset`: accuracy, counts, energy, latency. */
 export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): SimulateResult {
   const graph = mapped.placement.graph;
@@ -65,9 +71,16 @@ export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOpt
   const referencePredictions = ref ? new Int32Array(n) : undefined;
   const identical = ref ? new Uint8Array(n) : undefined;
   let correct = 0;
+  // Per step index: summed latency, and how often each core finished last.
+  const stepSum = new Float64Array(sim.timesteps);
+  const criticalTally = Array.from({ length: sim.timesteps }, () => new Map<number, number>());
   for (let s = 0; s < n; s++) {
     const image = dataset.images.subarray(s * sampleSize, (s + 1) * sampleSize);
     const r = sim.runSample(image, s);
+    for (let t = 0; t < r.stepNs.length; t++) {
+      stepSum[t] += r.stepNs[t];
+      criticalTally[t].set(r.criticalCore[t], (criticalTally[t].get(r.criticalCore[t]) ?? 0) + 1);
+    }
     predictions[s] = r.prediction;
     digests[s] = r.spikeDigest;
     if (r.prediction === dataset.labels[s]) correct++;
@@ -84,6 +97,7 @@ export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOpt
     ...(identical ? { referenceChecked: n, referenceIdentical: identical.reduce((a, b) => a + b, 0) } : {}),
   });
   report.neurobench = neuroBenchMetrics(graph, report);
+  report.perStep = perStepFigures(Array.from(stepSum, (x) => x / n), criticalTally.map((m) => [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? -1), sim);
   return { report, predictions, labels: dataset.labels.slice(0, n), digests, referencePredictions, identical };
 }
 
@@ -97,7 +111,7 @@ export function simulateVector(file: string, target: TargetSpec, opts: { steps?:
   const sim = new ChipSimulator(mapped, { timesteps: steps, delay: opts.delay });
   const run = sim.runSample(new Float32Array(0), 0);
   const report = buildReport(sim, { dataset: `vector:${file}` });
-  report.perStep = run.stepNs.map((ns, t) => ({ ns: Math.round(ns * 1e6) / 1e6, criticalCore: run.criticalCore[t] }));
+  report.perStep = perStepFigures(run.stepNs, run.criticalCore, sim);
   const t = report.totals;
   let comparison: FidelityRow[] | undefined;
   if (expected && steps === expected.timesteps) {

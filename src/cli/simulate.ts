@@ -71,6 +71,11 @@ export function formatSimReport(r: SimReport, lagNote?: string): string {
     `  energy            ${joules(e.totalJ)} = synaptic ${joules(e.synapticJ)} + neuron ${joules(e.neuronJ)} + network ${joules(e.networkJ)} + sync ${joules(e.syncJ)} + static ${joules(e.staticJ)}`,
     `  latency           ${nanos(p.latency.ns)} (${fmt(p.latency.cycles)} cycles); step mean ${nanos(p.latency.stepNsMean)}, max ${nanos(p.latency.stepNsMax)}, barrier ${nanos(p.latency.syncNsPerStep)}; critical core ${p.latency.criticalCore}`,
   );
+  const steps = r.perStep as { step: number; ns: number; cycles: number; criticalCore: number }[] | undefined;
+  if (steps && steps.length > 0) {
+    const shown = steps.slice(0, 8).map((x) => `${x.step}: ${nanos(x.ns)} (${fmt(x.cycles)} cycles, core ${x.criticalCore})`);
+    lines.push(`  per step          ${shown.join('; ')}${steps.length > 8 ? `; … (${steps.length} steps, all in --json)` : ''}`);
+  }
   const nb = r.neurobench as { activationSparsity: number; connectionSparsity: number; footprintBytes: number } | undefined;
   if (nb) lines.push(`  NeuroBench        activation sparsity ${nb.activationSparsity.toFixed(4)}, connection sparsity ${nb.connectionSparsity.toFixed(4)}, footprint ${fmt(nb.footprintBytes)} bytes`);
   lines.push(
