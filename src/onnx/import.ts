@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
+import { UserError } from '../util/errors.js';
 import {
   buildGraph, inferShape, shapeSize, tensor, GraphError, MAX_ACTIVATION_ELEMENTS,
   type Graph, type GraphMeta, type IRNode, type Pads, type Pair, type Tensor, type ResetMode,
@@ -54,7 +55,13 @@ export function importOnnxFile(path: string): ImportedModel {
     if (e instanceof OnnxError) throw e;
     throw new OnnxError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return importOnnx(bytes, { baseDir: dirname(path), name: basename(path, extname(path)) });
+  try {
+    return importOnnx(bytes, { baseDir: dirname(path), name: basename(path, extname(path)) });
+  } catch (e) {
+    // Name the file: a user running several commands needs to know which model is broken.
+    if (e instanceof UserError && !e.message.includes(path)) e.message = `${path}: ${e.message}`;
+    throw e;
+  }
 }
 
 /** Parses ONNX bytes and imports the graph into the IR (see SUPPORTED_OPS). Throws OnnxError / GraphError. */
@@ -134,6 +141,8 @@ class Importer {
 
     const inputName = this.addInput(realInputs[0]);
     const order = this.liveNodesInOrder(graph.node ?? [], outputName);
+    // The input was bound before its readers were counted.
+    this.consumers.set(inputName, this.uses.get(realInputs[0].name!) ?? 0);
     for (const node of order) this.importNode(node);
 
     const out = this.values.get(outputName);
@@ -883,6 +892,14 @@ const OPS: Record<string, OpHandler> = {
     const shape = reshapeTarget(imp, target.data, x.shape, imp.int(ctx, 'allowzero', 0) === 1);
     if (sameShape(shape, x.shape)) { imp.alias(ctx, x); return; }
     if (shape.length === 1) { imp.emit(ctx, { kind: 'Flatten' }, x); return; }
+    // Reshaping the graph input itself (e.g. [N, 784] → [N, 1, 28, 28]) only relabels its layout: give the
+    // Input node the new per-sample shape when nothing else reads the unreshaped input.
+    const src = imp.foldable(x);
+    if (src && imp.irNode(src).kind === 'Input' && shape.length <= 3) {
+      imp.replaceNode(src, { kind: 'Input', shape });
+      imp.rebind(ctx, src, shape);
+      return;
+    }
     throw imp.error(`reshape of [batch, ${x.shape}] to [batch, ${shape}] is not supported (only flattening)`);
   },
 

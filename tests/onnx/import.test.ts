@@ -198,6 +198,20 @@ describe('ONNX loading details', () => {
     expect(y[1]).toBeCloseTo(3.75, 4);
   });
 
+  it('a Reshape of the graph input relabels the Input shape ([N, 784] → [N, 1, 28, 28])', async () => {
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input('flat', ['n', 784]);
+    b.init('shape', [4], [-1, 1, 28, 28], 'int64');
+    b.init('k', [2, 1, 3, 3], new SeededRandom(9).he(18, 9));
+    const img = b.node('Reshape', [x, 'shape']);
+    b.node('Flatten', [b.node('Conv', [img, 'k'], 1, { strides: attr.ints([3, 3]) })], ['y']);
+    b.output('y');
+    const g = importOnnx(b.bytes()).graph;
+    expect(g.nodes.get(g.inputName)).toEqual({ kind: 'Input', shape: [1, 28, 28] });
+    const input = digits.subarray(0, 3 * 784);
+    expect(maxAbsDiff(runGraph(g, input, 3), await runOrt(b.bytes(), input, 3, [784]))).toBeLessThanOrEqual(1e-5);
+  });
+
   it('imports snnc-domain IF/LIF nodes with their attributes and the time steps / encoding metadata', () => {
     const b = new OnnxBuilder({ opset: 13 });
     b.opsetImport('snnc', 1);
