@@ -22,7 +22,7 @@ import { LinkState, isEastWest, xyRoute, type MeshPath } from './noc.js';
 import { buildEventProjections, populationOrder, rowLength, type EventProjection } from './program.js';
 
 export interface SimOptions {
-  /** Spike delivery; default the target's own (`timing.delay`). */
+  /** Spike delivery; default the artifact's recorded delay (the compiler writes the target's own, `timing.delay`). */
   delay?: DelayMode;
   /** Steps per sample; default the graph's. */
   timesteps?: number;
@@ -274,7 +274,7 @@ export class ChipSimulator {
     this.graph = graph;
     this.target = graph.target;
     const t = this.target;
-    this.delay = opts.delay ?? t.timing.delay.value;
+    this.delay = opts.delay ?? graph.delay ?? t.timing.delay.value;
     this.timesteps = opts.timesteps ?? graph.timesteps;
     if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
     this.record = opts.record ?? false;

@@ -87,7 +87,7 @@ export class FixedPointReference {
   private readonly incoming: { proj: Projection; from: number }[][];
 
   constructor(readonly graph: QuantGraph, private readonly opts: ReferenceOptions = {}) {
-    this.delay = opts.delay ?? graph.target.timing.delay.value;
+    this.delay = opts.delay ?? graph.delay ?? graph.target.timing.delay.value;
     this.timesteps = opts.timesteps ?? graph.timesteps;
     if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
     this.order = populationOrder(graph);
