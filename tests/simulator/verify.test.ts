@@ -63,6 +63,15 @@ describe('snnc verify', () => {
       expect(json.delayAnalysis.recoveredWith).toBe(3);
     });
 
+    it('an ANN: converted with calibration data, its onnxruntime row first', async () => {
+      const code = await runCli(['verify', 'tests/fixtures/onnx/mlp.onnx', '--samples', '20', '--timesteps', '4', '--calibrate', 'mnist', '--calibrate-samples', '32', '--json']);
+      expect(code, stderr).toBe(0);
+      const json = JSON.parse(stdout);
+      expect(json.rows.map((r: { engine: string }) => r.engine)).toEqual(['onnxruntime-node', 'IR executor', 'fixed-point reference', 'simulator, loihi-like']);
+      expect(json.bitIdentical.all).toBe(true);
+      expect(json.energy.annMacs).toBeGreaterThan(0);
+    });
+
     it('exits non-zero when the quantized SNN and the mapped chip differ', async () => {
       // Corrupt the reference's readout: the comparison must notice and fail the command.
       const { FixedPointReference } = await import('../../simulator/reference.js');
