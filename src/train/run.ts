@@ -10,7 +10,7 @@ import { openTeacher } from './frozen-teacher.js';
 import { studentToGraph } from './student.js';
 import { trainStudent, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
 import { graphToOnnx } from './onnx-writer.js';
-import { trainTeacher, type TeacherTrainConfig } from './teacher-train.js';
+import { trainTeacher, validateTeacherConfig, type TeacherTrainConfig } from './teacher-train.js';
 import { annToGraph, TEACHER_ARCHS } from './teacher.js';
 
 /** Loads the train and test splits, optionally only their first samples (both splits are class-interleaved or shuffled by the loaders). */
@@ -84,11 +84,12 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   if (o.teacher !== undefined && !existsSync(o.teacher)) throw new UserError(`teacher '${o.teacher}' does not exist`);
   const kd = o.config.kd ?? DEFAULT_CONFIG.kd;
   if (kd !== 'none' && !o.teacher) throw new UserError(`--kd ${kd} needs --teacher (or use --kd none)`);
-  await initTrainingBackend({ quiet: o.quiet });
   const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit);
-  say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
   const useFeature = kd === 'feature' || kd === 'both';
+  // The teacher and the data are checked before the backend starts, so bad input costs one line and no output.
   const teacher = o.teacher && kd !== 'none' ? await openTeacher(o.teacher, train.shape, useFeature ? (o.teacherFeatures ?? 'auto') : []) : undefined;
+  await initTrainingBackend({ quiet: o.quiet });
+  say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
   const bar = o.progress ? new cliProgress.SingleBar({
     format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss} | {speed} samples/s',
     hideCursor: true, clearOnComplete: true,
@@ -148,8 +149,9 @@ export async function runTeacherTraining(o: {
   const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
   if (!o.output.endsWith('.onnx')) throw new UserError(`-o must name an .onnx file, got '${o.output}'`);
   if (!(TEACHER_ARCHS as readonly string[]).includes(o.config.arch)) throw new UserError(`unknown teacher architecture '${o.config.arch}' (choose ${TEACHER_ARCHS.join(', ')})`);
-  await initTrainingBackend({ quiet: o.quiet });
+  validateTeacherConfig(o.config);
   const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit);
+  await initTrainingBackend({ quiet: o.quiet });
   say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
   const bar = o.progress ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   let stop = false;

@@ -24,14 +24,19 @@ export function annLogits(m: AnnModel, ds: Dataset, batch = 256): Float32Array {
   return out;
 }
 
+/** Checks the settings a user gives (flags), before any work starts. */
+export function validateTeacherConfig(config: TeacherTrainConfig): void {
+  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new UserError(`--epochs must be a positive integer, got ${config.epochs}`);
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${config.batchSize}`);
+  if (!(config.learningRate > 0 && config.learningRate < 10)) throw new UserError(`--lr must be in (0, 10), got ${config.learningRate}`);
+}
+
 /** Trains an ANN teacher of the zoo with cross-entropy, Adam and a cosine learning-rate decay. */
 export function trainTeacher(
   train: Dataset, test: Dataset, config: TeacherTrainConfig,
   hooks: { onBatch?: (epoch: number, done: number, total: number, loss: number) => void; onEpoch?: (l: TeacherEpochLog) => void; shouldStop?: () => boolean } = {},
 ): { model: AnnModel; history: TeacherEpochLog[]; testAccuracy: number; stopped: boolean } {
-  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new UserError(`--epochs must be a positive integer, got ${config.epochs}`);
-  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${config.batchSize}`);
-  if (!(config.learningRate > 0 && config.learningRate < 10)) throw new UserError(`--lr must be in (0, 10), got ${config.learningRate}`);
+  validateTeacherConfig(config);
   const classes = Math.max(train.classes, test.classes);
   const model = createAnn(config.arch, train.shape, classes, config.seed);
   const vars = annVariables(model);
