@@ -282,7 +282,11 @@ export class ChipSimulator {
     this.projections = buildEventProjections(graph);
     this.order = populationOrder(graph);
     this.cores = mapped.placement.cores;
-    const coreIndex = new Map(this.cores.map((c, k) => [c.id, k]));
+    const ids = new Set<number>();
+    for (const c of this.cores) {
+      if (ids.has(c.id)) throw new UserError(`core ${c.id} appears twice in the placement`);
+      ids.add(c.id);
+    }
 
     this.pops = graph.populations.map((p, index) => {
       const params = neuronParams(p, t);
@@ -541,7 +545,6 @@ export class ChipSimulator {
   private updatePopulation(pop: PopRuntime, buf: number, t: number): void {
     const p = pop.params;
     const v = pop.v;
-    const bias = pop.bias;
     const touchedAll = pop.touchedAll[buf];
     const touched = pop.touched[buf];
     const active = pop.active;
