@@ -209,6 +209,7 @@ export function connect(q: QuantGraph, target: TargetSpec, cores: { population: 
   cores.forEach((c, i) => byPop.set(c.population, [...(byPop.get(c.population) ?? []), i]));
   const usage: CoreUsage[] = cores.map((c) => ({ neurons: boxSize(c.box), inputAxons: 0, outputAxons: 0, synapseBits: 0 }));
   const pair = new Map<number, number>();
+  const outAxons = new Float64Array(cores.length);
   const copies = axonCopies(target);
   for (const p of q.projections) {
     const post = byPop.get(p.to) ?? [];
@@ -223,6 +224,8 @@ export function connect(q: QuantGraph, target: TargetSpec, cores: { population: 
         const n = overlap(f, cores[a].box);
         if (n === 0) continue;
         usage[b].inputAxons += shared ? 1 : n * copies;
+        // A shared-weight projection sends one population axon per destination core; others one per neuron.
+        outAxons[a] += shared ? 1 : n;
         const key = a * cores.length + b;
         pair.set(key, (pair.get(key) ?? 0) + n);
       }
@@ -234,13 +237,13 @@ export function connect(q: QuantGraph, target: TargetSpec, cores: { population: 
   for (const [key, n] of [...pair.entries()].sort((x, y) => x[0] - y[0])) {
     const from = Math.floor(key / cores.length);
     const to = key % cores.length;
-    // Several projections between the same two cores reuse the neurons' axons: at most the core's size.
+    // Several projections between the same two cores carry the same spikes: at most the core's size.
     const neurons = Math.min(n, usage[from].neurons);
     links.push({ from, to, neurons });
     sent[from] += neurons;
   }
   const destinations = cores.map((c, i) => (usage[i].neurons > 0 ? sent[i] / usage[i].neurons : 0));
-  for (let i = 0; i < cores.length; i++) usage[i].outputAxons = multicast ? Math.min(usage[i].neurons, sent[i]) : sent[i];
+  for (let i = 0; i < cores.length; i++) usage[i].outputAxons = multicast ? Math.min(usage[i].neurons, outAxons[i]) : outAxons[i];
   return { links, usage, destinations };
 }
 
@@ -373,7 +376,7 @@ export function partition(q: QuantGraph): Partition {
       if (c.usage.outputAxons > caps.outputAxons.value) shrink(c.population, caps.outputAxons.value / c.usage.outputAxons);
       if (c.usage.inputAxons > caps.inputAxons.value) shrink(c.population, caps.inputAxons.value / c.usage.inputAxons);
     }
-    if (!retry) break;
+    if (!retry || cores.length > caps.count.value) break;
     if (attempt === 7) {
       const bad = cores.find((c) => c.usage.outputAxons > caps.outputAxons.value || c.usage.inputAxons > caps.inputAxons.value)!;
       const isOut = bad.usage.outputAxons > caps.outputAxons.value;

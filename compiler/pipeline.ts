@@ -80,7 +80,8 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   dump('convert', () => graphJson(g));
   const spikingGraph = g;
 
-  const net = lowerToPopulations(g, { timesteps, warn });
+  const copies = opts.target.precision.weightScale.value === 'axon-types' ? opts.target.core.maxDistinctWeightsPerNeuron?.value ?? 1 : 1;
+  const net = lowerToPopulations(g, { timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / copies) });
   if (opts.calibration) net.rates = spikeRates(g, opts.calibration, timesteps);
   validateNet('lower', net);
   dump('lower', () => net);

@@ -39,32 +39,100 @@ function percentileOf(values: Float32Array, p: number): number {
   return sorted[rank];
 }
 
-/** The largest activation of each ReLU/Clip when every input is 1 and only positive weights count. */
+/** Per-channel interval [lo, hi] of a node's output (a flat vector has one channel per element). */
+interface Interval { lo: Float64Array; hi: Float64Array }
+
+/**
+ * The largest value each ReLU/Clip can take for any input in [0, 1]: interval arithmetic per channel
+ * through the network (a convolution's interior output bounds every position, padding only removes
+ * terms). Exact bounds, no data, and a linear pass over the weights.
+ */
 function weightBasedScales(graph: Graph, rectifiers: string[]): Map<string, number> {
-  const nodes: [string, IRNode][] = [];
+  const bounds = new Map<string, Interval>();
+  const channelsOf = (shape: number[]) => (shape.length === 3 ? shape[0] : shapeSize(shape));
   for (const name of graph.order) {
-    const n = graph.nodes.get(name)!;
-    const pos = (t: { shape: number[]; data: Float32Array }) => tensor(t.shape, t.data.map((v) => Math.max(0, v)));
-    if (n.kind === 'Affine') nodes.push([name, { ...n, weight: pos(n.weight) }]);
-    else if (n.kind === 'Linear') nodes.push([name, { ...n, weight: pos(n.weight) }]);
-    else if (n.kind === 'Conv2d') nodes.push([name, { ...n, weight: pos(n.weight) }]);
-    else if (n.kind === 'Scale') nodes.push([name, { ...n, scale: pos(n.scale) }]);
-    else nodes.push([name, n]);
+    const node = graph.nodes.get(name)!;
+    const { input: inShape, output: outShape } = graph.shapes.get(name)!;
+    if (node.kind === 'Input') {
+      const c = channelsOf(outShape);
+      bounds.set(name, { lo: new Float64Array(c), hi: new Float64Array(c).fill(1) });
+      continue;
+    }
+    const preds = graph.preds.get(name)!;
+    const inC = channelsOf(inShape);
+    let x: Interval = { lo: new Float64Array(inC), hi: new Float64Array(inC) };
+    for (const p of preds) {
+      const b = bounds.get(p)!;
+      for (let i = 0; i < inC; i++) { x.lo[i] += b.lo[i]; x.hi[i] += b.hi[i]; }
+    }
+    const outC = channelsOf(outShape);
+    const affine = (w: Float32Array, perOut: number, inputOf: (o: number, k: number) => number, bias?: Float32Array): Interval => {
+      const y: Interval = { lo: new Float64Array(outC), hi: new Float64Array(outC) };
+      for (let o = 0; o < outC; o++) {
+        let lo = bias ? bias[o] : 0;
+        let hi = lo;
+        for (let k = 0; k < perOut; k++) {
+          const v = w[o * perOut + k];
+          const i = inputOf(o, k);
+          if (v >= 0) { lo += v * x.lo[i]; hi += v * x.hi[i]; } else { lo += v * x.hi[i]; hi += v * x.lo[i]; }
+        }
+        y.lo[o] = lo; y.hi[o] = hi;
+      }
+      return y;
+    };
+    switch (node.kind) {
+      case 'Affine': case 'Linear':
+        x = affine(node.weight.data, inC, (_o, k) => k, node.kind === 'Affine' ? node.bias.data : undefined);
+        break;
+      case 'Conv2d': {
+        const [, cinG, kh, kw] = node.weight.shape;
+        const coutG = outC / node.groups;
+        x = affine(node.weight.data, cinG * kh * kw, (o, k) => Math.floor(o / coutG) * cinG + Math.floor(k / (kh * kw)), node.bias?.data);
+        break;
+      }
+      case 'SumPool2d': {
+        const n = node.kernel[0] * node.kernel[1];
+        x = { lo: x.lo.map((v) => Math.min(v * n, 0)), hi: x.hi.map((v) => Math.max(v * n, 0)) };
+        break;
+      }
+      case 'AvgPool2d': case 'MaxPool2d':
+        // padding contributes zeros: the interval widens to include 0 when padded
+        if (node.padding.some((p) => p > 0)) x = { lo: x.lo.map((v) => Math.min(v, 0)), hi: x.hi.map((v) => Math.max(v, 0)) };
+        break;
+      case 'Flatten': {
+        const per = shapeSize(inShape) / inC;
+        const lo = new Float64Array(outC);
+        const hi = new Float64Array(outC);
+        for (let i = 0; i < outC; i++) { lo[i] = x.lo[Math.floor(i / per)]; hi[i] = x.hi[Math.floor(i / per)]; }
+        x = { lo, hi };
+        break;
+      }
+      case 'Scale': {
+        const at = (t: Float32Array, c: number) => (t.length === 1 ? t[0] : t[c]);
+        const lo = new Float64Array(inC);
+        const hi = new Float64Array(inC);
+        for (let c = 0; c < inC; c++) {
+          const sc = at(node.scale.data, c);
+          const b = node.bias ? at(node.bias.data, c) : 0;
+          const a1 = sc * x.lo[c];
+          const a2 = sc * x.hi[c];
+          lo[c] = Math.min(a1, a2) + b; hi[c] = Math.max(a1, a2) + b;
+        }
+        x = { lo, hi };
+        break;
+      }
+      case 'ReLU':
+        x = { lo: x.lo.map((v) => Math.max(v, 0)), hi: x.hi.map((v) => Math.max(v, 0)) };
+        break;
+      case 'Clip':
+        x = { lo: x.lo.map((v) => Math.min(Math.max(v, node.min), node.max)), hi: x.hi.map((v) => Math.min(Math.max(v, node.min), node.max)) };
+        break;
+      default:
+        break;
+    }
+    bounds.set(name, x);
   }
-  const bound = rebuild(graph, nodes, graph.edges);
-  const inSize = shapeSize(graph.shapes.get(graph.inputName)!.output);
-  const wanted = new Set(rectifiers);
-  const scales = new Map<string, number>();
-  runGraph(bound, new Float32Array(inSize).fill(1), 1, {
-    mode: 'ann',
-    record: (node, _step, values) => {
-      if (!wanted.has(node)) return;
-      let m = 0;
-      for (let i = 0; i < values.length; i++) if (values[i] > m) m = values[i];
-      scales.set(node, m);
-    },
-  });
-  return scales;
+  return new Map(rectifiers.map((r) => [r, Math.max(0, ...bounds.get(r)!.hi)]));
 }
 
 function dataBasedScales(graph: Graph, rectifiers: string[], cal: Calibration, balance: 'percentile' | 'max', p: number): Map<string, number> {
@@ -111,7 +179,7 @@ function dataBasedScales(graph: Graph, rectifiers: string[], cal: Calibration, b
  * r · λ, every synaptic layer keeps its float weights and biases, and biases stay consistent with the
  * thresholds (same units); lowering folds the Scale into the next projection. λ is a percentile (default
  * 99.9) or the maximum of the layer's positive activations over calibration samples, or without data the
- * weight-based bound (the largest activation any input in [0, 1] can cause). Spiking graphs (students)
+ * weight-based bound (the largest activation any input in [0, 1] can cause, by interval arithmetic). Spiking graphs (students)
  * are returned unchanged.
  */
 export function convertToSnn(graph: Graph, opts: ConvertOptions = {}): Graph {

@@ -1,9 +1,13 @@
 import { GraphError, NEURON_KINDS, shapeSize, type Graph } from '../../src/ir/graph.js';
 import type { FloatNet, FloatPopulation, FloatProjection } from '../types.js';
-import { applyOp, as3, biasOfNode, compose, identityOp, opOfNode, type LinOp } from '../linear.js';
+import { applyOp, as3, biasOfNode, compose, identityOp, isDepthwise, opOfNode, type LinOp } from '../linear.js';
 
 export interface LowerOptions {
   timesteps?: number;
+  /** Largest fan-in per neuron the target takes: a pooling is not folded into the next layer when the
+   * folded layer would exceed it (global average pooling before a dense head multiplies its fan-in by
+   * the map size); a relay population carries the pooled rates instead. */
+  maxFanIn?: number;
   warn?: (message: string) => void;
 }
 
@@ -96,13 +100,17 @@ export function lowerToPopulations(graph: Graph, opts: LowerOptions = {}): Float
       for (const op of term.ops) {
         if (!current) { current = op; continue; }
         const composed = compose(current, op);
-        if (composed) { current = composed; continue; }
+        const pooling = current.kind === 'conv' && isDepthwise(current);
+        const tooWide = composed !== null && pooling && opts.maxFanIn !== undefined && fanIn(composed) > opts.maxFanIn && fanIn(op) <= opts.maxFanIn;
+        if (composed && !tooWide) { current = composed; continue; }
         // Not composable exactly: a relay population carries the intermediate values as spike rates.
         const relay = `${target}.relay${populations.filter((p) => p.name.startsWith(`${target}.relay`)).length}`;
         const relayShape = current.outShape[1] === 1 && current.outShape[2] === 1 ? [current.outShape[0]] : [...current.outShape];
         addPopulation(relay, relayShape, target, { threshold: 1 }, null);
         projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current));
-        opts.warn?.(`inserted relay population '${relay}' before '${target}': its input path cannot be folded into one projection exactly; the relay passes values ≤ 1 spike per step, larger values are clipped`);
+        opts.warn?.(tooWide
+          ? `inserted relay population '${relay}' before '${target}': folding the pooling into it would need a fan-in of ${fanIn(composed!)}, more than the target's ${opts.maxFanIn}; the relay carries the pooled spike rates (≤ 1 per step)`
+          : `inserted relay population '${relay}' before '${target}': its input path cannot be folded into one projection exactly; the relay passes values ≤ 1 spike per step, larger values are clipped`);
         currentFrom = relay;
         current = op;
       }
@@ -164,4 +172,10 @@ function toProjection(name: string, from: string, to: string, op: LinOp): FloatP
 
 function flatOr3(s: readonly number[]): number[] {
   return s[1] === 1 && s[2] === 1 ? [s[0]] : [...s];
+}
+
+/** Inputs one output neuron of an operator reads. */
+function fanIn(op: LinOp): number {
+  if (op.kind === 'dense') return shapeSize(op.inShape);
+  return (op.inShape[0] / op.groups) * op.kernel[0] * op.kernel[1];
 }

@@ -1,6 +1,6 @@
 /**
- * Small ANNs trained for real on the embedded MNIST training split, in plain TypeScript (mini-batch SGD
- * with momentum, hand-written backward passes), so the conversion accuracy test has trained networks
+ * Small ANNs trained for real on the embedded MNIST training split, in plain TypeScript (mini-batch Adam
+ * with hand-written backward passes), so the conversion accuracy test has trained networks
  * without any shipped weights. Seeded: the same networks every run.
  */
 import { buildGraph, tensor, type Graph, type IRNode } from '../../src/ir/graph.js';
@@ -22,13 +22,19 @@ function init(n: number, fanIn: number, r: () => number): Float32Array {
   return a;
 }
 
-interface Param { w: Float32Array; g: Float32Array; m: Float32Array }
-const param = (w: Float32Array): Param => ({ w, g: new Float32Array(w.length), m: new Float32Array(w.length) });
+interface Param { w: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array; t: number }
+const param = (w: Float32Array): Param => ({ w, g: new Float32Array(w.length), m: new Float32Array(w.length), v: new Float32Array(w.length), t: 0 });
+/** Adam (β1 0.9, β2 0.999) on the batch-mean gradient. */
 function step(ps: Param[], lr: number, batch: number) {
   for (const p of ps) {
+    p.t++;
+    const c1 = 1 - 0.9 ** p.t;
+    const c2 = 1 - 0.999 ** p.t;
     for (let i = 0; i < p.w.length; i++) {
-      p.m[i] = 0.9 * p.m[i] + p.g[i] / batch;
-      p.w[i] -= lr * p.m[i];
+      const g = p.g[i] / batch;
+      p.m[i] = 0.9 * p.m[i] + 0.1 * g;
+      p.v[i] = 0.999 * p.v[i] + 0.001 * g * g;
+      p.w[i] -= (lr * (p.m[i] / c1)) / (Math.sqrt(p.v[i] / c2) + 1e-8);
       p.g[i] = 0;
     }
   }
@@ -58,7 +64,7 @@ function denseBack(x: Float32Array, w: Param, b: Param, dy: Float32Array, dx: Fl
 }
 
 /** Trains a 784-hidden-10 ReLU MLP; returns its IR graph. */
-export function trainMlp(hidden = 128, epochs = 2, seed = 1, lr = 0.01, batch = 32): Graph {
+export function trainMlp(hidden = 64, epochs = 2, seed = 1, lr = 0.002, batch = 32): Graph {
   const r = rng(seed);
   const ds = loadMnist('train');
   const w1 = param(init(hidden * 784, 784, r)); const b1 = param(new Float32Array(hidden));
@@ -140,7 +146,7 @@ function poolBack(dy: Float32Array, c: number, h: number, dx: Float32Array) {
 }
 
 /** Trains a LeNet-style CNN with average pooling: conv5(c1)-relu-avgpool-conv5(c2)-relu-avgpool-fc10. */
-export function trainAvgPoolCnn(c1 = 6, c2 = 12, samples = 8004, seed = 2): Graph {
+export function trainAvgPoolCnn(c1 = 4, c2 = 8, samples = 8004, seed = 2, lr = 0.003): Graph {
   const r = rng(seed);
   const ds = loadMnist('train');
   const conv1: Conv = { cout: c1, cin: 1, k: 5, w: param(init(c1 * 25, 25, r)), b: param(new Float32Array(c1)) };
@@ -166,7 +172,7 @@ export function trainAvgPoolCnn(c1 = 6, c2 = 12, samples = 8004, seed = 2): Grap
     convBack(conv2, p1, 12, da2, dp1);
     poolBack(dp1, c1, 24, da1); for (let k = 0; k < a1.length; k++) if (a1[k] <= 0) da1[k] = 0;
     convBack(conv1, x, 28, da1, null);
-    if ((s + 1) % batch === 0) step([conv1.w, conv1.b, conv2.w, conv2.b, fw, fb], 0.01, batch);
+    if ((s + 1) % batch === 0) step([conv1.w, conv1.b, conv2.w, conv2.b, fw, fb], lr, batch);
   }
   const conv = (w: Conv): IRNode => ({ kind: 'Conv2d', weight: tensor([w.cout, w.cin, 5, 5], w.w.w), bias: tensor([w.cout], w.b.w), stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 });
   const avg: IRNode = { kind: 'AvgPool2d', kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] };
