@@ -3,7 +3,9 @@
  *   - ANN: the LeNet fixture (tests/fixtures/onnx/lenet.onnx) on the 1,996 embedded MNIST test digits;
  *   - SNN: the same network converted the simple way (ReLU → IF with a per-layer threshold equal to the
  *     layer's largest ANN activation on 200 training digits, MaxPool → AvgPool), T = 64, direct encoding,
- *     on the same 1,996 digits — the workload the compiler's calibration and evaluation run.
+ *     on the same 1,996 digits — the workload the compiler's calibration and evaluation run. (The fixture's
+ *     weights are seeded, not trained: small logit margins, so T = 64 agreement is modest; it reaches 100 %
+ *     on 100 digits at T = 1024.)
  * Figures depend on the machine's load: say so when quoting them.
  */
 import { join } from 'node:path';
@@ -27,7 +29,6 @@ function time<T>(f: () => T): [T, number] {
 }
 
 const [ann, annSeconds] = time(() => runGraph(graph, test.images, test.count));
-const annPred = predict(ann, test.count);
 console.log(`ANN  LeNet, ${test.count} digits: ${annSeconds.toFixed(2)} s, ${(test.count / annSeconds).toFixed(0)} samples/s, ${((macs * test.count) / annSeconds / 1e9).toFixed(2)} GMAC/s`);
 
 // Data-based normalisation (Diehl et al. 2015): λ = the largest ANN activation of each ReLU on 200
@@ -62,12 +63,16 @@ for (const name of graph.order) {
   nodes.push([name, converted]);
 }
 const snn = rebuild(graph, nodes, graph.edges, { timesteps: 64 });
+// What the SNN approximates: the ANN with its max pools replaced by average pools.
+const annAvgPool = rebuild(graph, [...graph.nodes].map(([name, node]): [string, IRNode] =>
+  [name, node.kind === 'MaxPool2d' ? { ...node, kind: 'AvgPool2d', countIncludePad: true } : node]), graph.edges);
+const annAvgPred = predict(runGraph(annAvgPool, test.images, test.count), test.count);
 let spikes = 0;
 let neurons = 0;
 const [out, snnSeconds] = time(() => runGraph(snn, test.images, test.count, { timesteps: 64 }));
 const snnPred = predict(out, test.count);
 let agree = 0;
-for (let i = 0; i < test.count; i++) if (snnPred[i] === annPred[i]) agree++;
+for (let i = 0; i < test.count; i++) if (snnPred[i] === annAvgPred[i]) agree++;
 // Spike rate on a small batch (the recorder forces one piece, so measure it separately).
 runGraph(snn, test.images.subarray(0, 100 * 784), 100, {
   timesteps: 64,
@@ -79,4 +84,4 @@ runGraph(snn, test.images.subarray(0, 100 * 784), 100, {
 });
 const sampleSteps = test.count * 64;
 console.log(`SNN  LeNet, ${test.count} digits × T=64: ${snnSeconds.toFixed(2)} s, ${(sampleSteps / snnSeconds).toFixed(0)} sample-steps/s, ` +
-  `${(test.count / snnSeconds).toFixed(1)} samples/s; spike rate ${(spikes / neurons).toFixed(3)}; predictions agree with the ANN on ${((100 * agree) / test.count).toFixed(1)} %`);
+  `${(test.count / snnSeconds).toFixed(1)} samples/s; spike rate ${(spikes / neurons).toFixed(3)}; predictions agree with the average-pool ANN on ${((100 * agree) / test.count).toFixed(1)} %`);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runGraph, predict, ExecutionError } from '../../src/ir/execute.js';
 import { buildGraph, tensor, type IRNode, type Graph } from '../../src/ir/graph.js';
-import { allKindsGraph, tinySnn } from '../fixtures/graphs.js';
+import { allKindsGraph, tinySnn, convertForTest, avgPoolAnn } from '../fixtures/graphs.js';
+import { importOnnx } from '../../src/onnx/import.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { buildMlp, buildPadPoolCnn } from '../fixtures/models.js';
 
 function chain(shape: number[], ...nodes: IRNode[]): Graph {
   const list: [string, IRNode][] = [['in', { kind: 'Input', shape }], ...nodes.map((n, i) => [`n${i}`, n] as [string, IRNode]), ['out', { kind: 'Output' }]];
@@ -136,5 +139,25 @@ describe('SNN semantics', () => {
     const sum = [0, 1, 2].map((c) => head.reduce((a, h) => a + h[c], 0));
     const y = runGraph(g, x, 1, { timesteps: T });
     sum.forEach((s, c) => expect(y[c]).toBeCloseTo(s, 4));
+  });
+
+  it('a converted network\'s readout / T converges to the ANN logits as T grows (MLP and CNN fixtures, MNIST)', () => {
+    const train = loadMnist('train').images.subarray(0, 100 * 784);
+    const x = loadMnist('test').images.subarray(0, 20 * 784);
+    for (const build of [buildMlp, buildPadPoolCnn]) {
+      const ann = avgPoolAnn(importOnnx(build()).graph);
+      const snn = convertForTest(ann, train, 100, (g, data, n, record) => { runGraph(g, data, n, { record }); });
+      const logits = runGraph(ann, x, 20);
+      const scale = Math.max(...Array.from(logits, Math.abs));
+      const error = (T: number) => {
+        const readout = runGraph(snn, x, 20, { timesteps: T });
+        let worst = 0;
+        for (let i = 0; i < logits.length; i++) worst = Math.max(worst, Math.abs(readout[i] / T - logits[i]));
+        return worst / scale;
+      };
+      const [e16, e256] = [error(16), error(256)];
+      expect(e256).toBeLessThan(0.05);
+      expect(e256).toBeLessThan(e16 / 2);
+    }
   });
 });
