@@ -19,7 +19,7 @@ import {
 } from './arith.js';
 import { InputEncoder } from './input.js';
 import { LinkState, isEastWest, xyRoute, type MeshPath } from './noc.js';
-import { buildEventProjections, populationOrder, rowLength, type EventProjection } from './program.js';
+import { buildEventProjections, populationOrder, rowLength, scatterConv, type EventProjection } from './program.js';
 
 export interface SimOptions {
   /** Spike delivery; default the artifact's recorded delay (the compiler writes the target's own, `timing.delay`). */
@@ -28,6 +28,9 @@ export interface SimOptions {
   timesteps?: number;
   /** Keep the spike raster of the last sample (tests and the bit-identity check). */
   record?: boolean;
+  /** Convolutions with more synapses than this are walked through their kernel instead of expanded rows
+   * (memory); default EXPAND_LIMIT (2^24). */
+  expandLimit?: number;
 }
 
 /** Counts of one population (layer), summed over all samples run. */
@@ -265,6 +268,8 @@ export class ChipSimulator {
   /** Scratch current of the largest population, and zero biases for populations without any. */
   private readonly scratch: Float64Array;
   private readonly zeros: Int32Array;
+  /** Unused accumulator handed to scatterConv when it only enumerates targets. */
+  private readonly scratchAcc = new Float64Array(0);
   /** Timing constants, ns. */
   private readonly ns: { syn: number; active: number; idle: number; spikeOut: number; msgOut: number; msgIn: number; hopEw: number; hopNs: number; occupancy: number; tick: number };
   readonly counts: SimCounts;
@@ -279,7 +284,7 @@ export class ChipSimulator {
     if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
     this.record = opts.record ?? false;
     this.multicast = t.mesh.multicast.value;
-    this.projections = buildEventProjections(graph);
+    this.projections = buildEventProjections(graph, opts.expandLimit);
     this.order = populationOrder(graph);
     this.cores = mapped.placement.cores;
     const ids = new Set<number>();
@@ -371,6 +376,8 @@ export class ChipSimulator {
       if (q.dense) {
         const base = i * q.postSize;
         for (let j = 0; j < q.postSize; j++) add(j, q.weightsT[base + j]);
+      } else if (q.geometry) {
+        scatterConv(q.geometry, i, 0, this.scratchAcc, null, add);
       } else {
         for (let k = q.rowPtr[i]; k < q.rowPtr[i + 1]; k++) add(q.cols[k], q.vals[k]);
       }
@@ -515,8 +522,11 @@ export class ChipSimulator {
             pending = -1;
           }
         } else {
-          const cols = q.cols, vals = q.vals, touched = post.touched[buf];
-          for (let s = q.rowPtr[i], e = q.rowPtr[i + 1]; s < e; s++) { acc[cols[s]] += x * vals[s]; touched[cols[s]] = 1; }
+          if (q.geometry) scatterConv(q.geometry, i, x, acc, post.touched[buf]);
+          else {
+            const cols = q.cols, vals = q.vals, touched = post.touched[buf];
+            for (let s = q.rowPtr[i], e = q.rowPtr[i + 1]; s < e; s++) { acc[cols[s]] += x * vals[s]; touched[cols[s]] = 1; }
+          }
         }
         layer.synapticEvents += rowLength(q, i);
         layer.effectiveSynapticOps += q.rowNonZero[i];
@@ -638,6 +648,16 @@ export class ChipSimulator {
         }
         post.touchedAll[buf] = true;
         layer.synapticEvents += n * m;
+      } else if (q.geometry) {
+        const touched = post.touched[buf], ptr = q.rowPtr;
+        let events = 0;
+        for (let s = 0; s < n; s++) {
+          const i = spikes[s];
+          scatterConv(q.geometry, i, 1, acc, touched);
+          events += ptr[i + 1] - ptr[i];
+          nnz += q.rowNonZero[i];
+        }
+        layer.synapticEvents += events;
       } else {
         const cols = q.cols, vals = q.vals, ptr = q.rowPtr, touched = post.touched[buf];
         let events = 0;

@@ -21,6 +21,9 @@ export interface EventProjection {
   weightsT: Int32Array;
   /** Sparse (conv): row i is cols/vals[rowPtr[i] .. rowPtr[i+1]). */
   rowPtr: Int32Array;
+  /** Convolutions too large to expand (see EXPAND_LIMIT): rows are walked through the kernel geometry instead
+   * of cols/vals (which are then empty); rowPtr still gives each row's length. */
+  geometry?: ConvGeometry;
   cols: Int32Array;
   vals: Int32Array;
   /** Non-zero weights in each source row (NeuroBench effective ACs per spike). */
@@ -54,7 +57,54 @@ function denseRows(p: Projection, preSize: number, postSize: number): Pick<Event
   return { weightsT, rowNonZero, zeroWeights };
 }
 
-function convRows(p: Projection, preSize: number): Pick<EventProjection, 'rowPtr' | 'cols' | 'vals' | 'rowNonZero' | 'connections' | 'zeroWeights'> {
+/** Expanded synapses (cols + vals, 8 bytes each) above which a convolution is walked through its kernel instead. */
+export const EXPAND_LIMIT = 1 << 24;
+
+/** What a source neuron's spike needs to find its targets in a convolution without expanded rows. */
+export interface ConvGeometry {
+  ih: number; iw: number; cout: number; oh: number; ow: number; kh: number; kw: number;
+  sh: number; sw: number; pt: number; pl: number; dh: number; dw: number;
+  inPerGroup: number; outPerGroup: number;
+  weights: Int32Array;
+}
+
+/**
+ * Adds x · w into acc for every target of source `pre` of a convolution (output (oy, ox) of tap (ky, kx) is
+ * where oy·stride − pad + ky·dilation lands on the source row), marking the targets in `touched`.
+ */
+export function scatterConv(g: ConvGeometry, pre: number, x: number, acc: Float64Array, touched: Uint8Array | null, visit?: (post: number, w: number) => void): void {
+  const plane = g.ih * g.iw;
+  const ci = Math.floor(pre / plane);
+  const iy = Math.floor((pre - ci * plane) / g.iw);
+  const ix = pre - ci * plane - iy * g.iw;
+  const grp = Math.floor(ci / g.inPerGroup);
+  const cg = ci - grp * g.inPerGroup;
+  const coEnd = (grp + 1) * g.outPerGroup;
+  const outPlane = g.oh * g.ow;
+  const w = g.weights;
+  for (let ky = 0; ky < g.kh; ky++) {
+    const ny = iy + g.pt - ky * g.dh;
+    if (ny < 0 || ny % g.sh !== 0) continue;
+    const oy = ny / g.sh;
+    if (oy >= g.oh) continue;
+    for (let kx = 0; kx < g.kw; kx++) {
+      const nx = ix + g.pl - kx * g.dw;
+      if (nx < 0 || nx % g.sw !== 0) continue;
+      const ox = nx / g.sw;
+      if (ox >= g.ow) continue;
+      const at = oy * g.ow + ox;
+      for (let co = grp * g.outPerGroup; co < coEnd; co++) {
+        const post = co * outPlane + at;
+        const weight = w[((co * g.inPerGroup + cg) * g.kh + ky) * g.kw + kx];
+        if (visit) { visit(post, weight); continue; }
+        acc[post] += x * weight;
+        if (touched) touched[post] = 1;
+      }
+    }
+  }
+}
+
+function convRows(p: Projection, preSize: number, expandLimit: number): Pick<EventProjection, 'rowPtr' | 'cols' | 'vals' | 'rowNonZero' | 'connections' | 'zeroWeights' | 'geometry'> {
   const s = p.synapse;
   if (s.kind !== 'conv') throw new Error('convRows on a dense projection');
   const [cin, ih, iw] = p.preShape;
@@ -99,6 +149,16 @@ function convRows(p: Projection, preSize: number): Pick<EventProjection, 'rowPtr
   for (let i = 0; i < preSize; i++) counts[i + 1] += counts[i];
   const rowPtr = counts;
   const total = rowPtr[preSize];
+  if (total > expandLimit) {
+    const rowNonZero = new Int32Array(preSize);
+    let zeroWeights = 0;
+    visit((pre, _post, w) => { if (w !== 0) rowNonZero[pre]++; else zeroWeights++; });
+    const geometry: ConvGeometry = {
+      ih, iw, cout, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, inPerGroup, outPerGroup, weights: s.weights,
+    };
+    const empty = new Int32Array(0);
+    return { rowPtr, cols: empty, vals: empty, rowNonZero, connections: total, zeroWeights, geometry };
+  }
   const cols = new Int32Array(total);
   const vals = new Int32Array(total);
   const fill = rowPtr.slice(0, preSize);
@@ -142,7 +202,7 @@ export function populationOrder(graph: QuantGraph): number[] {
 }
 
 /** Builds the event rows of every projection of a graph. */
-export function buildEventProjections(graph: QuantGraph): EventProjection[] {
+export function buildEventProjections(graph: QuantGraph, expandLimit = EXPAND_LIMIT): EventProjection[] {
   const index = new Map(graph.populations.map((p, i) => [p.name, i]));
   const inputSize = shapeSize(graph.input.shape);
   return graph.projections.map((p) => {
@@ -164,7 +224,7 @@ export function buildEventProjections(graph: QuantGraph): EventProjection[] {
       const d = denseRows(p, preSize, postSize);
       return { ...base, dense: true, ...d, rowPtr: empty, cols: empty, vals: empty, connections: preSize * postSize };
     }
-    return { ...base, dense: false, weightsT: empty, ...convRows(p, preSize) };
+    return { ...base, dense: false, weightsT: empty, ...convRows(p, preSize, expandLimit) };
   });
 }
 

@@ -81,4 +81,24 @@ describe('the mapped chip matches the fixed-point reference bit for bit on MNIST
       expect(spikes).toBeGreaterThan(SAMPLES);
     });
   }
+
+  it('convolutions walked through the kernel (no expanded rows) give the same spikes, readouts and counts', () => {
+    const graph = handNetwork('loihi-like', 'cnn');
+    const mapped = sequentialMapping(graph, 200);
+    const expanded = new ChipSimulator(mapped, { record: true });
+    const walked = new ChipSimulator(mapped, { record: true, expandLimit: 0 });
+    expect(walked.projections[0].geometry).toBeDefined();
+    expect(expanded.projections[0].geometry).toBeUndefined();
+    for (let s = 0; s < SAMPLES; s++) {
+      const image = mnist.images.subarray(s * 784, (s + 1) * 784);
+      const a = expanded.runSample(image, s);
+      const b = walked.runSample(image, s);
+      expect(b.spikeDigest).toBe(a.spikeDigest);
+      expect(Array.from(b.readout)).toEqual(Array.from(a.readout));
+      expect(b.stepNs).toEqual(a.stepNs);
+    }
+    expect(walked.counts.layers).toEqual(expanded.counts.layers);
+    expect(walked.counts.cores).toEqual(expanded.counts.cores);
+    expect(walked.counts.network).toEqual(expanded.counts.network);
+  });
 });
