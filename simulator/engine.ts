@@ -696,8 +696,9 @@ export class ChipSimulator {
       for (const s of this.coreSlices[c]) {
         const pop = this.pops[s.pop];
         const active = pop.active, spiked = pop.spiked;
+        let nActive = 0;
         for (let j = s.start; j < s.end; j++) {
-          if (active[j] !== 0) { time += ns.active; cc.neuronUpdatesActive++; } else { time += ns.idle; cc.neuronUpdatesIdle++; }
+          if (active[j] !== 0) { time += ns.active; nActive++; } else time += ns.idle;
           if (spiked[j] === 0) continue;
           time += ns.spikeOut;
           cc.spikes++;
@@ -712,6 +713,8 @@ export class ChipSimulator {
             d.effectiveSynapticOps += pop.fanNnz[f];
           }
         }
+        cc.neuronUpdatesActive += nActive;
+        cc.neuronUpdatesIdle += s.end - s.start - nActive;
       }
       this.sendNs[c] = time;
       msgs.runEnd[c] = msgs.count;
@@ -730,7 +733,7 @@ export class ChipSimulator {
       const newPacket = msgs.group[m] !== currentGroup;
       if (newPacket) {
         currentGroup = msgs.group[m];
-        treeLinks.clear();
+        if (this.multicast) treeLinks.clear();
         packets++;
         cores[src].packetsOut++;
       }
