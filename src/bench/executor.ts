@@ -28,7 +28,7 @@ function time<T>(f: () => T): [T, number] {
   return [r, (performance.now() - t0) / 1000];
 }
 
-const [ann, annSeconds] = time(() => runGraph(graph, test.images, test.count));
+const [, annSeconds] = time(() => runGraph(graph, test.images, test.count));
 console.log(`ANN  LeNet, ${test.count} digits: ${annSeconds.toFixed(2)} s, ${(test.count / annSeconds).toFixed(0)} samples/s, ${((macs * test.count) / annSeconds / 1e9).toFixed(2)} GMAC/s`);
 
 // Data-based normalisation (Diehl et al. 2015): λ = the largest ANN activation of each ReLU on 200

@@ -145,7 +145,7 @@ class Plan {
   private readonly steps: Step[] = [];
   private readonly outputIndex: number;
 
-  constructor(private readonly graph: Graph, private readonly capacity: number) {
+  constructor(graph: Graph, capacity: number) {
     const index = new Map<string, number>();
     for (const name of graph.order) {
       const node = graph.nodes.get(name)!;
