@@ -60,6 +60,10 @@ describe('snnc simulate', () => {
     expect(await runCli(['simulate', out, '--samples', '5', '--delay', 'same-step'])).toBe(0);
     expect(stdout).toMatch(/delay same-step, T=4, 5 sample/);
     expect(stdout).toMatch(/energy .* = synaptic .* \+ neuron .* \+ network .* \+ sync .* \+ static/);
+    // Hardware delay: the readout (one spiking layer behind the input) lags by one step; --extend adds it.
+    stdout = '';
+    expect(await runCli(['simulate', out, '--samples', '3', '--extend', '--json'])).toBe(0);
+    expect(JSON.parse(stdout).timesteps).toBe(5);
   });
 
   it('refuses bad flags and files with one line and exit 2', async () => {
