@@ -157,9 +157,9 @@ export async function runTeacherTraining(o: {
   let stop = false;
   const onSigint = () => { if (stop) process.exit(130); stop = true; };
   process.on('SIGINT', onSigint);
-  let r: ReturnType<typeof trainTeacher>;
+  let r: Awaited<ReturnType<typeof trainTeacher>>;
   try {
-    r = trainTeacher(train, test, o.config, {
+    r = await trainTeacher(train, test, o.config, {
       shouldStop: () => stop,
       onBatch: (epoch, done, total, loss) => {
         if (!bar) return;

@@ -32,10 +32,10 @@ export function validateTeacherConfig(config: TeacherTrainConfig): void {
 }
 
 /** Trains an ANN teacher of the zoo with cross-entropy, Adam and a cosine learning-rate decay. */
-export function trainTeacher(
+export async function trainTeacher(
   train: Dataset, test: Dataset, config: TeacherTrainConfig,
   hooks: { onBatch?: (epoch: number, done: number, total: number, loss: number) => void; onEpoch?: (l: TeacherEpochLog) => void; shouldStop?: () => boolean } = {},
-): { model: AnnModel; history: TeacherEpochLog[]; testAccuracy: number; stopped: boolean } {
+): Promise<{ model: AnnModel; history: TeacherEpochLog[]; testAccuracy: number; stopped: boolean }> {
   validateTeacherConfig(config);
   const classes = Math.max(train.classes, test.classes);
   const model = createAnn(config.arch, train.shape, classes, config.seed);
@@ -50,6 +50,8 @@ export function trainTeacher(
     const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
     let lossSum = 0, correct = 0, seen = 0;
     for (let step = 0; step < steps; step++) {
+      // Let the event loop run (SIGINT, progress output): the step itself is synchronous.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (hooks.shouldStop?.()) { stopped = true; break; }
       const from = step * config.batchSize;
       const to = Math.min(train.count, from + config.batchSize);

@@ -290,6 +290,8 @@ export async function trainStudent(
     const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
     let lossSum = 0, ceSum = 0, kdSum = 0, featSum = 0, correct = 0, seen = 0;
     for (let step = 0; step < stepsPerEpoch; step++) {
+      // Let the event loop run (signal handlers, progress output): the step itself is synchronous.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (hooks.shouldStop?.()) { stopped = true; break; }
       const from = step * config.batchSize;
       const to = Math.min(train.count, from + config.batchSize);
