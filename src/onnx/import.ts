@@ -143,7 +143,7 @@ class Importer {
     const order = this.liveNodesInOrder(graph.node ?? [], outputName);
     // The input was bound before its readers were counted.
     this.consumers.set(inputName, this.uses.get(realInputs[0].name!) ?? 0);
-    for (const node of order) this.importNode(node);
+    for (const index of order) this.importNode(graph.node![index], index);
 
     const out = this.values.get(outputName);
     if (!out) throw new OnnxError(`graph output '${outputName}' is not produced by any node`);
@@ -203,7 +203,7 @@ class Importer {
   }
 
   /** Nodes that lead to the graph output, in a dependency order; refuses cycles and dangling inputs. */
-  private liveNodesInOrder(all: NodeProto[], outputName: string): NodeProto[] {
+  private liveNodesInOrder(all: NodeProto[], outputName: string): number[] {
     const producer = new Map<string, number>();
     all.forEach((n, i) => {
       for (const o of n.output ?? []) {
@@ -251,10 +251,10 @@ class Importer {
     }
     this.uses.set(outputName, (this.uses.get(outputName) ?? 0) + 1);
     const ready = [...live].filter((i) => indegree.get(i) === 0).sort((a, b) => a - b);
-    const order: NodeProto[] = [];
-    while (ready.length > 0) {
-      const i = ready.shift()!;
-      order.push(all[i]);
+    const order: number[] = [];
+    for (let head = 0; head < ready.length; head++) {
+      const i = ready[head];
+      order.push(i);
       for (const r of readers.get(i) ?? []) {
         const d = indegree.get(r)! - 1;
         indegree.set(r, d);
@@ -268,10 +268,9 @@ class Importer {
     return order;
   }
 
-  private importNode(node: NodeProto): void {
+  private importNode(node: NodeProto, index: number): void {
     const domain = node.domain ?? '';
     const op = node.opType ?? '';
-    const index = (this.model.graph!.node ?? []).indexOf(node);
     const name = node.name || `${op || 'node'}_${index}`;
     const attrs = new Map<string, AttributeProto>();
     for (const a of node.attribute ?? []) attrs.set(a.name ?? '', a);
