@@ -19,7 +19,11 @@ export interface RunOptions {
   mode?: 'ann' | 'snn';
   /** SNN: number of steps; default graph.meta.timesteps ?? 4. */
   timesteps?: number;
-  /** SNN input encoding; default graph.meta.encoding ?? 'direct'. */
+  /**
+   * SNN input encoding; default graph.meta.encoding ?? 'direct'. 'direct': the analog input is the Input
+   * node's value at every step. 'rate': each input value is a spike probability per step (Bernoulli;
+   * values ≤ 0 never spike, values ≥ 1 spike at every step).
+   */
   encoding?: 'direct' | 'rate';
   /** Rate encoding RNG seed (deterministic); default 1. */
   seed?: number;
