@@ -2,6 +2,7 @@ import type { TargetSpec } from '../targets/target.js';
 import type { CoreSlice, Projection, QuantGraph } from './types.js';
 import { FitError } from './errors.js';
 import { as3, type Shape3 } from './linear.js';
+import { meshOf, tileXY } from './place.js';
 
 /** A half-open box of a population's [C, H, W] neurons. */
 export interface Box { c0: number; c1: number; y0: number; y1: number; x0: number; x1: number }
@@ -295,14 +296,29 @@ function assignWholeLayers(q: QuantGraph, target: TargetSpec): number[] {
     const n = Math.max(...neuronMem);
     if (needs[i].neurons > n) throw new FitError(target.name, pops[i], 'neuron memory entries', needs[i].neurons, n, 'reduce its channels or output size (memory is c_out · 2^(⌈log2 h⌉ + ⌈log2 w⌉))');
   }
-  // Backtracking over at most count! orders is tiny here: layers in order of decreasing need.
-  const order = pops.map((_, i) => i).sort((a, b) => needs[b].kernel + needs[b].neurons - needs[a].kernel - needs[a].neurons || a - b);
+  // Complete backtracking (at most count! orders, tiny here), layers in dependency order, each trying
+  // the free cores nearest to the core of the layer feeding it first: a valid assignment with short hops.
+  const mesh = meshOf(target);
+  const hops = (a: number, b: number) => {
+    const [x1, y1] = tileXY(mesh, a);
+    const [x2, y2] = tileXY(mesh, b);
+    return Math.abs(x1 - x2) + Math.abs(y1 - y2);
+  };
+  const index = new Map(pops.map((p, i) => [p, i]));
+  const feeder = pops.map((p) => {
+    const src = q.projections.filter((x) => x.to === p && x.from !== 'input').map((x) => index.get(x.from)!);
+    return src.length > 0 ? Math.max(...src) : -1;
+  });
+  const order = pops.map((_, i) => i);
   const assigned = new Array<number>(pops.length).fill(-1);
   const used = new Array<boolean>(count).fill(false);
   const solve = (k: number): boolean => {
     if (k === order.length) return true;
     const i = order[k];
-    for (let c = 0; c < count; c++) {
+    const from = feeder[i] >= 0 ? assigned[feeder[i]] : -1;
+    const candidates = Array.from({ length: count }, (_, c) => c)
+      .sort((a, b) => (from >= 0 ? hops(from, a) - hops(from, b) : 0) || a - b);
+    for (const c of candidates) {
       if (used[c] || needs[i].kernel > kernelMem[c] || needs[i].neurons > neuronMem[c]) continue;
       used[c] = true; assigned[i] = c;
       if (solve(k + 1)) return true;
@@ -312,7 +328,8 @@ function assignWholeLayers(q: QuantGraph, target: TargetSpec): number[] {
   };
   if (!solve(0)) {
     const total = needs.reduce((a, n) => a + n.kernel, 0);
-    throw new FitError(target.name, pops[order[0]], 'kernel/neuron memories (no assignment of layers to cores holds them all; total kernel entries)', total, kernelMem.reduce((a, b) => a + b, 0), 'shrink the largest layers');
+    const largest = needs.reduce((best, n, i) => (n.kernel > needs[best].kernel ? i : best), 0);
+    throw new FitError(target.name, pops[largest], 'kernel/neuron memories (no assignment of layers to cores holds them all; total kernel entries)', total, kernelMem.reduce((a, b) => a + b, 0), 'shrink the largest layers');
   }
   return assigned;
 }

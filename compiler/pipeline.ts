@@ -81,7 +81,9 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   const spikingGraph = g;
 
   const copies = opts.target.precision.weightScale.value === 'axon-types' ? opts.target.core.maxDistinctWeightsPerNeuron?.value ?? 1 : 1;
-  const net = lowerToPopulations(g, { timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / copies) });
+  const net = lowerToPopulations(g, {
+    timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / copies), foldPooling: opts.target.core.splitLayers?.value !== false,
+  });
   if (opts.calibration) net.rates = spikeRates(g, opts.calibration, timesteps);
   validateNet('lower', net);
   dump('lower', () => net);

@@ -8,6 +8,10 @@ export interface LowerOptions {
    * folded layer would exceed it (global average pooling before a dense head multiplies its fan-in by
    * the map size); a relay population carries the pooled rates instead. */
   maxFanIn?: number;
+  /** Fold pooling into the next layer (default). Off for chips that run one whole layer per core (Speck):
+   * there a folded kernel spans the pooled window and its memory (which grows with the kernel area)
+   * quickly exceeds a core's, while a pooling layer of its own is cheap. */
+  foldPooling?: boolean;
   warn?: (message: string) => void;
 }
 
@@ -100,15 +104,17 @@ export function lowerToPopulations(graph: Graph, opts: LowerOptions = {}): Float
       for (const op of term.ops) {
         if (!current) { current = op; continue; }
         const composed = compose(current, op);
-        const pooling = current.kind === 'conv' && isDepthwise(current);
+        // A pooling window, not a per-channel scale (1×1): only windows enlarge the next layer's kernel.
+        const pooling = current.kind === 'conv' && isDepthwise(current) && current.kernel[0] * current.kernel[1] > 1;
         const tooWide = composed !== null && pooling && opts.maxFanIn !== undefined && fanIn(composed) > opts.maxFanIn && fanIn(op) <= opts.maxFanIn;
-        if (composed && !tooWide) { current = composed; continue; }
+        const keepPooling = pooling && opts.foldPooling === false;
+        if (composed && !tooWide && !keepPooling) { current = composed; continue; }
         // Not composable exactly: a relay population carries the intermediate values as spike rates.
         const relay = `${target}.relay${populations.filter((p) => p.name.startsWith(`${target}.relay`)).length}`;
         const relayShape = current.outShape[1] === 1 && current.outShape[2] === 1 ? [current.outShape[0]] : [...current.outShape];
         addPopulation(relay, relayShape, target, { threshold: 1 }, null);
         projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current));
-        opts.warn?.(tooWide
+        if (!keepPooling) opts.warn?.(tooWide
           ? `inserted relay population '${relay}' before '${target}': folding the pooling into it would need a fan-in of ${fanIn(composed!)}, more than the target's ${opts.maxFanIn}; the relay carries the pooled spike rates (≤ 1 per step)`
           : `inserted relay population '${relay}' before '${target}': its input path cannot be folded into one projection exactly; the relay passes values ≤ 1 spike per step, larger values are clipped`);
         currentFrom = relay;

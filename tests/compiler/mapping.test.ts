@@ -6,7 +6,8 @@ import { compile, readMapped, FitError } from '../../compiler/index.js';
 import { runPipeline } from '../../compiler/pipeline.js';
 import { listTargets, loadTarget, targetsDir } from '../../targets/load.js';
 import { runCli } from '../../src/cli/main.js';
-import { denseNet, lenet, loihiWith } from './helpers.js';
+import { chain, denseNet, lenet, loihiWith } from './helpers.js';
+import { tensor } from '../../src/ir/graph.js';
 
 const coresOf = (r: ReturnType<typeof runPipeline>, pop: string) => r.partition.byPopulation.get(pop)!.length;
 
@@ -47,6 +48,31 @@ describe('placement', () => {
     expect(r.chip.placement.cost).toBeLessThan(r.chip.placement.rowMajorCost);
     // dimension-order routes: every route's hop count is its Manhattan distance
     for (const route of r.chip.routes) expect(route.hops).toBe(route.links.length);
+  });
+});
+
+describe('whole-layer chips and multicast (speck-like)', () => {
+  it('one layer per core, pooling kept as its own layer, one multicast route per source core', () => {
+    const r = runPipeline(lenet(), { target: loadTarget('speck-like') });
+    const pops = r.chip.placement.graph.populations.map((p) => p.name);
+    expect(pops).toContain('r2.relay0');
+    expect(r.chip.placement.cores.length).toBe(pops.length);
+    for (const c of r.chip.placement.cores) expect(c.slices.length).toBe(1);
+    const sources = r.chip.routes.map((x) => x.fromCore);
+    expect(new Set(sources).size).toBe(sources.length);
+    for (const route of r.chip.routes) expect(route.toCores.length).toBeLessThanOrEqual(2);
+  });
+  it('a dense layer over a 28×28 input exceeds the 16×16 kernel limit', () => {
+    const mlp = chain('mlp', [
+      ['in', { kind: 'Input', shape: [1, 28, 28] }],
+      ['f', { kind: 'Flatten' }],
+      ['fc', { kind: 'Linear', weight: tensor([10, 784]) }],
+      ['if', { kind: 'IF', threshold: 1, reset: 'subtract' }],
+      ['head', { kind: 'Linear', weight: tensor([2, 10]) }],
+      ['out', { kind: 'Output' }],
+    ]);
+    expect(() => runPipeline(mlp, { target: loadTarget('speck-like') }))
+      .toThrow(/layer 'if' does not fit speck-like: kernel size \(a dense layer is a convolution over its whole input\) needed 28, capacity 16/);
   });
 });
 

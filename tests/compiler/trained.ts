@@ -64,7 +64,7 @@ function denseBack(x: Float32Array, w: Param, b: Param, dy: Float32Array, dx: Fl
 }
 
 /** Trains a 784-hidden-10 ReLU MLP; returns its IR graph. */
-export function trainMlp(hidden = 64, epochs = 2, seed = 1, lr = 0.002, batch = 32): Graph {
+export function trainMlp(hidden = 64, epochs = 2, seed = 1, lr = 0.005, batch = 32): Graph {
   const r = rng(seed);
   const ds = loadMnist('train');
   const w1 = param(init(hidden * 784, 784, r)); const b1 = param(new Float32Array(hidden));
