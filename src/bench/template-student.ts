@@ -1,5 +1,5 @@
-import { OnnxBuilder, attr } from '../../src/onnx/builder.js';
-import { loadMnist } from '../../src/data/mnist.js';
+import { OnnxBuilder, attr } from '../onnx/builder.js';
+import { loadMnist } from '../data/mnist.js';
 
 /**
  * A deep spiking "student" with real accuracy and no training: the first layer holds one centred class-mean

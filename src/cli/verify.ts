@@ -97,14 +97,16 @@ function chipAccuracy(mapped: MappedChip, data: Dataset, delay: DelayMode, times
 /**
  * The delay study: accuracy of the quantized network under hardware and same-step delivery, and the
  * smallest run extension (input held) that brings the hardware accuracy back to the same-step one. The
- * sweep stops at readoutLag + 2 extra steps.
+ * sweep stops at readoutLag + 2 extra steps. `chipAcc`, when given, is the accuracy already measured in
+ * `chipDelay` mode (not run again).
  */
-export function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: DelayMode, chipAcc: number): DelayAnalysis {
+export function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: DelayMode, chipAcc?: number): DelayAnalysis {
   const q = mapped.placement.graph;
   const T = q.timesteps;
   const lag = readoutLag(q);
-  const hardwareAccuracy = chipDelay === 'hardware' ? chipAcc : chipAccuracy(mapped, data, 'hardware', T);
-  const sameStepAccuracy = chipDelay === 'same-step' ? chipAcc : chipAccuracy(mapped, data, 'same-step', T);
+  const known = (mode: DelayMode) => (chipDelay === mode && chipAcc !== undefined ? chipAcc : chipAccuracy(mapped, data, mode, T));
+  const hardwareAccuracy = known('hardware');
+  const sameStepAccuracy = known('same-step');
   const sweep: { extraSteps: number; accuracy: number }[] = [];
   let recoveredWith: number | null = hardwareAccuracy >= sameStepAccuracy ? 0 : null;
   for (let k = 1; recoveredWith === null && k <= lag + 2; k++) {

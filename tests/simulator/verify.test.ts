@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { verifyModel } from '../../src/cli/verify.js';
-import { buildTemplateStudent } from './student-model.js';
+import { buildTemplateStudent } from '../../src/bench/template-student.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-verify-'));
 const student = join(dir, 'student.onnx');
