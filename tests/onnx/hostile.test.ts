@@ -155,13 +155,19 @@ describe('hostile ONNX input through `snnc inspect`', () => {
 
   it('every case ends in a one-line user error (exit 2), or exit 0 for a still-valid flip', async () => {
     const outcomes = { failed: 0, passed: 0 };
+    let slowest = 0;
+    const baseRss = process.memoryUsage().rss;
+    let peakRss = baseRss;
     const messages = new Set<string>();
     for (const [i, c] of cases.entries()) {
       const file = join(dir, `case${i}.onnx`);
       writeFileSync(file, c.bytes);
       stderr = '';
       stdout = '';
+      const started = performance.now();
       const code = await runCli(['inspect', file]);
+      slowest = Math.max(slowest, performance.now() - started);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
       const detail = `${c.name}: exit ${code}, stderr: ${stderr.trim()}`;
       if (code === 2) {
         outcomes.failed++;
@@ -179,6 +185,9 @@ describe('hostile ONNX input through `snnc inspect`', () => {
     // Most random flips land in weight bytes and leave a valid model; the structured ones all fail.
     expect(outcomes.failed).toBeGreaterThan(cases.filter((c) => c.mustFail).length - 1);
     expect(messages.size).toBeGreaterThan(30);
+    // No case hangs or allocates for an absurd shape (the largest fixture is 440 kB).
+    expect(slowest).toBeLessThan(10_000);
+    expect(peakRss - baseRss).toBeLessThan(512 * 2 ** 20);
   });
 });
 
