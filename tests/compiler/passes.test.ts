@@ -173,6 +173,18 @@ describe('quantize', () => {
     expect(Array.from(p.synapse.weights)).toEqual([64]);
     expect(q.quantError[p.name]).toBeLessThan(1e-5);
   });
+  it('LIF students keep their leak as a retention factor over 2^decayBits, reset to zero', () => {
+    const g = chain('s', [
+      ['in', { kind: 'Input', shape: [2] }],
+      ['fc', { kind: 'Linear', weight: tensor([2, 2], [1, 0, 0, 1]) }],
+      ['lif', { kind: 'LIF', threshold: 0.5, reset: 'zero', leak: 0.25 }],
+      ['head', { kind: 'Linear', weight: tensor([1, 2], [1, 1]) }],
+      ['out', { kind: 'Output' }],
+    ]);
+    const q = quantize(lowerToPopulations(g), loadTarget('loihi-like'), { timesteps: 4 });
+    const lif = q.populations.find((p) => p.name === 'lif')!;
+    expect(lif.neuron).toMatchObject({ model: 'LIF', reset: 'zero', decay: 3072, stateBits: 24 });
+  });
   it('truenorth-like: at most 4 distinct weights per neuron, 9-bit signed', () => {
     const w = Array.from({ length: 3 * 20 }, (_, i) => Math.sin(i * 1.7));
     const g = chain('t', [
