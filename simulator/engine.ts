@@ -152,6 +152,25 @@ function interpolateSync(table: [number, number][], tiles: number): number {
   return sorted[sorted.length - 1][1];
 }
 
+/**
+ * The sparse (convolution) hot loop, kept in its own small function so it stays monomorphic: each spiking
+ * source adds its CSR row to the accumulators and marks the targets as having received input.
+ */
+function addSparseRows(acc: Float64Array, touched: Uint8Array, cols: Int32Array, vals: Int32Array, ptr: Int32Array, spikes: Int32Array, n: number): number {
+  let events = 0;
+  for (let s = 0; s < n; s++) {
+    const i = spikes[s];
+    const start = ptr[i], end = ptr[i + 1];
+    for (let e = start; e < end; e++) {
+      const c = cols[e];
+      acc[c] += vals[e];
+      touched[c] = 1;
+    }
+    events += end - start;
+  }
+  return events;
+}
+
 /** Growable message list of one step (typed arrays, no per-message objects). */
 class MessageList {
   count = 0;
@@ -659,20 +678,8 @@ export class ChipSimulator {
         }
         layer.synapticEvents += events;
       } else {
-        const cols = q.cols, vals = q.vals, ptr = q.rowPtr, touched = post.touched[buf];
-        let events = 0;
-        for (let s = 0; s < n; s++) {
-          const i = spikes[s];
-          const end = ptr[i + 1];
-          for (let e = ptr[i]; e < end; e++) {
-            const c = cols[e];
-            acc[c] += vals[e];
-            touched[c] = 1;
-          }
-          events += end - ptr[i];
-          nnz += q.rowNonZero[i];
-        }
-        layer.synapticEvents += events;
+        layer.synapticEvents += addSparseRows(acc, post.touched[buf], q.cols, q.vals, q.rowPtr, spikes, n);
+        for (let s = 0; s < n; s++) nnz += q.rowNonZero[spikes[s]];
       }
       layer.effectiveSynapticOps += nnz;
     }
