@@ -104,8 +104,9 @@ export interface QuantGraph {
   projections: Projection[];
   /** Per-layer quantization error (relative RMS of effective weights vs float), keyed by projection name. */
   quantError: Record<string, number>;
-  /** Longest chain of projections from the input to the readout: with 'hardware' delay the readout lags
-   * the input by this many steps. */
+  /** Longest chain of projections from the input to the readout. With 'hardware' delay the readout lags the
+   * input by depth − 1 steps (input events are integrated in the step they arrive; every projection from a
+   * spiking population adds one step): simulator/program.ts `readoutLag`. */
   depth?: number;
   /** The float graph it came from (kept for verification; not serialised into mapped.json). */
   source?: Graph;
