@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, readMapped, FitError } from '../../compiler/index.js';
 import { runPipeline } from '../../compiler/pipeline.js';
+import { xyPath } from '../../compiler/route.js';
 import { listTargets, loadTarget, targetsDir } from '../../targets/load.js';
 import { runCli } from '../../src/cli/main.js';
 import { chain, denseNet, lenet, loihiWith } from './helpers.js';
@@ -39,6 +40,15 @@ describe('partitioning at the capacity limits', () => {
     expect(coresOf(exact, 'if')).toBe(1);
     const over = runPipeline(denseNet(4, 256), { target: loihiWith((t) => { t.core.neurons.value = 256; t.core.outputAxons.value = 255; }) });
     expect(coresOf(over, 'if')).toBe(2);
+  });
+});
+
+describe('routing', () => {
+  it('dimension order: x first, then y, one link per hop', () => {
+    // 4-wide mesh: tile 0 at (0, 0) to tile 6 at (2, 1)
+    expect(xyPath(4, 0, 6)).toEqual([[0, 1], [1, 2], [2, 6]]);
+    expect(xyPath(4, 6, 0)).toEqual([[6, 5], [5, 4], [4, 0]]);
+    expect(xyPath(4, 5, 5)).toEqual([]);
   });
 });
 
