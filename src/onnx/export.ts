@@ -15,7 +15,7 @@ export interface ExportOptions {
 /**
  * Writes a graph as standard ONNX (Conv, Gemm, MatMul, AveragePool, MaxPool, Flatten, Relu, Clip, Add,
  * Mul) with neurons as `snnc`-domain IF/LIF nodes, declared in opset_import; time steps and encoding go
- * to metadata_props (`snnc.timesteps`, `snnc.encoding`). Several edges into a node become Add nodes.
+ * to metadata_props (`snnc.timesteps`, `snnc.encoding`, and the graph's notes as JSON in `snnc.notes`). Several edges into a node become Add nodes.
  * `importOnnx` reads the result back into an equivalent graph.
  */
 export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
@@ -27,6 +27,7 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
   if (isSpiking(graph)) b.opsetImport(SNNC_DOMAIN, SNNC_DOMAIN_VERSION);
   if (graph.meta.timesteps !== undefined) b.meta('snnc.timesteps', String(graph.meta.timesteps));
   if (graph.meta.encoding !== undefined) b.meta('snnc.encoding', graph.meta.encoding);
+  if (graph.meta.notes && Object.keys(graph.meta.notes).length > 0) b.meta('snnc.notes', JSON.stringify(graph.meta.notes));
 
   const used = new Set<string>();
   const unique = (base: string) => {

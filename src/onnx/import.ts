@@ -173,6 +173,8 @@ class Importer {
         const t = Number(p.value);
         if (!Number.isInteger(t) || t < 1 || t > 1_000_000) throw new OnnxError(`metadata snnc.timesteps must be a positive integer, got '${p.value}'`);
         meta.timesteps = t;
+      } else if (p.key === 'snnc.notes') {
+        meta.notes = parseNotes(p.value ?? '');
       } else if (p.key === 'snnc.encoding') {
         if (p.value !== 'direct' && p.value !== 'rate') throw new OnnxError(`metadata snnc.encoding must be 'direct' or 'rate', got '${p.value}'`);
         meta.encoding = p.value;
@@ -446,6 +448,21 @@ class Importer {
     if (a.type !== AttrType.STRING && a.type !== undefined && a.type !== 0) throw this.error(`attribute '${name}' must be a string`);
     return new TextDecoder().decode(a.s ?? new Uint8Array());
   }
+}
+
+/** `snnc.notes` metadata: a JSON object of strings, numbers and booleans (provenance written by snnc). */
+function parseNotes(text: string): Record<string, string | number | boolean> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new OnnxError('metadata snnc.notes is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new OnnxError('metadata snnc.notes must be a JSON object');
+  for (const [k, v] of Object.entries(value)) {
+    if (!['string', 'number', 'boolean'].includes(typeof v)) throw new OnnxError(`metadata snnc.notes: '${k}' must be a string, number or boolean`);
+  }
+  return value as Record<string, string | number | boolean>;
 }
 
 function describe(n: NodeProto, index: number): string {
