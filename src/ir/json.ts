@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { validateSchema } from '../report/schema.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -85,11 +85,14 @@ export function writeGraphJson(path: string, g: Graph): void {
 export function readGraphJson(path: string): Graph {
   let text: string;
   try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new UserError(`'${path}' is not a file`);
+    if (stat.size > MAX_IR_JSON_BYTES) throw new UserError(`'${path}' has ${stat.size} bytes, more than an IR graph may (${MAX_IR_JSON_BYTES})`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (text.length > MAX_IR_JSON_BYTES) throw new UserError(`'${path}' is too large for an IR graph`);
   let json: unknown;
   try {
     json = JSON.parse(text);
