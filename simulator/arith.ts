@@ -17,8 +17,11 @@ import type { TargetSpec } from '../targets/target.js';
 
 /** Applies a projection's shared power-of-two exponent to its accumulated mantissa sum. */
 export function applyExponent(acc: number, exponent: number): number {
-  return exponent >= 0 ? acc * 2 ** exponent : Math.floor(acc / 2 ** -exponent);
+  return exponent >= 0 ? acc * POW2[exponent] : Math.floor(acc / POW2[-exponent]);
 }
+
+/** 2^0 … 2^63, so the exponent costs a table read rather than Math.pow in per-neuron loops. */
+const POW2 = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
 
 /** The signed range of a state register of `bits` bits. */
 export function stateRange(bits: number): [lo: number, hi: number] {

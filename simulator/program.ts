@@ -218,6 +218,9 @@ export function buildEventProjections(graph: QuantGraph, expandLimit = EXPAND_LI
     if (shapeSize(p.postShape) !== postSize) {
       throw new UserError(`projection '${p.name}': target shape [${p.postShape}] does not match ${postSize} neurons of '${p.to}'`);
     }
+    if (!(Number.isInteger(p.weightExponent) && Math.abs(p.weightExponent) <= 62)) {
+      throw new UserError(`projection '${p.name}': weight exponent ${p.weightExponent} is not an integer in [-62, 62]`);
+    }
     const base = { name: p.name, from, to, preSize, postSize, exponent: p.weightExponent };
     const empty = new Int32Array(0);
     if (p.synapse.kind === 'dense') {

@@ -95,6 +95,9 @@ export class FixedPointReference {
     const index = new Map(graph.populations.map((p, i) => [p.name, i]));
     this.incoming = graph.populations.map(() => []);
     for (const proj of graph.projections) {
+      if (!(Number.isInteger(proj.weightExponent) && Math.abs(proj.weightExponent) <= 62)) {
+        throw new UserError(`projection '${proj.name}': weight exponent ${proj.weightExponent} is not an integer in [-62, 62]`);
+      }
       this.incoming[index.get(proj.to)!].push({ proj, from: proj.from === 'input' ? -1 : index.get(proj.from)! });
     }
     this.encoder = new InputEncoder(graph.input, graph.input.shape.reduce((a, b) => a * b, 1));
@@ -128,7 +131,9 @@ export class FixedPointReference {
           else source = prev[from];
           const acc = new Float64Array(pop.size);
           project(proj, source, acc);
-          for (let j = 0; j < pop.size; j++) current[j] += applyExponent(acc[j], proj.weightExponent);
+          const e = proj.weightExponent;
+          if (e === 0) for (let j = 0; j < pop.size; j++) current[j] += acc[j];
+          else for (let j = 0; j < pop.size; j++) current[j] += applyExponent(acc[j], e);
         }
         const s = cur[pi];
         let count = 0;
