@@ -15,6 +15,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .help()
     .alias('h', 'help')
+    // In-process callers (the demo, tests) must get an exit code back, not a process.exit() from --help.
+    .exitProcess(false)
     .version()
     .fail((msg, err) => {
       if (err) throw err;
