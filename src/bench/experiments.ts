@@ -137,6 +137,15 @@ function render(parts: Part[]): string {
       L.push('');
     }
   }
+  const benchFile = join(docs, 'results.bench-train.json');
+  if (existsSync(benchFile)) {
+    const b = JSON.parse(readFileSync(benchFile, 'utf8')) as Record<string, unknown>;
+    L.push('## Training speed (`npm run bench:train`)');
+    L.push('');
+    L.push(`KD training of the reference student (${b.student}; teacher ${b.teacher}; T = ${b.timesteps}, batch ${b.batch}, Adam, response KD) on random data, backend ${b.backend}, measured ${b.measured}:`);
+    L.push(`**${b.samplesPerSecond} samples/s** wall clock, ${b.samplesPerCpuSecond} samples per CPU-second of the process, ${b.msPerBatch} ms per batch; load average ${b.loadAverage1m} on 2 cores (shared machine). Target: ${b.target} samples/s.`);
+    L.push('');
+  }
   return `${L.join('\n')}\n`;
 }
 

@@ -72,3 +72,8 @@ const result = {
 };
 process.stdout.write(`train bench: ${result.samplesPerSecond} samples/s wall (${result.samplesPerCpuSecond} per CPU-second), ${result.msPerBatch} ms per batch of ${B}, T=${T}, backend ${backend}; load average ${result.loadAverage1m} on ${'2'} cores (shared machine)\n`);
 process.stdout.write(`${JSON.stringify(result)}\n`);
+if (process.argv.includes('--record')) {
+  // docs/results.md quotes the recorded run (npm run experiments -- --merge renders it).
+  const { writeFileAtomic } = await import('../util/fs.js');
+  writeFileAtomic(join(here, '../../../docs/results.bench-train.json'), `${JSON.stringify({ ...result, measured: new Date().toISOString() }, null, 2)}\n`);
+}

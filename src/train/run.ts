@@ -4,6 +4,7 @@ import { loadDataset, take, type Dataset } from '../data/index.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { runGraph, predict } from '../ir/execute.js';
+import { importOnnx } from '../onnx/import.js';
 import type { Graph } from '../ir/graph.js';
 import { initTrainingBackend } from './backend.js';
 import { openTeacher } from './frozen-teacher.js';
@@ -134,7 +135,8 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   writeFileAtomic(o.output, bytes);
   const irPath = o.irOutput ?? o.output.replace(/\.onnx$/, '.snn.json');
   await writeIrJson(irPath, graph);
-  const roundTrip = checkRoundTrip(graph, test, result.testPredictions);
+  // Check what was written: the ONNX file re-imported, run by the float reference executor.
+  const roundTrip = checkRoundTrip(importOnnx(bytes).graph, test, result.testPredictions);
   say(`wrote ${o.output} and ${irPath}: ${result.parameters} parameters, test accuracy ${(100 * result.testAccuracy).toFixed(2)} %; `
     + `float executor agrees on ${roundTrip.agree}/${roundTrip.total} test predictions (accuracy ${(100 * roundTrip.accuracy).toFixed(2)} %)`);
   if (result.stopped) say('stopped early: the written student is the last complete epoch');
