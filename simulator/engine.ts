@@ -44,6 +44,9 @@ export interface LayerCounts {
   neuronUpdatesActive: number;
   neuronUpdatesIdle: number;
   spikes: number;
+  /** Packets this layer's spikes sent, and the mesh hops they took. */
+  packetsOut: number;
+  hopsOut: number;
 }
 
 /** Counts of one core, summed over all samples run. */
@@ -181,9 +184,11 @@ class MessageList {
   path = new Int32Array(1024);
   /** Multicast: messages of one spike share a group id (a tree of links); unicast: every message its own. */
   group = new Int32Array(1024);
+  /** Source population of each message (per-layer packet and hop counts). */
+  pop = new Int32Array(1024);
   order = new Uint32Array(1024);
 
-  push(sent: number, src: number, dst: number, syn: number, path: number, group: number): void {
+  push(sent: number, src: number, dst: number, syn: number, path: number, group: number, pop: number): void {
     if (this.count === this.sent.length) this.grow();
     const k = this.count++;
     this.sent[k] = sent;
@@ -192,6 +197,7 @@ class MessageList {
     this.syn[k] = syn;
     this.path[k] = path;
     this.group[k] = group;
+    this.pop[k] = pop;
   }
 
   private grow(): void {
@@ -202,6 +208,7 @@ class MessageList {
     const c = new Int32Array(n); c.set(this.syn); this.syn = c;
     const d = new Int32Array(n); d.set(this.path); this.path = d;
     const g = new Int32Array(n); g.set(this.group); this.group = g;
+    const p = new Int32Array(n); p.set(this.pop); this.pop = p;
     this.order = new Uint32Array(n);
   }
 
@@ -453,7 +460,7 @@ export class ChipSimulator {
       delay: this.delay,
       inputEvents: 0,
       inputEffectiveOps: 0,
-      layers: this.pops.map((p) => ({ name: p.name, size: p.size, synapticEvents: 0, effectiveSynapticOps: 0, neuronUpdatesActive: 0, neuronUpdatesIdle: 0, spikes: 0 })),
+      layers: this.pops.map((p) => ({ name: p.name, size: p.size, synapticEvents: 0, effectiveSynapticOps: 0, neuronUpdatesActive: 0, neuronUpdatesIdle: 0, spikes: 0, packetsOut: 0, hopsOut: 0 })),
       cores: this.cores.map((c, k) => ({
         id: c.id, tile: c.tile, x: c.x, y: c.y, neurons: this.coreSlices[k].reduce((a, s) => a + s.end - s.start, 0),
         synapticEvents: 0, effectiveSynapticOps: 0, neuronUpdatesActive: 0, neuronUpdatesIdle: 0, spikes: 0,
@@ -714,7 +721,7 @@ export class ChipSimulator {
           const group = this.multicast ? groups++ : -1;
           for (let f = pop.fanPtr[j]; f < pop.fanPtr[j + 1]; f++) {
             if (!this.multicast) time += ns.msgOut;
-            msgs.push(time, c, pop.fanCore[f], pop.fanSyn[f], pop.fanPath[f], group === -1 ? groups++ : group);
+            msgs.push(time, c, pop.fanCore[f], pop.fanSyn[f], pop.fanPath[f], group === -1 ? groups++ : group, s.pop);
             const d = cores[pop.fanCore[f]];
             d.synapticEvents += pop.fanSyn[f];
             d.effectiveSynapticOps += pop.fanNnz[f];
@@ -731,6 +738,7 @@ export class ChipSimulator {
     const order = msgs.sortedOrder(this.cores.length);
     // Links a multicast tree has already crossed, with the time the packet left each (reset per group).
     const treeLinks = this.treeLinks;
+    const layers = this.counts.layers;
     let currentGroup = -1;
     let packets = 0;
     for (let k = 0; k < order.length; k++) {
@@ -743,11 +751,13 @@ export class ChipSimulator {
         if (this.multicast) treeLinks.clear();
         packets++;
         cores[src].packetsOut++;
+        layers[msgs.pop[m]].packetsOut++;
       }
       let arrival: number;
       if (!this.multicast) {
         arrival = links.traverse(path, msgs.sent[m], ns.hopEw, ns.hopNs);
         cores[src].hopsOut += path.links.length;
+        layers[msgs.pop[m]].hopsOut += path.links.length;
         net.hopsEastWest += path.eastWestHops;
         net.hopsNorthSouth += path.northSouthHops;
       } else {
@@ -760,6 +770,7 @@ export class ChipSimulator {
           t = links.cross(l, t, ns.hopEw, ns.hopNs);
           treeLinks.set(l, t);
           cores[src].hopsOut++;
+          layers[msgs.pop[m]].hopsOut++;
           if (isEastWest(l)) net.hopsEastWest++;
           else net.hopsNorthSouth++;
         }

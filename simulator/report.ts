@@ -54,7 +54,7 @@ export interface SimReport {
   perInference: PerInference;
   layers: {
     name: string; size: number; synapticEvents: number; effectiveSynapticOps: number;
-    neuronUpdatesActive: number; neuronUpdatesIdle: number; spikes: number;
+    neuronUpdatesActive: number; neuronUpdatesIdle: number; spikes: number; packetsOut: number; hopsOut: number;
   }[];
   cores: {
     id: number; tile: number; x: number; y: number; neurons: number; synapticEvents: number; effectiveSynapticOps: number;
@@ -116,6 +116,7 @@ export function buildReport(sim: ChipSimulator, extra: Partial<SimReport> = {}):
     layers: c.layers.map((l) => ({
       name: l.name, size: l.size, synapticEvents: per(l.synapticEvents), effectiveSynapticOps: per(l.effectiveSynapticOps),
       neuronUpdatesActive: per(l.neuronUpdatesActive), neuronUpdatesIdle: per(l.neuronUpdatesIdle), spikes: per(l.spikes),
+      packetsOut: per(l.packetsOut), hopsOut: per(l.hopsOut),
     })),
     cores: c.cores.filter((k) => k.neurons > 0).map((k) => ({
       id: k.id, tile: k.tile, x: k.x, y: k.y, neurons: k.neurons,

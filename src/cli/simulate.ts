@@ -82,8 +82,8 @@ export function formatSimReport(r: SimReport, lagNote?: string): string {
   lines.push(
     '',
     table([
-      ['layer', 'neurons', 'synaptic events', 'effective SOPs', 'spikes', 'updates'],
-      ...r.layers.map((l) => [l.name, fmt(l.size), count(l.synapticEvents), count(l.effectiveSynapticOps), count(l.spikes), count(l.neuronUpdatesActive)]),
+      ['layer', 'neurons', 'synaptic events', 'effective SOPs', 'spikes', 'updates', 'packets out', 'hops'],
+      ...r.layers.map((l) => [l.name, fmt(l.size), count(l.synapticEvents), count(l.effectiveSynapticOps), count(l.spikes), count(l.neuronUpdatesActive), count(l.packetsOut), count(l.hopsOut)]),
     ]),
   );
   const sanafe = r.sanafe as { comparison: FidelityRow[] } | undefined;

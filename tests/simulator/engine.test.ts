@@ -69,6 +69,7 @@ describe('two cores, counts and timing worked out by hand', () => {
     expect(c.layers.map((l) => l.effectiveSynapticOps)).toEqual([4, 8]);
     expect(c.layers.map((l) => [l.neuronUpdatesActive, l.neuronUpdatesIdle])).toEqual([[4, 0], [3, 3]]);
     expect(c.cores.map((k) => [k.packetsOut, k.packetsIn, k.hopsOut])).toEqual([[4, 0, 8], [0, 4, 0]]);
+    expect(c.layers.map((l) => [l.packetsOut, l.hopsOut])).toEqual([[4, 8], [0, 0]]);
     const report = buildReport(sim);
     expect(report.perInference.latency.ns).toBe(208);
     expect(report.perInference.latency.cycles).toBe(208);
