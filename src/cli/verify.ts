@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import cliProgress from 'cli-progress';
 import { compile } from '../../compiler/index.js';
 import type { DelayMode, MappedChip } from '../../compiler/types.js';
 import { ChipSimulator, simulate, readoutLag, type SimReport } from '../../simulator/index.js';
@@ -127,6 +128,8 @@ export interface VerifyOptions {
   calibrateSamples?: number;
   teacher?: string;
   delay?: DelayMode;
+  /** Told which stage runs and how far the chip simulation is (samples done of total). */
+  onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 /**
@@ -170,7 +173,11 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n) });
   predictions.push(floatPred);
 
-  const sim = simulate(chip, data, { delay: opts.delay, checkReference: true });
+  const sim = simulate(chip, data, {
+    delay: opts.delay, checkReference: true,
+    onProgress: opts.onProgress ? (done, total) => opts.onProgress!('mapped chip + fixed-point reference', done, total) : undefined,
+  });
+  opts.onProgress?.('delay study', 0, 1);
   const delay = sim.report.delay;
   rows.push({ stage: 'quantized-snn', label: `quantized SNN (${delay})`, engine: 'fixed-point reference', accuracy: accuracyOf(sim.referencePredictions!, data.labels, n) });
   predictions.push(sim.referencePredictions!);
@@ -253,10 +260,23 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     .example('$0 verify student.onnx --teacher teacher.onnx --target loihi-like --timesteps 4', 'a spiking student: the teacher is the ANN row')
     .example('$0 verify model.onnx --dataset idx:imgs.idx,labels.idx --samples 500 --json', 'any data set the trainer accepts, as JSON'),
   handler: async (argv) => {
-    const report = await verifyModel(argv.model, {
-      target: argv.target, dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, timesteps: argv.timesteps,
-      calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay,
-    });
+    const bar = !argv.json && process.stderr.isTTY
+      ? new cliProgress.SingleBar({ stream: process.stderr, format: '{stage} {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
+      : undefined;
+    let started = false;
+    let report: VerifyReport;
+    try {
+      report = await verifyModel(argv.model, {
+        target: argv.target, dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, timesteps: argv.timesteps,
+        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay,
+        onProgress: bar ? (stage, done, total) => {
+          if (!started) { bar.start(total, done, { stage }); started = true; }
+          else if (done % 20 === 0 || done === total) { bar.setTotal(total); bar.update(done, { stage }); }
+        } : undefined,
+      });
+    } finally {
+      bar?.stop();
+    }
     if (argv.out) writeFileAtomic(argv.out, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
     if (!report.bitIdentical.all) process.exitCode = 1;
