@@ -18,8 +18,13 @@ import { runStudentTraining, runTeacherTraining } from '../train/run.js';
 import type { KdMode } from '../train/trainer.js';
 
 interface Plan {
+  /** Part name (docs/results.<label>.json); defaults to the data set. */
+  label?: string;
+  /** KD modes and time steps to run (default: all four at T = 4 and T = 2). */
+  kds?: KdMode[];
+  timesteps?: number[];
   dataset: string;
-  teacher: { arch: string; epochs: number; shipped?: string };
+  teacher: { arch: string; epochs: number; shipped?: string; reuseShipped?: boolean };
   student: string;
   epochs: number;
   trainLimit?: number;
@@ -34,6 +39,15 @@ const PLANS: Plan[] = [
     epochs: Number(process.env.EXP_FASHION_EPOCHS ?? 1), trainLimit: Number(process.env.EXP_FASHION_TRAIN ?? 12000), testLimit: Number(process.env.EXP_FASHION_TEST ?? 5000), seed: 1,
   },
 ];
+// Longer MNIST runs (6 epochs) of the same pair without KD and with response KD, each its own part so the
+// two can run side by side: do the T = 4 figures move with more training?
+for (const kd of ['none', 'response'] as KdMode[]) {
+  PLANS.push({
+    label: `mnist-long-${kd}`, kds: [kd], timesteps: [4], dataset: 'mnist',
+    teacher: { arch: 'lenet', epochs: 3, shipped: 'src/assets/mnist-lenet-teacher.onnx', reuseShipped: true }, student: 'cnn',
+    epochs: Number(process.env.EXP_MNIST_LONG_EPOCHS ?? 6), seed: 1,
+  });
+}
 const KDS: KdMode[] = ['none', 'response', 'feature', 'both'];
 const TIMESTEPS = [4, 2];
 
@@ -42,6 +56,7 @@ interface RunRow {
   samplesPerSecond: number; epochs: number; executorAgreement: string; peakRssMB: number;
 }
 interface Part {
+  label?: string;
   dataset: string; seed: number; epochs: number; trainSamples: number; testSamples: number;
   teacher: { arch: string; file: string; testAccuracy: number; parameters: number; epochs: number; command: string };
   student: string; runs: RunRow[]; started: string; finished: string; loadAverage: number[]; cores: number;
@@ -60,15 +75,17 @@ async function runPlan(plan: Plan): Promise<Part> {
   const teacherCmd = `snnc train-teacher --arch ${plan.teacher.arch} --dataset ${plan.dataset} --epochs ${plan.teacher.epochs} --lr 0.002 --seed ${plan.seed}${plan.trainLimit ? ` --train-limit ${plan.trainLimit}` : ''} -o ${plan.dataset}-${plan.teacher.arch}.onnx`;
   // Teacher accuracy is always measured here (on the same test samples as the students).
   const shipped = plan.teacher.shipped ? join(root, plan.teacher.shipped) : undefined;
-  const t = await runTeacherTraining({
+  const reuse = plan.teacher.reuseShipped && shipped && existsSync(shipped);
+  if (reuse) copyFileSync(shipped!, teacherFile);
+  const t = reuse ? { testAccuracy: Number.NaN, parameters: 0 } : await runTeacherTraining({
     dataset: plan.dataset, output: teacherFile, trainLimit: plan.trainLimit, testLimit: plan.testLimit, quiet: false,
     config: { arch: plan.teacher.arch, epochs: plan.teacher.epochs, batchSize: 64, learningRate: 2e-3, seed: plan.seed },
   });
   if (shipped && !existsSync(shipped)) copyFileSync(teacherFile, shipped);
   const runs: RunRow[] = [];
   let trainSamples = 0, testSamples = 0;
-  for (const timesteps of TIMESTEPS) {
-    for (const kd of KDS) {
+  for (const timesteps of plan.timesteps ?? TIMESTEPS) {
+    for (const kd of plan.kds ?? KDS) {
       process.stderr.write(`\n== ${plan.dataset}: ${plan.teacher.arch} → ${plan.student}, kd ${kd}, T=${timesteps}\n`);
       const out = join(work, `${plan.student}-${kd}-T${timesteps}.onnx`);
       const r = await runStudentTraining({
@@ -90,7 +107,7 @@ async function runPlan(plan: Plan): Promise<Part> {
     }
   }
   return {
-    dataset: plan.dataset, seed: plan.seed, epochs: plan.epochs, trainSamples, testSamples,
+    label: plan.label ?? plan.dataset, dataset: plan.dataset, seed: plan.seed, epochs: plan.epochs, trainSamples, testSamples,
     teacher: { arch: plan.teacher.arch, file: shipped && existsSync(shipped) ? plan.teacher.shipped! : '(temporary)', testAccuracy: t.testAccuracy, parameters: t.parameters, epochs: plan.teacher.epochs, command: teacherCmd },
     student: plan.student, runs, started, finished: new Date().toISOString(), loadAverage: loadavg(), cores: cpus().length,
   };
@@ -108,7 +125,9 @@ function render(parts: Part[]): string {
   L.push('Readout is the accumulated membrane potential of the last layer; "executor" counts test samples on which the exported');
   L.push('graph, run by the float reference executor (src/ir/execute.ts), predicts the same class as the trainer.');
   L.push('');
-  for (const p of parts) {
+  const main = parts.filter((p) => (p.label ?? p.dataset) === p.dataset);
+  const extra = parts.filter((p) => (p.label ?? p.dataset) !== p.dataset);
+  for (const p of main) {
     L.push(`## ${p.dataset}`);
     L.push('');
     L.push(`- Training samples: ${p.trainSamples}; test samples: ${p.testSamples}; student epochs: ${p.epochs}; seed ${p.seed} for every run.`);
@@ -137,6 +156,20 @@ function render(parts: Part[]): string {
       L.push('');
     }
   }
+  if (extra.length) {
+    L.push('## Longer training (MNIST, T = 4)');
+    L.push('');
+    L.push('The same teacher/student pair and settings as above (the shipped teacher src/assets/mnist-lenet-teacher.onnx, trained by the MNIST run above) with more student epochs, to see whether the T = 4 figures move with training time.');
+    L.push('');
+    L.push('| data set | KD | epochs | train samples | test samples | test accuracy | s/epoch | executor | seed |');
+    L.push('|---|---|---|---|---|---|---|---|---|');
+    for (const p of extra) {
+      for (const r of p.runs) {
+        L.push(`| ${p.dataset} | ${r.kd} | ${r.epochs} | ${p.trainSamples} | ${p.testSamples} | ${pct(r.testAccuracy)} | ${r.secondsPerEpoch.toFixed(1)} | ${r.executorAgreement} | ${p.seed} |`);
+      }
+    }
+    L.push('');
+  }
   const benchFile = join(docs, 'results.bench-train.json');
   if (existsSync(benchFile)) {
     const b = JSON.parse(readFileSync(benchFile, 'utf8')) as Record<string, unknown>;
@@ -150,14 +183,15 @@ function render(parts: Part[]): string {
 }
 
 function loadParts(): Part[] {
-  return PLANS.map((p) => join(docs, `results.${p.dataset}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Part);
+  return PLANS.map((p) => join(docs, `results.${p.label ?? p.dataset}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Part);
 }
 
 if (!mergeOnly) {
   for (const plan of PLANS) {
-    if (only && plan.dataset !== only) continue;
+    const label = plan.label ?? plan.dataset;
+    if (only ? label !== only : label !== plan.dataset) continue; // a full run skips the optional extra parts
     const part = await runPlan(plan);
-    writeFileAtomic(join(docs, `results.${plan.dataset}.json`), `${JSON.stringify(part, null, 2)}\n`);
+    writeFileAtomic(join(docs, `results.${label}.json`), `${JSON.stringify(part, null, 2)}\n`);
   }
 }
 writeFileAtomic(join(docs, 'results.md'), render(loadParts()));
