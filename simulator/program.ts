@@ -1,7 +1,8 @@
 /**
  * Event-driven form of a QuantGraph's projections: for every source neuron, the row of (target, weight)
  * pairs its spike adds to the target accumulators. Dense projections keep a transposed weight matrix (a
- * spike adds one contiguous Int32Array row); convolutions are expanded once into CSR rows (only the taps
+ * spike adds one contiguous Int32Array row); convolutions get a tap table (weight sharing: per source position,
+ * the output positions and kernel taps it reaches; only the taps
  * that fall inside the image exist, as synapses in a core's memory would).
  */
 import type { Projection, QuantGraph } from '../compiler/types.js';
@@ -19,11 +20,13 @@ export interface EventProjection {
   /** Dense: weightsT[pre · postSize + post]. */
   dense: boolean;
   weightsT: Int32Array;
-  /** Sparse (conv): row i is cols/vals[rowPtr[i] .. rowPtr[i+1]). */
+  /** Sparse rows: row i is cols/vals[rowPtr[i] .. rowPtr[i+1]) (empty for convolutions, which use taps or geometry). */
   rowPtr: Int32Array;
   /** Convolutions too large to expand (see EXPAND_LIMIT): rows are walked through the kernel geometry instead
    * of cols/vals (which are then empty); rowPtr still gives each row's length. */
   geometry?: ConvGeometry;
+  /** Expanded convolutions: the shared-weight tap table the engine scatters through (cols/vals are then empty). */
+  taps?: ConvTaps;
   cols: Int32Array;
   vals: Int32Array;
   /** Non-zero weights in each source row (NeuroBench effective ACs per spike). */
@@ -69,6 +72,66 @@ export interface ConvGeometry {
 }
 
 /**
+ * A convolution's synapses factored by weight sharing: which (output position, kernel tap) pairs a source
+ * position reaches is the same for every input channel, and each pair fans out to the group's output channels
+ * with weights contiguous in `weights`. Far smaller than expanded rows, and one table read per pair rather
+ * than per synapse.
+ */
+export interface ConvTaps {
+  /** Source plane (ih · iw) and output plane (oh · ow) sizes. */
+  inPlane: number;
+  outPlane: number;
+  cout: number;
+  inPerGroup: number;
+  outPerGroup: number;
+  /** Kernel taps per channel, kh · kw. */
+  kernelSize: number;
+  /** Pairs of source position p: at/tap[pairPtr[p] .. pairPtr[p+1]) = output position, kernel tap (ky · kw + kx). */
+  pairPtr: Int32Array;
+  pairAt: Int32Array;
+  pairTap: Int32Array;
+  /** weights[(cg · kernelSize + tap) · cout + co]. */
+  weights: Int32Array;
+}
+
+/**
+ * Adds x · w into acc for every target of source `pre` through a tap table, marking the targets in `touched`
+ * (every stored synapse, zero weights included). Returns nothing: the row length is rowPtr's.
+ */
+export function scatterTaps(g: ConvTaps, pre: number, x: number, acc: Float64Array, touched: Uint8Array): void {
+  const inPlane = g.inPlane, outPlane = g.outPlane, cout = g.cout, opg = g.outPerGroup;
+  const ci = (pre / inPlane) | 0;
+  const pos = pre - ci * inPlane;
+  const grp = (ci / g.inPerGroup) | 0;
+  const cg = ci - grp * g.inPerGroup;
+  const co0 = grp * opg;
+  const wRow = cg * g.kernelSize;
+  const pairAt = g.pairAt, pairTap = g.pairTap, w = g.weights;
+  const end = g.pairPtr[pos + 1];
+  if (x === 1) {
+    for (let t = g.pairPtr[pos]; t < end; t++) {
+      let post = co0 * outPlane + pairAt[t];
+      const wb = (wRow + pairTap[t]) * cout + co0;
+      for (let c = 0; c < opg; c++) {
+        acc[post] += w[wb + c];
+        touched[post] = 1;
+        post += outPlane;
+      }
+    }
+  } else {
+    for (let t = g.pairPtr[pos]; t < end; t++) {
+      let post = co0 * outPlane + pairAt[t];
+      const wb = (wRow + pairTap[t]) * cout + co0;
+      for (let c = 0; c < opg; c++) {
+        acc[post] += x * w[wb + c];
+        touched[post] = 1;
+        post += outPlane;
+      }
+    }
+  }
+}
+
+/**
  * Adds x · w into acc for every target of source `pre` of a convolution (output (oy, ox) of tap (ky, kx) is
  * where oy·stride − pad + ky·dilation lands on the source row), marking the targets in `touched`.
  */
@@ -104,7 +167,7 @@ export function scatterConv(g: ConvGeometry, pre: number, x: number, acc: Float6
   }
 }
 
-function convRows(p: Projection, preSize: number, expandLimit: number): Pick<EventProjection, 'rowPtr' | 'cols' | 'vals' | 'rowNonZero' | 'connections' | 'zeroWeights' | 'geometry'> {
+function convRows(p: Projection, preSize: number, expandLimit: number): Pick<EventProjection, 'rowPtr' | 'cols' | 'vals' | 'rowNonZero' | 'connections' | 'zeroWeights' | 'geometry' | 'taps'> {
   const s = p.synapse;
   if (s.kind !== 'conv') throw new Error('convRows on a dense projection');
   const [cin, ih, iw] = p.preShape;
@@ -159,19 +222,53 @@ function convRows(p: Projection, preSize: number, expandLimit: number): Pick<Eve
     const empty = new Int32Array(0);
     return { rowPtr, cols: empty, vals: empty, rowNonZero, connections: total, zeroWeights, geometry };
   }
-  const cols = new Int32Array(total);
-  const vals = new Int32Array(total);
-  const fill = rowPtr.slice(0, preSize);
   const rowNonZero = new Int32Array(preSize);
   let zeroWeights = 0;
-  visit((pre, post, w) => {
-    const k = fill[pre]++;
-    cols[k] = post;
-    vals[k] = w;
-    if (w !== 0) rowNonZero[pre]++;
-    else zeroWeights++;
-  });
-  return { rowPtr, cols, vals, rowNonZero, connections: total, zeroWeights };
+  visit((pre, _post, w) => { if (w !== 0) rowNonZero[pre]++; else zeroWeights++; });
+  const empty = new Int32Array(0);
+  return { rowPtr, cols: empty, vals: empty, rowNonZero, connections: total, zeroWeights, taps: convTaps(s, ih, iw, cout, oh, ow, inPerGroup, outPerGroup) };
+}
+
+/** The tap table of a convolution: per source position, the (output position, tap) pairs it reaches. */
+function convTaps(s: Extract<Projection['synapse'], { kind: 'conv' }>, ih: number, iw: number, cout: number, oh: number, ow: number, inPerGroup: number, outPerGroup: number): ConvTaps {
+  const [kh, kw] = s.kernel;
+  const [sh, sw] = s.stride;
+  const [pt, pl] = s.padding;
+  const [dh, dw] = s.dilation;
+  const inPlane = ih * iw;
+  const pairPtr = new Int32Array(inPlane + 1);
+  const at: number[] = [], tap: number[] = [];
+  // Same enumeration as scatterConv: output (oy, ox) of tap (ky, kx) lands on source row oy·stride − pad + ky·dilation.
+  for (let iy = 0; iy < ih; iy++) {
+    for (let ix = 0; ix < iw; ix++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const ny = iy + pt - ky * dh;
+        if (ny < 0 || ny % sh !== 0) continue;
+        const oy = ny / sh;
+        if (oy >= oh) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const nx = ix + pl - kx * dw;
+          if (nx < 0 || nx % sw !== 0) continue;
+          const ox = nx / sw;
+          if (ox >= ow) continue;
+          at.push(oy * ow + ox);
+          tap.push(ky * kw + kx);
+        }
+      }
+      pairPtr[iy * iw + ix + 1] = at.length;
+    }
+  }
+  const kernelSize = kh * kw;
+  const weights = new Int32Array(inPerGroup * kernelSize * cout);
+  for (let co = 0; co < cout; co++) {
+    for (let cg = 0; cg < inPerGroup; cg++) {
+      for (let k = 0; k < kernelSize; k++) weights[(cg * kernelSize + k) * cout + co] = s.weights[(co * inPerGroup + cg) * kernelSize + k];
+    }
+  }
+  return {
+    inPlane, outPlane: oh * ow, cout, inPerGroup, outPerGroup, kernelSize,
+    pairPtr, pairAt: Int32Array.from(at), pairTap: Int32Array.from(tap), weights,
+  };
 }
 
 /** Population indices in an order where every feed-forward source comes before its targets. */
