@@ -189,6 +189,43 @@ interface InputReplay {
   inputEffective: number;
 }
 
+/** Active-neuron count of the last updateNeurons call (a second return value without an allocation). */
+const updateTally = new Int32Array(1);
+
+/**
+ * One step of a population's neurons (the rule of arith.ts), kept standalone and monomorphic: consumes and
+ * zeroes `current` (scaled as read: · mul, or floor(/ div), the projection exponent), writes each neuron's active and spiked flags, lists the spikes; returns their count.
+ */
+function updateNeurons(
+  v: Float64Array, current: Float64Array, mul: number, div: number, biases: Int32Array, hasBias: boolean, touched: Uint8Array, touchedAll: boolean,
+  active: Uint8Array, spiked: Uint8Array, spikes: Int32Array, size: number, p: NeuronParams,
+): number {
+  const threshold = p.threshold, lo = p.lo, hi = p.hi, fireStrict = p.fireStrict, resetToZero = p.resetToZero;
+  const leaky = p.leaky, canFire = !p.readout;
+  let count = 0;
+  let nActive = 0;
+  for (let j = 0; j < size; j++) {
+    const vPrev = v[j];
+    const b = biases[j];
+    const input = div === 1 ? current[j] * mul : Math.floor(current[j] / div);
+    current[j] = 0;
+    // SANA-FE's (and Loihi's) rule: a compartment is updated when it holds state, receives input or has a bias.
+    if (vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0)) { active[j] = 1; nActive++; } else active[j] = 0;
+    let x = (leaky ? decayPotential(vPrev, p) : vPrev) + input + b;
+    if (x > hi) x = hi;
+    else if (x < lo) x = lo;
+    if (canFire && (fireStrict ? x > threshold : x >= threshold)) {
+      spikes[count++] = j;
+      spiked[j] = 1;
+      x = resetToZero ? 0 : x - threshold;
+      if (x < lo) x = lo;
+    } else spiked[j] = 0;
+    v[j] = x;
+  }
+  updateTally[0] = nActive;
+  return count;
+}
+
 /** Growable message list of one step (typed arrays, no per-message objects). */
 class MessageList {
   count = 0;
@@ -300,6 +337,14 @@ export class ChipSimulator {
   private readonly recvNs: Float64Array;
   private readonly messages = new MessageList();
   private readonly coreSlices: { pop: number; start: number; end: number }[][];
+  /** The same flattened: core c's slices are [sliceCore[c], sliceCore[c+1]) of slicePop/sliceStart/sliceEnd. */
+  private readonly sliceCore: Int32Array;
+  private readonly slicePop: Int32Array;
+  private readonly sliceStart: Int32Array;
+  private readonly sliceEnd: Int32Array;
+  /** Synaptic events and effective ops each core received from spikes this step. */
+  private readonly coreSynIn: Float64Array;
+  private readonly coreNnzIn: Float64Array;
   private readonly syncNs: number;
   private readonly inputFan: { ptr: Int32Array; core: Int32Array; syn: Int32Array; nnz: Int32Array };
   private readonly record: boolean;
@@ -382,6 +427,14 @@ export class ChipSimulator {
         this.coreSlices[k].push({ pop: pi, start: s.start, end: s.end });
       }
     });
+    const allSlices = this.coreSlices.flat();
+    this.sliceCore = new Int32Array(this.cores.length + 1);
+    this.coreSlices.forEach((list, k) => { this.sliceCore[k + 1] = this.sliceCore[k] + list.length; });
+    this.slicePop = Int32Array.from(allSlices, (s) => s.pop);
+    this.sliceStart = Int32Array.from(allSlices, (s) => s.start);
+    this.sliceEnd = Int32Array.from(allSlices, (s) => s.end);
+    this.coreSynIn = new Float64Array(this.cores.length);
+    this.coreNnzIn = new Float64Array(this.cores.length);
     for (const pop of this.pops) {
       const missing = pop.coreOf.indexOf(-1);
       if (missing !== -1) throw new UserError(`neuron ${missing} of population '${pop.name}' is not placed on any core`);
@@ -686,17 +739,20 @@ export class ChipSimulator {
   private updatePopulation(pop: PopRuntime, buf: number, t: number): void {
     const p = pop.params;
     const v = pop.v;
-    const touchedAll = pop.touchedAll[buf];
     const touched = pop.touched[buf];
-    const active = pop.active;
-    const spiked = pop.spiked;
     const spikes = pop.spikes;
     const inc = pop.incoming;
-    // The population's input current: the accumulator itself when one projection feeds it unscaled, else the
-    // scaled sum of its projections in a scratch buffer. Either way it is zeroed as it is read.
+    // The population's input current: the accumulator itself when one projection feeds it (scaled as read), else
+    // the scaled sum of its projections in a scratch buffer. Either way it is zeroed as it is read.
     let current: Float64Array;
-    if (inc.length === 1 && this.projections[inc[0]].exponent === 0) current = this.accBuffers[inc[0]][buf];
-    else {
+    let mul = 1, div = 1;
+    if (inc.length === 1) {
+      // One projection: its exponent is applied as the accumulator is read (the same operation as below).
+      current = this.accBuffers[inc[0]][buf];
+      const e = this.projections[inc[0]].exponent;
+      if (e >= 0) mul = 2 ** e;
+      else div = 2 ** -e;
+    } else {
       current = this.scratch;
       current.fill(0, 0, pop.size);
       for (const k of inc) {
@@ -713,32 +769,8 @@ export class ChipSimulator {
         acc.fill(0);
       }
     }
-    const biases = pop.bias ?? this.zeros;
-    const hasBias = pop.bias !== null;
-    const { threshold, lo, hi, fireStrict, resetToZero, leaky, readout } = p;
-    let count = 0;
-    let nActive = 0;
-    for (let j = 0; j < pop.size; j++) {
-      const vPrev = v[j];
-      const b = biases[j];
-      const input = current[j];
-      current[j] = 0;
-      // SANA-FE's (and Loihi's) rule: a compartment is updated when it holds state, receives input or has a bias.
-      const isActive = vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0);
-      active[j] = isActive ? 1 : 0;
-      if (isActive) nActive++;
-      let x = (leaky ? decayPotential(vPrev, p) : vPrev) + input + b;
-      if (x > hi) x = hi;
-      else if (x < lo) x = lo;
-      spiked[j] = 0;
-      if (!readout && (fireStrict ? x > threshold : x >= threshold)) {
-        spikes[count++] = j;
-        spiked[j] = 1;
-        x = resetToZero ? 0 : x - threshold;
-        if (x < lo) x = lo;
-      }
-      v[j] = x;
-    }
+    const count = updateNeurons(v, current, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touched, pop.touchedAll[buf], pop.active, pop.spiked, pop.spikes, pop.size, p);
+    const nActive = updateTally[0];
     pop.spikeCount = count;
     pop.touchedAll[buf] = false;
     touched.fill(0);
@@ -808,6 +840,57 @@ export class ChipSimulator {
   }
 
   /**
+   * Each core's send timeline: its neurons in order (active or idle cost), each spike's packets leaving as its
+   * neuron is done. Appends the messages core by core and counts the synaptic events each destination receives.
+   */
+  private sendTimelines(): void {
+    const ns = this.ns, msgs = this.messages, cores = this.counts.cores, multicast = this.multicast;
+    const activeNs = ns.active, idleNs = ns.idle, spikeOutNs = ns.spikeOut, msgOutNs = ns.msgOut;
+    const synIn = this.coreSynIn, nnzIn = this.coreNnzIn;
+    synIn.fill(0); nnzIn.fill(0);
+    const sliceCore = this.sliceCore, slicePop = this.slicePop, sliceStart = this.sliceStart, sliceEnd = this.sliceEnd;
+    let groups = 0;
+    for (let c = 0; c < this.cores.length; c++) {
+      let time = 0;
+      let spikes = 0;
+      for (let si = sliceCore[c]; si < sliceCore[c + 1]; si++) {
+        const pi = slicePop[si];
+        const pop = this.pops[pi];
+        const active = pop.active, spiked = pop.spiked, fanPtr = pop.fanPtr;
+        const end = sliceEnd[si];
+        let nActive = 0;
+        for (let j = sliceStart[si]; j < end; j++) {
+          if (active[j] !== 0) { time += activeNs; nActive++; } else time += idleNs;
+          if (spiked[j] === 0) continue;
+          time += spikeOutNs;
+          spikes++;
+          const f0 = fanPtr[j], f1 = fanPtr[j + 1];
+          // Multicast: one packet leaves for all destinations (a tree); unicast: one per destination core.
+          if (multicast && f1 > f0) time += msgOutNs;
+          const group = multicast ? groups++ : -1;
+          for (let f = f0; f < f1; f++) {
+            if (!multicast) time += msgOutNs;
+            const d = pop.fanCore[f], syn = pop.fanSyn[f];
+            msgs.push(time, c, d, syn, pop.fanPath[f], group === -1 ? groups++ : group, pi);
+            synIn[d] += syn;
+            nnzIn[d] += pop.fanNnz[f];
+          }
+        }
+        const cc = cores[c];
+        cc.neuronUpdatesActive += nActive;
+        cc.neuronUpdatesIdle += end - sliceStart[si] - nActive;
+      }
+      cores[c].spikes += spikes;
+      this.sendNs[c] = time;
+      msgs.runEnd[c] = msgs.count;
+    }
+    for (let c = 0; c < this.cores.length; c++) {
+      cores[c].synapticEvents += synIn[c];
+      cores[c].effectiveSynapticOps += nnzIn[c];
+    }
+  }
+
+  /**
    * Times one step: each core's send timeline in neuron order, packets over the mesh in global send order,
    * each destination core's receive timeline in arrival order; returns the step latency and its critical core.
    */
@@ -818,36 +901,7 @@ export class ChipSimulator {
     if (msgs.runEnd.length !== this.cores.length) msgs.runEnd = new Int32Array(this.cores.length);
     const cores = this.counts.cores;
     const net = this.counts.network;
-    let groups = 0;
-    for (let c = 0; c < this.cores.length; c++) {
-      let time = 0;
-      const cc = cores[c];
-      for (const s of this.coreSlices[c]) {
-        const pop = this.pops[s.pop];
-        const active = pop.active, spiked = pop.spiked;
-        let nActive = 0;
-        for (let j = s.start; j < s.end; j++) {
-          if (active[j] !== 0) { time += ns.active; nActive++; } else time += ns.idle;
-          if (spiked[j] === 0) continue;
-          time += ns.spikeOut;
-          cc.spikes++;
-          // Multicast: one packet leaves for all destinations (a tree); unicast: one per destination core.
-          if (this.multicast && pop.fanPtr[j + 1] > pop.fanPtr[j]) time += ns.msgOut;
-          const group = this.multicast ? groups++ : -1;
-          for (let f = pop.fanPtr[j]; f < pop.fanPtr[j + 1]; f++) {
-            if (!this.multicast) time += ns.msgOut;
-            msgs.push(time, c, pop.fanCore[f], pop.fanSyn[f], pop.fanPath[f], group === -1 ? groups++ : group, s.pop);
-            const d = cores[pop.fanCore[f]];
-            d.synapticEvents += pop.fanSyn[f];
-            d.effectiveSynapticOps += pop.fanNnz[f];
-          }
-        }
-        cc.neuronUpdatesActive += nActive;
-        cc.neuronUpdatesIdle += s.end - s.start - nActive;
-      }
-      this.sendNs[c] = time;
-      msgs.runEnd[c] = msgs.count;
-    }
+    this.sendTimelines();
     const links = this.links;
     links.reset();
     const order = msgs.sortedOrder(this.cores.length);
