@@ -80,6 +80,7 @@ function toJson(chip: MappedChip, weights: { sha256: string; arrays: number }): 
     timesteps: q.timesteps,
     delay: q.delay,
     depth: q.depth ?? null,
+    holdSteps: q.holdSteps ?? 0,
     input: q.input,
     populations: q.populations.map((p) => ({
       name: p.name, shape: p.shape, size: p.size, neuron: p.neuron, readout: p.readout, source: p.source,
@@ -201,6 +202,7 @@ export function readMapped(dir: string): MappedChip {
     input: data.input as QuantGraph['input'], populations, projections,
     quantError: data.quantError as Record<string, number>,
     ...(typeof data.depth === 'number' ? { depth: data.depth } : {}),
+    ...(typeof data.holdSteps === 'number' ? { holdSteps: data.holdSteps } : {}),
   };
   return {
     format: 'snnc-mapped', version: 1,

@@ -11,14 +11,14 @@ import { prepareOutputDir, writeFileAtomic } from '../src/util/fs.js';
 import { UserError } from '../src/util/errors.js';
 import { loadTarget } from '../targets/load.js';
 import type { TargetSpec } from '../targets/target.js';
-import { runPipeline, PASSES, type PassName, type PipelineResult } from './pipeline.js';
+import { runPipeline, PASSES, type HoldOption, type PassName, type PipelineResult } from './pipeline.js';
 import { writeMapped } from './emit.js';
 import { formatSummary, type CompileSummary } from './summary.js';
 import type { MaxPoolLowering } from './passes/lower-maxpool.js';
 import type { Calibration } from './passes/convert.js';
 import type { MappedChip } from './types.js';
 
-export { runPipeline, PASSES } from './pipeline.js';
+export { runPipeline, PASSES, holdStepsFor, parseHold, type HoldOption } from './pipeline.js';
 export { readMapped, writeMapped, serializeMapped, MappedError } from './emit.js';
 export { FitError } from './errors.js';
 export { formatSummary } from './summary.js';
@@ -41,6 +41,9 @@ export interface CompileOptions {
   outDir?: string;
   force?: boolean;
   dumpAfter?: PassName;
+  /** Steps run after T with the input held: 'auto' (default: the readout lag on a 'hardware'-delay target,
+   * 0 on a same-step one), 'none' (0; warns what that costs on a delayed target) or a step count. */
+  hold?: HoldOption;
   /** Called with each warning (default: collected only). */
   warn?: (message: string) => void;
 }
@@ -80,7 +83,7 @@ export function compile(model: string | Graph, opts: CompileOptions): CompileRes
   if (opts.outDir) prepareOutputDir(opts.outDir, opts.force);
   const result = runPipeline(graph, {
     target, timesteps: opts.timesteps, calibration, balance: opts.balance, percentile: opts.percentile, maxpool: opts.maxpool,
-    dumpAfter: opts.dumpAfter, dumpDir: opts.outDir, warn,
+    dumpAfter: opts.dumpAfter, dumpDir: opts.outDir, hold: opts.hold, warn,
   });
   const table = formatSummary(result.summary);
   if (opts.outDir) {

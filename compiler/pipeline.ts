@@ -13,6 +13,7 @@ import { partition, boxToSlices, populationShapes, type Partition } from './part
 import { place, meshOf, tileXY } from './place.js';
 import { route } from './route.js';
 import { summarize, type CompileSummary } from './summary.js';
+import { readoutLag } from '../simulator/program.js';
 import { validateGraph, validateNet, validatePartition, validatePlacement, validateQuant } from './validate.js';
 import type { CoreAssignment, FloatNet, MappedChip, QuantGraph } from './types.js';
 
@@ -32,7 +33,33 @@ export interface PipelineOptions {
   /** Write the IR after this pass to `<dumpDir>/dump-after-<pass>.json`. */
   dumpAfter?: PassName;
   dumpDir?: string;
+  /** Steps to run after T with the input held (QuantGraph.holdSteps): 'auto' (default) = the readout lag on
+   * a target with 'hardware' delay and 0 on a same-step one; 'none' = 0 (with a warning of what that costs on
+   * a delayed target); a number = that many. */
+  hold?: HoldOption;
   warn?: (message: string) => void;
+}
+
+/** `--hold`: 'auto', 'none' or a step count. */
+export type HoldOption = 'auto' | 'none' | number;
+
+/**
+ * Hold steps for a quantized graph: 'auto' extends a delayed chip's run by exactly the readout lag, so the
+ * readout integrates all T steps of evidence the network was trained with (a same-step chip needs none).
+ */
+export function holdStepsFor(q: QuantGraph, hold: HoldOption = 'auto'): number {
+  if (hold === 'none') return 0;
+  if (hold === 'auto') return q.delay === 'hardware' ? readoutLag(q) : 0;
+  if (!(Number.isInteger(hold) && hold >= 0 && hold <= 100_000)) throw new PipelineError(`--hold must be auto, none or an integer from 0 to 100000, got ${hold}`);
+  return hold;
+}
+
+/** Parses a `--hold` value as the user typed it ('auto', 'none', or a step count). */
+export function parseHold(value: string | number): HoldOption {
+  if (value === 'auto' || value === 'none') return value;
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!(Number.isInteger(n) && n >= 0 && n <= 100_000)) throw new PipelineError(`--hold must be auto, none or an integer from 0 to 100000, got '${value}'`);
+  return n;
 }
 
 export interface PipelineResult {
@@ -91,8 +118,11 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   const q = quantize(net, opts.target, { timesteps, warn });
   validateQuant('quantize', q);
   dump('quantize', () => q);
-  if (q.delay === 'hardware' && (q.depth ?? 0) > 1) {
-    warn(`${opts.target.name} delivers spikes one step later per layer: the readout sees the input ${q.depth} steps late, so only ${Math.max(0, timesteps - q.depth!)} of ${timesteps} steps carry signal there; use --timesteps ${timesteps + q.depth!} to keep the software accuracy`);
+  q.holdSteps = holdStepsFor(q, opts.hold);
+  const lag = readoutLag(q);
+  if (q.delay === 'hardware' && q.holdSteps < lag) {
+    const evidence = Math.min(timesteps, Math.max(0, timesteps + q.holdSteps - lag));
+    warn(`${opts.target.name} delivers spikes one step later per layer, so the readout sees the input ${lag} step(s) late: with ${q.holdSteps} hold step(s) it integrates only ${evidence} of the ${timesteps} steps of evidence the network expects, and loses accuracy accordingly; --hold auto (the default) runs T + ${lag} = ${timesteps + lag} steps with the input held to keep the software accuracy`);
   }
 
   const part = partition(q);

@@ -1,6 +1,7 @@
 import type { MappedChip, Projection } from './types.js';
 import { boxSize, type Partition } from './partition.js';
 import { meshOf, tileXY } from './place.js';
+import { readoutLag } from '../simulator/program.js';
 
 /** One line of the compile summary: a population (layer) and what it takes on the chip. */
 export interface SummaryRow {
@@ -25,6 +26,11 @@ export interface CompileSummary {
   model: string;
   target: string;
   timesteps: number;
+  /** Steps run after `timesteps` with the input held (the chip runs timesteps + holdSteps). */
+  holdSteps: number;
+  /** Spike delivery of the artifact and the steps by which its readout lags the input under 'hardware' delay. */
+  delay: 'hardware' | 'same-step';
+  readoutLag: number;
   coresUsed: number;
   coresAvailable: number;
   tilesUsed: number;
@@ -89,6 +95,9 @@ export function summarize(chip: MappedChip, part: Partition, coreOf: Int32Array,
     model: q.name,
     target: t.name,
     timesteps: q.timesteps,
+    holdSteps: q.holdSteps ?? 0,
+    delay: q.delay,
+    readoutLag: readoutLag(q),
     coresUsed: chip.placement.cores.length,
     coresAvailable: t.core.count.value,
     tilesUsed: tiles.size,
@@ -104,6 +113,15 @@ export function summarize(chip: MappedChip, part: Partition, coreOf: Int32Array,
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 }));
 
+/** "run: T + hold steps": how many steps the chip runs per sample and why. */
+export function runLine(s: Pick<CompileSummary, 'timesteps' | 'holdSteps' | 'delay' | 'readoutLag'>): string {
+  const run = `run: ${s.timesteps} + ${s.holdSteps} hold steps = ${s.timesteps + s.holdSteps} steps per sample (${s.delay} delay`;
+  if (s.delay !== 'hardware' || s.readoutLag === 0) return `${run}; the readout sees the input in the same step)`;
+  const lagged = `the readout lags the input by ${s.readoutLag} step(s)`;
+  if (s.holdSteps >= s.readoutLag) return `${run}; ${lagged}, the held steps let it integrate all ${s.timesteps}; energy and latency per sample grow by the ${s.holdSteps} extra steps)`;
+  return `${run}; ${lagged}: it integrates only ${Math.max(0, s.timesteps + s.holdSteps - s.readoutLag)} of ${s.timesteps} steps of evidence)`;
+}
+
 /** Plain-text table of a summary (the CLI prints it and writes it as summary.txt). */
 export function formatSummary(s: CompileSummary): string {
   const head = ['layer', 'neurons', 'cores', 'util %', 'synapses', 'weight KiB', 'q-err %', 'spikes/step out', 'spike-hops/step'];
@@ -118,6 +136,7 @@ export function formatSummary(s: CompileSummary): string {
   const gain = s.rowMajorCost > 0 ? (1 - s.placementCost / s.rowMajorCost) * 100 : 0;
   return [
     `${s.model} on ${s.target}: ${fmt(s.coresUsed)} of ${fmt(s.coresAvailable)} cores (${fmt(s.tilesUsed)} tiles), T = ${s.timesteps}`,
+    runLine(s),
     line(head),
     ...rows.map(line),
     `placement cost ${fmt(Math.round(s.placementCost))} spike-hops/step vs row-major ${fmt(Math.round(s.rowMajorCost))} (${gain.toFixed(1)} % lower); ${fmt(s.routes)} routes`,

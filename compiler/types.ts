@@ -108,6 +108,10 @@ export interface QuantGraph {
    * input by depth − 1 steps (input events are integrated in the step they arrive; every projection from a
    * spiking population adds one step): simulator/program.ts `readoutLag`. */
   depth?: number;
+  /** Extra steps run after the `timesteps` steps with the input held, so a chip with 'hardware' delay
+   * integrates all `timesteps` steps of evidence at its readout: the chip runs timesteps + holdSteps steps.
+   * The compiler sets it to the readout lag on delayed targets by default (`--hold auto`); absent = 0. */
+  holdSteps?: number;
   /** The float graph it came from (kept for verification; not serialised into mapped.json). */
   source?: Graph;
 }

@@ -24,7 +24,7 @@ import { buildEventProjections, populationOrder, rowLength, scatterConv, scatter
 export interface SimOptions {
   /** Spike delivery; default the artifact's recorded delay (the compiler writes the target's own, `timing.delay`). */
   delay?: DelayMode;
-  /** Steps per sample; default the graph's. */
+  /** Steps per sample; default the graph's timesteps + holdSteps (input held for the extra steps). */
   timesteps?: number;
   /** Keep the spike raster of the last sample (tests and the bit-identity check). */
   record?: boolean;
@@ -371,7 +371,7 @@ export class ChipSimulator {
     this.target = graph.target;
     const t = this.target;
     this.delay = opts.delay ?? graph.delay ?? t.timing.delay.value;
-    this.timesteps = opts.timesteps ?? graph.timesteps;
+    this.timesteps = opts.timesteps ?? graph.timesteps + (graph.holdSteps ?? 0);
     if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
     this.record = opts.record ?? false;
     this.multicast = t.mesh.multicast.value;

@@ -54,7 +54,10 @@ function perStepFigures(ns: ArrayLike<number>, critical: number[], sim: ChipSimu
   return Array.from(ns, (x, t) => ({ step: t + 1, ns: Math.round(x * 1e6) / 1e6, cycles: Math.ceil(x * ghz - 1e-9), criticalCore: critical[t] }));
 }
 
-/** Simulates `mapped` on the first `samples` samples of `dataset`: accuracy, counts, energy, latency. */
+/**
+ * Simulates `mapped` on the first `samples` samples of `dataset`: accuracy, counts, energy, latency. Each
+ * sample runs `opts.timesteps` steps, by default the artifact's T plus its hold steps (input held).
+ */
 export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): SimulateResult {
   const graph = mapped.placement.graph;
   const inputSize = graph.input.shape.reduce((a, b) => a * b, 1);
@@ -96,6 +99,7 @@ export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOpt
     accuracy: correct / n,
     ...(identical ? { referenceChecked: n, referenceIdentical: identical.reduce((a, b) => a + b, 0) } : {}),
   });
+  report.holdSteps = Math.max(0, sim.timesteps - graph.timesteps);
   report.neurobench = neuroBenchMetrics(graph, report);
   report.perStep = perStepFigures(Array.from(stepSum, (x) => x / n), criticalTally.map((m) => [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? -1), sim);
   return { report, predictions, labels: dataset.labels.slice(0, n), digests, referencePredictions, identical };

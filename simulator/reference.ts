@@ -14,6 +14,7 @@ import { populationOrder } from './program.js';
 
 export interface ReferenceOptions {
   delay?: DelayMode;
+  /** Steps per sample; default the graph's timesteps + holdSteps (as the chip simulator). */
   timesteps?: number;
   record?: boolean;
 }
@@ -88,7 +89,7 @@ export class FixedPointReference {
 
   constructor(readonly graph: QuantGraph, private readonly opts: ReferenceOptions = {}) {
     this.delay = opts.delay ?? graph.delay ?? graph.target.timing.delay.value;
-    this.timesteps = opts.timesteps ?? graph.timesteps;
+    this.timesteps = opts.timesteps ?? graph.timesteps + (graph.holdSteps ?? 0);
     if (!(Number.isInteger(this.timesteps) && this.timesteps >= 1)) throw new UserError(`time steps must be a positive integer, got ${this.timesteps}`);
     this.order = populationOrder(graph);
     this.params = graph.populations.map((p) => neuronParams(p, graph.target));

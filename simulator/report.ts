@@ -42,7 +42,10 @@ export interface SimReport {
   model: string;
   target: string;
   delay: 'hardware' | 'same-step';
+  /** Steps run per sample (the artifact's T plus any hold steps). */
   timesteps: number;
+  /** Of `timesteps`, the steps run after the artifact's T with the input held (mapped runs only). */
+  holdSteps?: number;
   samples: number;
   encoding: string;
   dataset?: string;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
-import { compile, modelName, PASSES, FitError, type CompileResult } from '../../compiler/index.js';
+import { compile, modelName, parseHold, PASSES, FitError, type CompileResult } from '../../compiler/index.js';
 import type { PassName } from '../../compiler/pipeline.js';
 import { MAXPOOL_LOWERINGS, type MaxPoolLowering } from '../../compiler/passes/lower-maxpool.js';
 import { listTargets } from '../../targets/load.js';
@@ -19,6 +19,7 @@ interface CompileArgs {
   percentile: number;
   maxpool: MaxPoolLowering;
   'dump-after'?: string;
+  hold: string;
   json: boolean;
   force: boolean;
 }
@@ -53,7 +54,7 @@ function options(argv: CompileArgs) {
   return {
     timesteps: argv.timesteps, calibrate: argv.calibrate, samples: argv.samples, dataDir: argv['data-dir'],
     balance: argv.balance, percentile: argv.percentile, maxpool: argv.maxpool,
-    dumpAfter: argv['dump-after'] as PassName | undefined, force: argv.force,
+    dumpAfter: argv['dump-after'] as PassName | undefined, force: argv.force, hold: parseHold(String(argv.hold)),
     warn: (m: string) => process.stderr.write(`snnc: warning: ${m}\n`),
   };
 }
@@ -82,11 +83,13 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     .option('percentile', { type: 'number', default: 99.9, describe: 'percentile of positive activations for --balance percentile' })
     .option('maxpool', { choices: MAXPOOL_LOWERINGS, default: 'avg' as MaxPoolLowering, describe: 'max pooling: replace by average pooling (with a warning) or refuse' })
     .option('dump-after', { type: 'string', describe: `write the IR after this pass to the output folder (${PASSES.join(', ')})` })
+    .option('hold', { type: 'string', default: 'auto', describe: "steps run after T with the input held: auto (the readout lag on a target that delivers spikes a step late, else 0), none, or a number" })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
     .option('force', { type: 'boolean', default: false, describe: 'write into a non-empty folder snnc did not create' })
     .example('$0 compile lenet.onnx --target loihi-like', 'convert (weight-based thresholds) and map; writes build/lenet-loihi-like/')
     .example('$0 compile lenet.onnx -t loihi-like --calibrate mnist --samples 500 -T 64', 'data-based thresholds (99.9th percentile) and traffic from spike rates')
     .example('$0 compile student.onnx -t speck-like -o out/speck', 'a spiking student passes through unchanged')
+    .example('$0 compile student.onnx -t loihi-like --hold none', 'run exactly T steps on a delayed chip (warns how much evidence the readout loses)')
     .example('$0 compile lenet.onnx -t all', 'one table: which shipped targets hold the model, cores used, or why not')
     .example('$0 compile lenet.onnx -t ./mychip.json --dump-after quantize', 'a target of your own; dump the integer IR'),
   handler: (argv) => {

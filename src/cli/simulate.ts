@@ -57,7 +57,7 @@ export function formatSimReport(r: SimReport, lagNote?: string): string {
   const p = r.perInference;
   const e = p.energyJ;
   const lines = [
-    `${r.model} on ${r.target}: delay ${r.delay}, T=${r.timesteps}, ${r.samples} sample(s)${r.dataset ? ` of ${r.dataset}` : ''}`,
+    `${r.model} on ${r.target}: delay ${r.delay}, T=${r.timesteps - (r.holdSteps ?? 0)}${r.holdSteps ? ` + ${r.holdSteps} held = ${r.timesteps} steps` : ''}, ${r.samples} sample(s)${r.dataset ? ` of ${r.dataset}` : ''}`,
   ];
   if (r.accuracy !== undefined) lines.push(`accuracy            ${fmt(r.accuracy * 100, 2)} %`);
   if (r.referenceChecked !== undefined) lines.push(`bit-identical to the fixed-point reference: ${r.referenceIdentical}/${r.referenceChecked} samples`);
@@ -112,15 +112,15 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     .option('data-dir', { type: 'string', describe: 'folder of the data files' })
     .option('split', { choices: ['train', 'test'] as const, default: 'test' as const, describe: 'data split' })
     .option('samples', { type: 'number', default: 1000, describe: 'samples to simulate (the first n of the split)' })
-    .option('timesteps', { type: 'number', describe: 'steps per sample (default: the compiled value)' })
+    .option('timesteps', { type: 'number', describe: "steps per sample (default: the compiled T plus the artifact's hold steps)" })
     .option('delay', { choices: ['hardware', 'same-step'] as const, describe: "spike delivery: 'hardware' (one step per hop, as Loihi/SANA-FE) or 'same-step' (the trainer's model); default the target's" })
-    .option('extend', { type: 'boolean', default: false, describe: 'under hardware delay, run T + the readout lag steps (input held) so the readout integrates all T steps of evidence' })
+    .option('extend', { type: 'boolean', default: false, describe: "under hardware delay, run T + the readout lag steps (input held) so the readout integrates all T steps of evidence; only needed for artifacts compiled with --hold none (the default artifact already holds that long)" })
     .option('check', { type: 'boolean', default: false, describe: 'also run the fixed-point reference and count bit-identical samples' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (schemas/sim-report.schema.json)' })
     .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
     .example('$0 simulate build/lenet-loihi-like --dataset mnist --samples 1000', 'accuracy, SOPs, spikes, energy split and latency per inference')
     .example('$0 simulate build/lenet-loihi-like --delay same-step --check --json', 'software (same-step) timing, checked against the fixed-point reference, as JSON')
-    .example('$0 simulate build/student-loihi-like --extend', 'a deep network on a delayed chip, run T + its readout lag steps')
+    .example('$0 simulate build/student-loihi-like-nohold --extend', 'an artifact compiled with --hold none on a delayed chip, run T + its readout lag steps')
     .example('$0 simulate --vector ../shared/vectors/sanafe-ff/network.json --target sanafe-loihi --steps 100 --json', "SANA-FE's quantities for a vector, compared with what SANA-FE reported"),
   handler: (argv) => {
     positiveInt('samples', argv.samples);
@@ -137,10 +137,14 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       if (argv.target !== undefined) throw new UserError('--target applies to --vector; a compiled folder carries its own target');
       if (argv.steps !== undefined) throw new UserError('--steps applies to --vector; use --timesteps for a compiled folder');
       const mapped = readMapped(argv.dir);
-      const lag = readoutLag(mapped.placement.graph);
-      const delay = argv.delay ?? mapped.placement.graph.delay ?? mapped.placement.graph.target.timing.delay.value;
-      const baseSteps = argv.timesteps ?? mapped.placement.graph.timesteps;
-      const timesteps = argv.extend && delay === 'hardware' ? baseSteps + lag : baseSteps;
+      const graph = mapped.placement.graph;
+      const lag = readoutLag(graph);
+      const delay = argv.delay ?? graph.delay ?? graph.target.timing.delay.value;
+      // Without --timesteps the artifact's own run applies: T plus the hold steps the compiler chose.
+      const baseSteps = argv.timesteps ?? graph.timesteps;
+      const hold = argv.timesteps === undefined ? graph.holdSteps ?? 0 : 0;
+      const extra = argv.extend && delay === 'hardware' ? Math.max(hold, lag) : hold;
+      const timesteps = baseSteps + extra;
       const dataset = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
       const total = Math.min(argv.samples, dataset.count);
       const bar = !argv.json && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'simulating {bar} {value}/{total} samples' }, cliProgress.Presets.shades_classic) : undefined;
@@ -153,10 +157,14 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       } finally {
         bar?.stop();
       }
-      if (argv.extend && report.delay === 'hardware' && lag > 0) {
-        lagNote = `note: run extended by the readout lag: ${baseSteps} + ${lag} = ${timesteps} steps with the input held`;
-      } else if (report.delay === 'hardware' && lag > 0) {
-        lagNote = `note: with hardware delay the readout lags the input by ${lag} step(s): of T=${report.timesteps}, ${Math.max(0, report.timesteps - lag)} reach the readout (--extend runs ${lag} more; snnc verify measures what that recovers)`;
+      if (report.delay === 'hardware' && lag > 0) {
+        if (extra >= lag) {
+          lagNote = `note: ${baseSteps} + ${extra} = ${timesteps} steps with the input held (${argv.extend && extra > hold ? '--extend' : "the artifact's hold steps"}): the readout, ${lag} step(s) behind the input under hardware delay, integrates all ${baseSteps} steps of evidence`;
+        } else {
+          lagNote = `note: with hardware delay the readout lags the input by ${lag} step(s): of ${timesteps} steps, ${Math.max(0, timesteps - lag)} reach the readout (--extend runs T + ${lag}; snnc verify measures what that recovers)`;
+        }
+      } else if (extra > 0) {
+        lagNote = `note: ${baseSteps} + ${extra} = ${timesteps} steps with the input held`;
       }
       if (report.referenceChecked !== undefined && report.referenceIdentical !== report.referenceChecked) process.exitCode = 1;
     }

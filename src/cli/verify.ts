@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
-import { compile } from '../../compiler/index.js';
+import { compile, parseHold, type HoldOption } from '../../compiler/index.js';
 import type { DelayMode, MappedChip } from '../../compiler/types.js';
 import { ChipSimulator, simulate, readoutLag, type SimReport } from '../../simulator/index.js';
 import { argmax } from '../../simulator/arith.js';
@@ -23,6 +23,7 @@ interface VerifyArgs {
   'calibrate-samples': number;
   teacher?: string;
   delay?: DelayMode;
+  hold: string;
   json: boolean;
   out?: string;
 }
@@ -33,6 +34,8 @@ export interface VerifyRow {
   label: string;
   engine: string;
   accuracy: number;
+  /** Steps each sample ran in this stage (absent for the ANN). */
+  steps?: number;
 }
 
 /** Accuracy under both spike-delivery semantics and what extending the run recovers. */
@@ -40,7 +43,10 @@ export interface DelayAnalysis {
   chipDelay: DelayMode;
   /** Steps by which the readout lags the input under hardware delay. */
   readoutLag: number;
+  /** The compiled T: hardware and same-step accuracies below are at exactly T steps (no hold). */
   timesteps: number;
+  /** Hold steps of the compiled artifact (the chip row ran timesteps + holdSteps). */
+  holdSteps: number;
   hardwareAccuracy: number;
   sameStepAccuracy: number;
   /** Hardware-delay accuracy with T + k steps (input held), k = 1, 2, …, until it reaches the same-step accuracy. */
@@ -57,7 +63,12 @@ export interface VerifyReport {
   target: string;
   dataset: string;
   samples: number;
+  /** The compiled T. */
   timesteps: number;
+  /** Steps run after T with the input held on the chip (the artifact's hold, `snnc compile --hold`). */
+  holdSteps: number;
+  /** Steps per sample the quantized SNN and the mapped chip ran: timesteps + holdSteps. */
+  chipSteps: number;
   delay: DelayMode;
   encoding: string;
   rows: VerifyRow[];
@@ -96,10 +107,10 @@ function chipAccuracy(mapped: MappedChip, data: Dataset, delay: DelayMode, times
 }
 
 /**
- * The delay study: accuracy of the quantized network under hardware and same-step delivery, and the
- * smallest run extension (input held) that brings the hardware accuracy back to the same-step one. The
- * sweep stops at readoutLag + 2 extra steps. `chipAcc`, when given, is the accuracy already measured in
- * `chipDelay` mode (not run again).
+ * The delay study: accuracy of the quantized network under hardware and same-step delivery at the compiled
+ * T (without the artifact's hold steps), and the smallest run extension (input held) that brings the
+ * hardware accuracy back to the same-step one. The sweep stops at readoutLag + 2 extra steps. `chipAcc`,
+ * when given, is the accuracy already measured in `chipDelay` mode at exactly T steps (not run again).
  */
 export function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: DelayMode, chipAcc?: number): DelayAnalysis {
   const q = mapped.placement.graph;
@@ -115,7 +126,7 @@ export function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: Delay
     sweep.push({ extraSteps: k, accuracy });
     if (accuracy >= sameStepAccuracy) recoveredWith = k;
   }
-  return { chipDelay, readoutLag: lag, timesteps: T, hardwareAccuracy, sameStepAccuracy, sweep, recoveredWith };
+  return { chipDelay, readoutLag: lag, timesteps: T, holdSteps: q.holdSteps ?? 0, hardwareAccuracy, sameStepAccuracy, sweep, recoveredWith };
 }
 
 export interface VerifyOptions {
@@ -128,6 +139,8 @@ export interface VerifyOptions {
   calibrateSamples?: number;
   teacher?: string;
   delay?: DelayMode;
+  /** The compiler's `--hold` (default 'auto': the readout lag on a delayed target). */
+  hold?: HoldOption;
   /** Told which stage runs and how far the chip simulation is (samples done of total). */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -146,7 +159,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   const warnings: string[] = [];
   const compiled = compile(model, {
     target: opts.target, timesteps: opts.timesteps, calibrate: opts.calibrate, samples: opts.calibrateSamples, dataDir: opts.dataDir,
-    warn: (m) => warnings.push(m),
+    hold: opts.hold, warn: (m) => warnings.push(m),
   });
   const chip = compiled.chip;
   const q = chip.placement.graph;
@@ -170,7 +183,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   }
 
   const floatPred = predict(runGraph(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed }), n);
-  rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n) });
+  rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n), steps: q.timesteps });
   predictions.push(floatPred);
 
   const sim = simulate(chip, data, {
@@ -179,18 +192,20 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   });
   opts.onProgress?.('delay study', 0, 1);
   const delay = sim.report.delay;
-  rows.push({ stage: 'quantized-snn', label: `quantized SNN (${delay})`, engine: 'fixed-point reference', accuracy: accuracyOf(sim.referencePredictions!, data.labels, n) });
+  // The chip runs the artifact as compiled: T plus its hold steps (the reference runs the same steps).
+  const chipSteps = sim.report.timesteps;
+  rows.push({ stage: 'quantized-snn', label: `quantized SNN (${delay})`, engine: 'fixed-point reference', accuracy: accuracyOf(sim.referencePredictions!, data.labels, n), steps: chipSteps });
   predictions.push(sim.referencePredictions!);
-  rows.push({ stage: 'mapped-chip', label: `mapped chip (${delay})`, engine: `simulator, ${q.target.name}`, accuracy: sim.report.accuracy! });
+  rows.push({ stage: 'mapped-chip', label: `mapped chip (${delay})`, engine: `simulator, ${q.target.name}`, accuracy: sim.report.accuracy!, steps: chipSteps });
   predictions.push(sim.predictions);
 
   const agreement = predictions.map((a) => predictions.map((b) => agreementOf(a, b, n)));
   const identical = sim.report.referenceIdentical!;
-  const delayAnalysis = analyseDelay(chip, data, delay, sim.report.accuracy!);
+  const delayAnalysis = analyseDelay(chip, data, delay, chipSteps === q.timesteps ? sim.report.accuracy! : undefined);
   const metrics = neuroBenchMetrics(q, sim.report);
   return {
     format: 'snnc-verify-report', version: 1, model, ...(opts.teacher ? { teacher: opts.teacher } : {}),
-    target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, delay, encoding: q.input.encoding,
+    target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, holdSteps: q.holdSteps ?? 0, chipSteps, delay, encoding: q.input.encoding,
     rows, agreement, bitIdentical: { identical, checked: n, all: identical === n }, delayAnalysis,
     metrics, energy: energyComparison(metrics, sim.report, q, annGraph), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
     sim: sim.report,
@@ -209,21 +224,24 @@ export function formatVerifyReport(r: VerifyReport): string {
   const short = ['A', 'F', 'Q', 'C'];
   const keys = r.rows.map((row) => short[['ann', 'float-snn', 'quantized-snn', 'mapped-chip'].indexOf(row.stage)]);
   const lines = [
-    `${r.model} on ${r.target}: ${r.samples} samples of ${r.dataset}, T=${r.timesteps}, ${r.encoding} input, chip delay ${r.delay}`,
+    `${r.model} on ${r.target}: ${r.samples} samples of ${r.dataset}, T=${r.timesteps}${r.holdSteps ? ` + ${r.holdSteps} hold steps = ${r.chipSteps} steps on the chip (input held)` : ''}, ${r.encoding} input, chip delay ${r.delay}`,
     '',
     table([
-      ['', 'stage', 'engine', 'accuracy', ...keys.map((k) => `agree ${k}`)],
-      ...r.rows.map((row, i) => [keys[i], row.label, row.engine, pct(row.accuracy), ...r.agreement[i].map(pct)]),
+      ['', 'stage', 'engine', 'steps', 'accuracy', ...keys.map((k) => `agree ${k}`)],
+      ...r.rows.map((row, i) => [keys[i], row.label, row.engine, row.steps !== undefined ? String(row.steps) : '–', pct(row.accuracy), ...r.agreement[i].map(pct)]),
     ]),
     '',
     `quantized SNN vs mapped chip: ${r.bitIdentical.all ? 'BIT-IDENTICAL' : 'DIFFERENT'} spike trains and readouts on ${r.bitIdentical.identical}/${r.bitIdentical.checked} samples`,
   ];
   const d = r.delayAnalysis;
   if (d.hardwareAccuracy !== d.sameStepAccuracy) {
-    lines.push(`delay: hardware ${pct(d.hardwareAccuracy)} vs same-step ${pct(d.sameStepAccuracy)} at T=${d.timesteps} (readout lags the input by ${d.readoutLag} step(s) on a delayed chip)`);
+    lines.push(`delay: hardware ${pct(d.hardwareAccuracy)} vs same-step ${pct(d.sameStepAccuracy)} at exactly T=${d.timesteps} steps (readout lags the input by ${d.readoutLag} step(s) on a delayed chip)`);
     lines.push(d.recoveredWith !== null
       ? `  ${d.recoveredWith} extra step(s) with the input held (T=${d.timesteps + d.recoveredWith}) recover the same-step accuracy: ${d.sweep.map((s) => `T+${s.extraSteps} ${pct(s.accuracy)}`).join(', ')}`
       : `  not recovered within ${d.readoutLag + 2} extra steps: ${d.sweep.map((s) => `T+${s.extraSteps} ${pct(s.accuracy)}`).join(', ')}`);
+    lines.push(d.holdSteps > 0
+      ? `  the compiled artifact holds the input ${d.holdSteps} step(s) (T+${d.holdSteps}): the chip row above ran that`
+      : `  the compiled artifact has no hold steps (--hold none or a same-step target): the chip row ran T=${d.timesteps}`);
   } else {
     lines.push(`delay: hardware and same-step delivery give the same accuracy (${pct(d.hardwareAccuracy)}) at T=${d.timesteps}; readout lag ${d.readoutLag} step(s)`);
   }
@@ -254,10 +272,12 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     .option('calibrate-samples', { type: 'number', default: 256, describe: 'calibration samples' })
     .option('teacher', { type: 'string', describe: 'the ANN teacher of a spiking student (its ANN row)' })
     .option('delay', { choices: ['hardware', 'same-step'] as const, describe: "chip spike delivery (default the target's own)" })
+    .option('hold', { type: 'string', default: 'auto', describe: 'compile with this many steps after T with the input held: auto (the readout lag on a delayed target), none, or a number' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
     .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
     .example('$0 verify lenet.onnx --target loihi-like --dataset mnist --samples 1000 --calibrate mnist', 'ANN, float SNN, quantized SNN and chip accuracies with pairwise agreement')
     .example('$0 verify student.onnx --teacher teacher.onnx --target loihi-like --timesteps 4', 'a spiking student: the teacher is the ANN row')
+    .example('$0 verify student.onnx --target loihi-like --hold none', 'the chip runs exactly T steps: shows what the delayed readout costs')
     .example('$0 verify model.onnx --dataset idx:imgs.idx,labels.idx --samples 500 --json', 'any data set the trainer accepts, as JSON'),
   handler: async (argv) => {
     const bar = !argv.json && process.stderr.isTTY
@@ -268,7 +288,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     try {
       report = await verifyModel(argv.model, {
         target: argv.target, dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, timesteps: argv.timesteps,
-        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay,
+        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay, hold: parseHold(String(argv.hold)),
         onProgress: bar ? (stage, done, total) => {
           if (!started) { bar.start(total, done, { stage }); started = true; }
           else if (done % 20 === 0 || done === total) { bar.setTotal(total); bar.update(done, { stage }); }
