@@ -158,3 +158,29 @@ describe('spike-delivery delay: hold steps in the compiled artifact', () => {
     });
   });
 });
+
+describe('snnc verify with hold steps', () => {
+  it('the chip row runs the artifact (T + hold); the delay study still reports raw-T hardware vs same-step', async () => {
+    const { verifyModel, formatVerifyReport } = await import('../../src/cli/verify.js');
+    const held = await verifyModel(student, { target: 'loihi-like', dataset: 'mnist', samples: 150 });
+    expect(held).toMatchObject({ timesteps: 4, holdSteps: 3, chipSteps: 7 });
+    const chipRow = held.rows.find((r) => r.stage === 'mapped-chip')!;
+    expect(chipRow.steps).toBe(7);
+    expect(held.rows.find((r) => r.stage === 'float-snn')!.steps).toBe(4);
+    expect(held.bitIdentical.all).toBe(true);
+    const d = held.delayAnalysis;
+    expect(d).toMatchObject({ timesteps: 4, holdSteps: 3, readoutLag: 3, recoveredWith: 3 });
+    expect(d.hardwareAccuracy).toBeLessThan(d.sameStepAccuracy - 0.3);
+    expect(Math.abs(chipRow.accuracy - d.sameStepAccuracy)).toBeLessThan(0.04);
+    const text = formatVerifyReport(held);
+    expect(text).toMatch(/T=4 \+ 3 hold steps = 7 steps on the chip/);
+    expect(text).toMatch(/mapped chip \(hardware\)\s+simulator, loihi-like\s+7\s/);
+    expect(text).toMatch(/holds the input 3 step\(s\)/);
+
+    const raw = await verifyModel(student, { target: 'loihi-like', dataset: 'mnist', samples: 150, hold: 'none' });
+    expect(raw).toMatchObject({ holdSteps: 0, chipSteps: 4 });
+    expect(raw.rows.find((r) => r.stage === 'mapped-chip')!.accuracy).toBe(raw.delayAnalysis.hardwareAccuracy);
+    expect(raw.delayAnalysis.hardwareAccuracy).toBe(d.hardwareAccuracy);
+    expect(raw.warnings.some((w) => /3 step\(s\) late/.test(w))).toBe(true);
+  });
+});
