@@ -19,7 +19,7 @@ import {
 } from './arith.js';
 import { InputEncoder } from './input.js';
 import { LinkState, isEastWest, xyRoute, type MeshPath } from './noc.js';
-import { buildEventProjections, populationOrder, rowLength, scatterConv, scatterTaps, type EventProjection } from './program.js';
+import { buildEventProjections, expandTouched, populationOrder, rowLength, scatterConv, scatterTaps, type EventProjection } from './program.js';
 
 export interface SimOptions {
   /** Spike delivery; default the artifact's recorded delay (the compiler writes the target's own, `timing.delay`). */
@@ -329,6 +329,8 @@ export class ChipSimulator {
   private readonly pops: PopRuntime[];
   private readonly order: number[];
   private readonly accBuffers: [Float64Array, Float64Array][];
+  /** Per projection and buffer: scatterTaps' (group, output position) marks, expanded into touched on update. */
+  private readonly tapTouched: [Uint8Array, Uint8Array][];
   private readonly inputProjections: number[];
   private readonly encoder: InputEncoder;
   private readonly paths: MeshPath[] = [];
@@ -345,6 +347,13 @@ export class ChipSimulator {
   /** Synaptic events and effective ops each core received from spikes this step. */
   private readonly coreSynIn: Float64Array;
   private readonly coreNnzIn: Float64Array;
+  /** Per-step packet counters of routeUnicast, by core and by layer. */
+  private readonly corePacketsOut: Float64Array;
+  private readonly corePacketsIn: Float64Array;
+  private readonly coreHops: Float64Array;
+  private readonly coreQueue: Float64Array;
+  private readonly layerPacketsOut: Float64Array;
+  private readonly layerHops: Float64Array;
   private readonly syncNs: number;
   private readonly inputFan: { ptr: Int32Array; core: Int32Array; syn: Int32Array; nnz: Int32Array };
   private readonly record: boolean;
@@ -406,6 +415,10 @@ export class ChipSimulator {
       else this.pops[q.from].outgoing.push(k);
     });
     this.accBuffers = this.projections.map((q) => [new Float64Array(q.postSize), new Float64Array(q.postSize)]);
+    this.tapTouched = this.projections.map((q) => {
+      const marks = q.taps ? (q.taps.cout / q.taps.outPerGroup) * q.taps.outPlane : 0;
+      return [new Uint8Array(marks), new Uint8Array(marks)];
+    });
     const largest = Math.max(1, ...this.pops.map((p) => p.size));
     this.scratch = new Float64Array(largest);
     this.zeros = new Int32Array(largest);
@@ -435,6 +448,12 @@ export class ChipSimulator {
     this.sliceEnd = Int32Array.from(allSlices, (s) => s.end);
     this.coreSynIn = new Float64Array(this.cores.length);
     this.coreNnzIn = new Float64Array(this.cores.length);
+    this.corePacketsOut = new Float64Array(this.cores.length);
+    this.corePacketsIn = new Float64Array(this.cores.length);
+    this.coreHops = new Float64Array(this.cores.length);
+    this.coreQueue = new Float64Array(this.cores.length);
+    this.layerPacketsOut = new Float64Array(this.pops.length);
+    this.layerHops = new Float64Array(this.pops.length);
     for (const pop of this.pops) {
       const missing = pop.coreOf.indexOf(-1);
       if (missing !== -1) throw new UserError(`neuron ${missing} of population '${pop.name}' is not placed on any core`);
@@ -579,6 +598,7 @@ export class ChipSimulator {
       pop.v.set(pop.v0);
       pop.touchedAll[0] = pop.touchedAll[1] = false;
       pop.touched[0].fill(0); pop.touched[1].fill(0);
+      for (const k of pop.incoming) for (const marks of this.tapTouched[k]) marks.fill(0);
       if (this.record) pop.raster = new Uint8Array(T * pop.size);
     }
     for (const [a, b] of this.accBuffers) { a.fill(0); b.fill(0); }
@@ -653,7 +673,7 @@ export class ChipSimulator {
             for (let j = 0; j < n; j++) acc[j] += x1 * row[b1 + j] + x * row[b2 + j];
             pending = -1;
           }
-        } else if (q.taps) scatterTaps(q.taps, i, x, acc, touched);
+        } else if (q.taps) scatterTaps(q.taps, i, x, acc, this.tapTouched[k][buf]);
         else if (q.geometry) scatterConv(q.geometry, i, x, acc, touched);
         else {
           const cols = q.cols, vals = q.vals;
@@ -672,6 +692,7 @@ export class ChipSimulator {
       inputEffective += nnz;
       if (replay) {
         // At step 0 the accumulator and touched flags held nothing before this injection.
+        if (q.taps) expandTouched(q.taps, this.tapTouched[k][buf], touched);
         replay.acc[m].set(acc);
         replay.syn[m] = syn;
         replay.nnz[m] = nnz;
@@ -769,6 +790,10 @@ export class ChipSimulator {
         acc.fill(0);
       }
     }
+    for (const k of inc) {
+      const taps = this.projections[k].taps;
+      if (taps) expandTouched(taps, this.tapTouched[k][buf], touched);
+    }
     const count = updateNeurons(v, current, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touched, pop.touchedAll[buf], pop.active, pop.spiked, pop.spikes, pop.size, p);
     const nActive = updateTally[0];
     pop.spikeCount = count;
@@ -812,11 +837,11 @@ export class ChipSimulator {
         post.touchedAll[buf] = true;
         layer.synapticEvents += n * m;
       } else if (q.taps) {
-        const touched = post.touched[buf], ptr = q.rowPtr, taps = q.taps, rowNonZero = q.rowNonZero;
+        const touchedAt = this.tapTouched[k][buf], ptr = q.rowPtr, taps = q.taps, rowNonZero = q.rowNonZero;
         let events = 0;
         for (let s = 0; s < n; s++) {
           const i = spikes[s];
-          scatterTaps(taps, i, 1, acc, touched);
+          scatterTaps(taps, i, 1, acc, touchedAt);
           events += ptr[i + 1] - ptr[i];
           nnz += rowNonZero[i];
         }
@@ -891,6 +916,52 @@ export class ChipSimulator {
   }
 
   /**
+   * Unicast packets in send order: each message is its own packet over its own path. Per-core and per-layer
+   * counters gather in typed arrays and are added to the counts once per step (integer sums: order-free).
+   */
+  private routeUnicast(order: Uint32Array): number {
+    const msgs = this.messages, links = this.links, paths = this.paths, recvNs = this.recvNs;
+    const hopEw = this.ns.hopEw, hopNs = this.ns.hopNs, msgInNs = this.ns.msgIn, synNs = this.ns.syn;
+    const coreOut = this.corePacketsOut, coreIn = this.corePacketsIn, coreHops = this.coreHops, coreQueue = this.coreQueue;
+    const layerOut = this.layerPacketsOut, layerHops = this.layerHops;
+    coreOut.fill(0); coreIn.fill(0); coreHops.fill(0); coreQueue.fill(0); layerOut.fill(0); layerHops.fill(0);
+    const sent = msgs.sent, srcOf = msgs.src, dstOf = msgs.dst, synOf = msgs.syn, pathOf = msgs.path, popOf = msgs.pop;
+    let ew = 0, nsHops = 0;
+    for (let k = 0; k < order.length; k++) {
+      const m = order[k];
+      const path = paths[pathOf[m]];
+      const src = srcOf[m], dst = dstOf[m], pop = popOf[m];
+      const hops = path.links.length;
+      const arrival = hops === 0 ? sent[m] : links.traverse(path, sent[m], hopEw, hopNs);
+      coreOut[src]++;
+      layerOut[pop]++;
+      coreHops[src] += hops;
+      layerHops[pop] += hops;
+      ew += path.eastWestHops;
+      nsHops += path.northSouthHops;
+      if (hops !== 0 && links.lastQueue > coreQueue[src]) coreQueue[src] = links.lastQueue;
+      const free = recvNs[dst];
+      recvNs[dst] = (free > arrival ? free : arrival) + msgInNs + synOf[m] * synNs;
+      coreIn[dst]++;
+    }
+    const cores = this.counts.cores, layers = this.counts.layers, net = this.counts.network;
+    for (let c = 0; c < cores.length; c++) {
+      const cc = cores[c];
+      cc.packetsOut += coreOut[c];
+      cc.packetsIn += coreIn[c];
+      cc.hopsOut += coreHops[c];
+      if (coreQueue[c] > cc.maxLinkQueue) cc.maxLinkQueue = coreQueue[c];
+    }
+    for (let l = 0; l < layers.length; l++) {
+      layers[l].packetsOut += layerOut[l];
+      layers[l].hopsOut += layerHops[l];
+    }
+    net.hopsEastWest += ew;
+    net.hopsNorthSouth += nsHops;
+    return order.length;
+  }
+
+  /**
    * Times one step: each core's send timeline in neuron order, packets over the mesh in global send order,
    * each destination core's receive timeline in arrival order; returns the step latency and its critical core.
    */
@@ -908,28 +979,21 @@ export class ChipSimulator {
     // Links a multicast tree has already crossed, with the time the packet left each (reset per group).
     const treeLinks = this.treeLinks;
     const layers = this.counts.layers;
-    let currentGroup = -1;
     let packets = 0;
-    for (let k = 0; k < order.length; k++) {
-      const m = order[k];
-      const path = this.paths[msgs.path[m]];
-      const src = msgs.src[m], dst = msgs.dst[m];
-      const newPacket = msgs.group[m] !== currentGroup;
-      if (newPacket) {
-        currentGroup = msgs.group[m];
-        if (this.multicast) treeLinks.clear();
-        packets++;
-        cores[src].packetsOut++;
-        layers[msgs.pop[m]].packetsOut++;
-      }
-      let arrival: number;
-      if (!this.multicast) {
-        arrival = links.traverse(path, msgs.sent[m], ns.hopEw, ns.hopNs);
-        cores[src].hopsOut += path.links.length;
-        layers[msgs.pop[m]].hopsOut += path.links.length;
-        net.hopsEastWest += path.eastWestHops;
-        net.hopsNorthSouth += path.northSouthHops;
-      } else {
+    if (!this.multicast) packets = this.routeUnicast(order);
+    else {
+      let currentGroup = -1;
+      for (let k = 0; k < order.length; k++) {
+        const m = order[k];
+        const path = this.paths[msgs.path[m]];
+        const src = msgs.src[m], dst = msgs.dst[m];
+        if (msgs.group[m] !== currentGroup) {
+          currentGroup = msgs.group[m];
+          treeLinks.clear();
+          packets++;
+          cores[src].packetsOut++;
+          layers[msgs.pop[m]].packetsOut++;
+        }
         // The branches of a tree share their common prefix: each link is crossed (and counted) once.
         let t = msgs.sent[m];
         links.lastQueue = 0;
@@ -943,12 +1007,11 @@ export class ChipSimulator {
           if (isEastWest(l)) net.hopsEastWest++;
           else net.hopsNorthSouth++;
         }
-        arrival = t;
+        if (links.lastQueue > cores[src].maxLinkQueue) cores[src].maxLinkQueue = links.lastQueue;
+        const begin = Math.max(this.recvNs[dst], t);
+        this.recvNs[dst] = begin + ns.msgIn + msgs.syn[m] * ns.syn;
+        cores[dst].packetsIn++;
       }
-      if (links.lastQueue > cores[src].maxLinkQueue) cores[src].maxLinkQueue = links.lastQueue;
-      const begin = Math.max(this.recvNs[dst], arrival);
-      this.recvNs[dst] = begin + ns.msgIn + msgs.syn[m] * ns.syn;
-      cores[dst].packetsIn++;
     }
     net.packets += packets;
     net.linkWaitNs += links.waitNs;

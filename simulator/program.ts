@@ -95,10 +95,12 @@ export interface ConvTaps {
 }
 
 /**
- * Adds x · w into acc for every target of source `pre` through a tap table, marking the targets in `touched`
- * (every stored synapse, zero weights included). Returns nothing: the row length is rowPtr's.
+ * Adds x · w into acc for every target of source `pre` through a tap table. Which targets received input is
+ * marked per (group, output position) in `touchedAt` (groups · outPlane): every output channel of the group at
+ * that position is a target (zero weights included), so one mark stands for outPerGroup synapses; the engine
+ * expands the marks with expandTouched before it reads them.
  */
-export function scatterTaps(g: ConvTaps, pre: number, x: number, acc: Float64Array, touched: Uint8Array): void {
+export function scatterTaps(g: ConvTaps, pre: number, x: number, acc: Float64Array, touchedAt: Uint8Array): void {
   const inPlane = g.inPlane, outPlane = g.outPlane, cout = g.cout, opg = g.outPerGroup;
   const ci = (pre / inPlane) | 0;
   const pos = pre - ci * inPlane;
@@ -106,28 +108,43 @@ export function scatterTaps(g: ConvTaps, pre: number, x: number, acc: Float64Arr
   const cg = ci - grp * g.inPerGroup;
   const co0 = grp * opg;
   const wRow = cg * g.kernelSize;
+  const markBase = grp * outPlane;
   const pairAt = g.pairAt, pairTap = g.pairTap, w = g.weights;
   const end = g.pairPtr[pos + 1];
   if (x === 1) {
     for (let t = g.pairPtr[pos]; t < end; t++) {
-      let post = co0 * outPlane + pairAt[t];
+      const at = pairAt[t];
+      touchedAt[markBase + at] = 1;
+      let post = co0 * outPlane + at;
       const wb = (wRow + pairTap[t]) * cout + co0;
       for (let c = 0; c < opg; c++) {
         acc[post] += w[wb + c];
-        touched[post] = 1;
         post += outPlane;
       }
     }
   } else {
     for (let t = g.pairPtr[pos]; t < end; t++) {
-      let post = co0 * outPlane + pairAt[t];
+      const at = pairAt[t];
+      touchedAt[markBase + at] = 1;
+      let post = co0 * outPlane + at;
       const wb = (wRow + pairTap[t]) * cout + co0;
       for (let c = 0; c < opg; c++) {
         acc[post] += x * w[wb + c];
-        touched[post] = 1;
         post += outPlane;
       }
     }
+  }
+}
+
+/** Turns scatterTaps' per-position marks into per-neuron touched flags, clearing the marks. */
+export function expandTouched(g: ConvTaps, touchedAt: Uint8Array, touched: Uint8Array): void {
+  const outPlane = g.outPlane, opg = g.outPerGroup;
+  for (let k = 0; k < touchedAt.length; k++) {
+    if (touchedAt[k] === 0) continue;
+    touchedAt[k] = 0;
+    const grp = (k / outPlane) | 0;
+    const at = k - grp * outPlane;
+    for (let co = grp * opg, post = co * outPlane + at; co < (grp + 1) * opg; co++, post += outPlane) touched[post] = 1;
   }
 }
 

@@ -14,6 +14,7 @@ import { sequentialMapping } from '../../simulator/sequential.js';
 import { loadMnist } from '../data/mnist.js';
 import { compile } from '../../compiler/index.js';
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../targets/load.js';
 import { take } from '../data/dataset.js';
@@ -95,10 +96,12 @@ function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequen
   for (let s = 1; s <= samples; s++) sim.runSample(size === 0 ? [] : mnist.images.subarray(s * size, (s + 1) * size), s);
   const seconds = (performance.now() - t0) / 1000;
   const events = synapticEvents(sim) - before;
-  console.log(`${label.padEnd(44)} ${(events / seconds / 1e6).toFixed(1).padStart(8)} M synaptic events/s  (${(events / 1e6).toFixed(1)} M events in ${seconds.toFixed(2)} s)`);
+  const steps = samples * sim.timesteps;
+  console.log(`${label.padEnd(44)} ${(events / seconds / 1e6).toFixed(1).padStart(8)} M synaptic events/s  (${(events / 1e6).toFixed(1)} M events in ${seconds.toFixed(2)} s; ${sim.timesteps} steps/sample, ${(seconds / steps * 1e6).toFixed(0)} µs/step)`);
 }
 
-console.log(`snnc chip simulator benchmark (one thread, node ${process.version}); target loihi-like`);
+// Other jobs on the machine change the figures: print its load so a quoted figure carries it.
+console.log(`snnc chip simulator benchmark (one thread, node ${process.version}); target loihi-like; load average ${loadavg().map((x) => x.toFixed(2)).join(', ')} on ${availableParallelism()} cores`);
 eventsPerSecond('MNIST MLP 784-512-256-10, T=4', mnistMlp(), 200);
 eventsPerSecond('MNIST CNN 16-32 (stride-2 3×3 convs), T=4', mnistCnn(), 200);
 eventsPerSecond('dense 4096→4096, 10 % active, 100 steps', largeLayer(), 3);
