@@ -113,8 +113,8 @@ interface PopRuntime {
   /** Double-buffered "received input this step" flags: whole-population (dense) and per neuron (conv). */
   touchedAll: [boolean, boolean];
   touched: [Uint8Array, Uint8Array];
-  active: Uint8Array;
-  spiked: Uint8Array;
+  /** This step's ACTIVE / SPIKED bits per neuron (read by the send timelines). */
+  flags: Uint8Array;
   spikes: Int32Array;
   spikeCount: number;
   coreOf: Int32Array;
@@ -189,16 +189,19 @@ interface InputReplay {
   inputEffective: number;
 }
 
+/** Bits of a neuron's per-step flags: updated as active (state, input or bias), and fired. */
+const ACTIVE = 1, SPIKED = 2;
+
 /** Active-neuron count of the last updateNeurons call (a second return value without an allocation). */
 const updateTally = new Int32Array(1);
 
 /**
  * One step of a population's neurons (the rule of arith.ts), kept standalone and monomorphic: consumes and
- * zeroes `current` (scaled as read: · mul, or floor(/ div), the projection exponent), writes each neuron's active and spiked flags, lists the spikes; returns their count.
+ * zeroes `current` (scaled as read: · mul, or floor(/ div), the projection exponent), writes each neuron's flags, lists the spikes; returns their count.
  */
 function updateNeurons(
   v: Float64Array, current: Float64Array, mul: number, div: number, biases: Int32Array, hasBias: boolean, touched: Uint8Array, touchedAll: boolean,
-  active: Uint8Array, spiked: Uint8Array, spikes: Int32Array, size: number, p: NeuronParams,
+  flags: Uint8Array, spikes: Int32Array, size: number, p: NeuronParams,
 ): number {
   const threshold = p.threshold, lo = p.lo, hi = p.hi, fireStrict = p.fireStrict, resetToZero = p.resetToZero;
   const leaky = p.leaky, canFire = !p.readout;
@@ -210,16 +213,18 @@ function updateNeurons(
     const input = div === 1 ? current[j] * mul : Math.floor(current[j] / div);
     current[j] = 0;
     // SANA-FE's (and Loihi's) rule: a compartment is updated when it holds state, receives input or has a bias.
-    if (vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0)) { active[j] = 1; nActive++; } else active[j] = 0;
+    let flag = 0;
+    if (vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0)) { flag = ACTIVE; nActive++; }
     let x = (leaky ? decayPotential(vPrev, p) : vPrev) + input + b;
     if (x > hi) x = hi;
     else if (x < lo) x = lo;
     if (canFire && (fireStrict ? x > threshold : x >= threshold)) {
       spikes[count++] = j;
-      spiked[j] = 1;
+      flag |= SPIKED;
       x = resetToZero ? 0 : x - threshold;
       if (x < lo) x = lo;
-    } else spiked[j] = 0;
+    }
+    flags[j] = flag;
     v[j] = x;
   }
   updateTally[0] = nActive;
@@ -402,7 +407,7 @@ export class ChipSimulator {
         index, name: p.name, size: p.size, params, v: v0.slice(), v0, bias,
         incoming: [], outgoing: [],
         touchedAll: [false, false], touched: [new Uint8Array(p.size), new Uint8Array(p.size)],
-        active: new Uint8Array(p.size), spiked: new Uint8Array(p.size), spikes: new Int32Array(p.size), spikeCount: 0,
+        flags: new Uint8Array(p.size), spikes: new Int32Array(p.size), spikeCount: 0,
         coreOf: new Int32Array(p.size).fill(-1),
         fanPtr: new Int32Array(p.size + 1), fanCore: new Int32Array(0), fanSyn: new Int32Array(0), fanNnz: new Int32Array(0), fanPath: new Int32Array(0),
       } satisfies PopRuntime;
@@ -794,7 +799,7 @@ export class ChipSimulator {
       const taps = this.projections[k].taps;
       if (taps) expandTouched(taps, this.tapTouched[k][buf], touched);
     }
-    const count = updateNeurons(v, current, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touched, pop.touchedAll[buf], pop.active, pop.spiked, pop.spikes, pop.size, p);
+    const count = updateNeurons(v, current, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touched, pop.touchedAll[buf], pop.flags, pop.spikes, pop.size, p);
     const nActive = updateTally[0];
     pop.spikeCount = count;
     pop.touchedAll[buf] = false;
@@ -881,12 +886,13 @@ export class ChipSimulator {
       for (let si = sliceCore[c]; si < sliceCore[c + 1]; si++) {
         const pi = slicePop[si];
         const pop = this.pops[pi];
-        const active = pop.active, spiked = pop.spiked, fanPtr = pop.fanPtr;
+        const flags = pop.flags, fanPtr = pop.fanPtr;
         const end = sliceEnd[si];
         let nActive = 0;
         for (let j = sliceStart[si]; j < end; j++) {
-          if (active[j] !== 0) { time += activeNs; nActive++; } else time += idleNs;
-          if (spiked[j] === 0) continue;
+          const flag = flags[j];
+          if ((flag & ACTIVE) !== 0) { time += activeNs; nActive++; } else time += idleNs;
+          if ((flag & SPIKED) === 0) continue;
           time += spikeOutNs;
           spikes++;
           const f0 = fanPtr[j], f1 = fanPtr[j + 1];
