@@ -112,15 +112,20 @@ export function scatterTaps(g: ConvTaps, pre: number, x: number, acc: Float64Arr
   const pairAt = g.pairAt, pairTap = g.pairTap, w = g.weights;
   const end = g.pairPtr[pos + 1];
   if (x === 1) {
+    // Two output channels per pass: half the loop overhead of the innermost loop.
+    const stride2 = 2 * outPlane;
     for (let t = g.pairPtr[pos]; t < end; t++) {
       const at = pairAt[t];
       touchedAt[markBase + at] = 1;
       let post = co0 * outPlane + at;
       const wb = (wRow + pairTap[t]) * cout + co0;
-      for (let c = 0; c < opg; c++) {
+      let c = 0;
+      for (; c + 1 < opg; c += 2) {
         acc[post] += w[wb + c];
-        post += outPlane;
+        acc[post + outPlane] += w[wb + c + 1];
+        post += stride2;
       }
+      if (c < opg) acc[post] += w[wb + c];
     }
   } else {
     for (let t = g.pairPtr[pos]; t < end; t++) {
