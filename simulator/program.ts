@@ -206,49 +206,43 @@ function convRows(p: Projection, preSize: number, expandLimit: number): Pick<Eve
   if (s.weights.length !== cout * inPerGroup * kh * kw) {
     throw new UserError(`projection '${p.name}': ${s.weights.length} conv weights, expected ${cout}×${inPerGroup}×${kh}×${kw}`);
   }
-  // Two passes (count, then fill) so each row is contiguous without per-event objects.
-  const counts = new Int32Array(preSize + 1);
-  const visit = (emit: (pre: number, post: number, w: number) => void) => {
-    for (let co = 0; co < cout; co++) {
-      const g = Math.floor(co / outPerGroup);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          const post = (co * oh + oy) * ow + ox;
-          for (let cg = 0; cg < inPerGroup; cg++) {
-            const ci = g * inPerGroup + cg;
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = oy * sh - pt + ky * dh;
-              if (iy < 0 || iy >= ih) continue;
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = ox * sw - pl + kx * dw;
-                if (ix < 0 || ix >= iw) continue;
-                emit((ci * ih + iy) * iw + ix, post, s.weights[((co * inPerGroup + cg) * kh + ky) * kw + kx]);
-              }
-            }
-          }
-        }
+  const taps = convTaps(s, ih, iw, cout, oh, ow, inPerGroup, outPerGroup);
+  // Row lengths and non-zero counts from the tap table: each (output position, tap) pair a source reaches is
+  // outPerGroup synapses, of which nonZeroOf[(cg · kernelSize + tap) · groups + group] have a non-zero weight.
+  const groups = s.groups, kernelSize = taps.kernelSize;
+  const nonZeroOf = new Int32Array(inPerGroup * kernelSize * groups);
+  for (let cg = 0; cg < inPerGroup; cg++) {
+    for (let k = 0; k < kernelSize; k++) {
+      for (let co = 0; co < cout; co++) {
+        if (taps.weights[(cg * kernelSize + k) * cout + co] !== 0) nonZeroOf[(cg * kernelSize + k) * groups + Math.floor(co / outPerGroup)]++;
       }
     }
-  };
-  visit((pre) => { counts[pre + 1]++; });
-  for (let i = 0; i < preSize; i++) counts[i + 1] += counts[i];
-  const rowPtr = counts;
+  }
+  const rowPtr = new Int32Array(preSize + 1);
+  const rowNonZero = new Int32Array(preSize);
+  let nonZero = 0;
+  for (let ci = 0; ci < cin; ci++) {
+    const grp = Math.floor(ci / inPerGroup), cg = ci - grp * inPerGroup;
+    for (let pos = 0; pos < taps.inPlane; pos++) {
+      const i = ci * taps.inPlane + pos;
+      const first = taps.pairPtr[pos], last = taps.pairPtr[pos + 1];
+      let nnz = 0;
+      for (let t = first; t < last; t++) nnz += nonZeroOf[(cg * kernelSize + taps.pairTap[t]) * groups + grp];
+      rowPtr[i + 1] = rowPtr[i] + (last - first) * outPerGroup;
+      rowNonZero[i] = nnz;
+      nonZero += nnz;
+    }
+  }
   const total = rowPtr[preSize];
+  const zeroWeights = total - nonZero;
+  const empty = new Int32Array(0);
   if (total > expandLimit) {
-    const rowNonZero = new Int32Array(preSize);
-    let zeroWeights = 0;
-    visit((pre, _post, w) => { if (w !== 0) rowNonZero[pre]++; else zeroWeights++; });
     const geometry: ConvGeometry = {
       ih, iw, cout, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, inPerGroup, outPerGroup, weights: s.weights,
     };
-    const empty = new Int32Array(0);
     return { rowPtr, cols: empty, vals: empty, rowNonZero, connections: total, zeroWeights, geometry };
   }
-  const rowNonZero = new Int32Array(preSize);
-  let zeroWeights = 0;
-  visit((pre, _post, w) => { if (w !== 0) rowNonZero[pre]++; else zeroWeights++; });
-  const empty = new Int32Array(0);
-  return { rowPtr, cols: empty, vals: empty, rowNonZero, connections: total, zeroWeights, taps: convTaps(s, ih, iw, cout, oh, ow, inPerGroup, outPerGroup) };
+  return { rowPtr, cols: empty, vals: empty, rowNonZero, connections: total, zeroWeights, taps };
 }
 
 /** The tap table of a convolution: per source position, the (output position, tap) pairs it reaches. */
