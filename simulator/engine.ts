@@ -181,6 +181,10 @@ interface InputReplay {
   touched: Int32Array[];
   touchedCount: Int32Array;
   touchedAll: boolean[];
+  /** The touched targets as a mask, and whether the target population has no other input: then it reads acc and
+   * mask in place (nothing is copied back into its accumulator and flags on the replayed steps). */
+  mask: Uint8Array[];
+  inPlace: boolean[];
   syn: Float64Array;
   nnz: Float64Array;
   /** Receive timelines of the cores after the injection. */
@@ -197,10 +201,10 @@ const updateTally = new Int32Array(1);
 
 /**
  * One step of a population's neurons (the rule of arith.ts), kept standalone and monomorphic: consumes and
- * zeroes `current` (scaled as read: · mul, or floor(/ div), the projection exponent), writes each neuron's flags, lists the spikes; returns their count.
+ * (when `consume`) zeroes `current` (scaled as read: · mul, or floor(/ div), the projection exponent), writes each neuron's flags, lists the spikes; returns their count.
  */
 function updateNeurons(
-  v: Float64Array, current: Float64Array, mul: number, div: number, biases: Int32Array, hasBias: boolean, touched: Uint8Array, touchedAll: boolean,
+  v: Float64Array, current: Float64Array, consume: boolean, mul: number, div: number, biases: Int32Array, hasBias: boolean, touched: Uint8Array, touchedAll: boolean,
   flags: Uint8Array, spikes: Int32Array, size: number, p: NeuronParams,
 ): number {
   const threshold = p.threshold, lo = p.lo, hi = p.hi, fireStrict = p.fireStrict, resetToZero = p.resetToZero;
@@ -211,7 +215,7 @@ function updateNeurons(
     const vPrev = v[j];
     const b = biases[j];
     const input = div === 1 ? current[j] * mul : Math.floor(current[j] / div);
-    current[j] = 0;
+    if (consume) current[j] = 0;
     // SANA-FE's (and Loihi's) rule: a compartment is updated when it holds state, receives input or has a bias.
     let flag = 0;
     if (vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0)) { flag = ACTIVE; nActive++; }
@@ -364,6 +368,8 @@ export class ChipSimulator {
   private readonly record: boolean;
   /** Direct (constant) input: the first step's injection, replayed on the later steps of the sample. */
   private readonly inputReplay: InputReplay | null;
+  /** Per projection: its index among the input projections (replay slot), or −1. */
+  private readonly replaySlot: Int32Array;
   /** Per-core synaptic events and effective ops of the last injected input step. */
   private readonly inputCoreSyn: Float64Array;
   private readonly inputCoreNnz: Float64Array;
@@ -539,6 +545,8 @@ export class ChipSimulator {
     const inFan = buildFan(this.inputProjections.length > 0 ? inputSize : 0, this.inputProjections, () => -1);
     this.inputFan = { ptr: inFan.ptr, core: inFan.core, syn: inFan.syn, nnz: inFan.nnz };
     this.encoder = new InputEncoder(graph.input, inputSize);
+    this.replaySlot = new Int32Array(this.projections.length).fill(-1);
+    this.inputProjections.forEach((k, m) => { this.replaySlot[k] = m; });
     this.inputCoreSyn = new Float64Array(this.cores.length);
     this.inputCoreNnz = new Float64Array(this.cores.length);
     const inputs = this.inputProjections.map((k) => this.projections[k]);
@@ -547,6 +555,8 @@ export class ChipSimulator {
       touched: inputs.map((q) => new Int32Array(q.postSize)),
       touchedCount: new Int32Array(inputs.length),
       touchedAll: inputs.map(() => false),
+      mask: inputs.map((q) => new Uint8Array(q.postSize)),
+      inPlace: inputs.map((q) => this.pops[q.to].incoming.length === 1),
       syn: new Float64Array(inputs.length),
       nnz: new Float64Array(inputs.length),
       recvNs: new Float64Array(this.cores.length),
@@ -706,6 +716,7 @@ export class ChipSimulator {
         const list = replay.touched[m];
         for (let j = 0; j < touched.length; j++) if (touched[j] !== 0) list[n++] = j;
         replay.touchedCount[m] = n;
+        replay.mask[m].set(touched);
       }
     }
     this.counts.inputEffectiveOps += inputEffective;
@@ -740,13 +751,15 @@ export class ChipSimulator {
     for (let m = 0; m < this.inputProjections.length; m++) {
       const k = this.inputProjections[m];
       const q = this.projections[k];
-      const acc = this.accBuffers[k][buf];
-      const src = replay.acc[m];
-      for (let j = 0; j < acc.length; j++) acc[j] += src[j];
-      const post = this.pops[q.to];
-      if (replay.touchedAll[m]) post.touchedAll[buf] = true;
-      const touched = post.touched[buf], list = replay.touched[m];
-      for (let n = 0, count = replay.touchedCount[m]; n < count; n++) touched[list[n]] = 1;
+      if (!replay.inPlace[m]) {
+        const acc = this.accBuffers[k][buf];
+        const src = replay.acc[m];
+        for (let j = 0; j < acc.length; j++) acc[j] += src[j];
+        const post = this.pops[q.to];
+        if (replay.touchedAll[m]) post.touchedAll[buf] = true;
+        const touched = post.touched[buf], list = replay.touched[m];
+        for (let n = 0, count = replay.touchedCount[m]; n < count; n++) touched[list[n]] = 1;
+      }
       const layer = this.counts.layers[q.to];
       layer.synapticEvents += replay.syn[m];
       layer.effectiveSynapticOps += replay.nnz[m];
@@ -769,12 +782,24 @@ export class ChipSimulator {
     const spikes = pop.spikes;
     const inc = pop.incoming;
     // The population's input current: the accumulator itself when one projection feeds it (scaled as read), else
-    // the scaled sum of its projections in a scratch buffer. Either way it is zeroed as it is read.
-    let current: Float64Array;
+    // the scaled sum of its projections in a scratch buffer; either way zeroed as it is read. Replayed direct
+    // input is read in place instead.
+    let current = this.scratch;
     let mul = 1, div = 1;
-    if (inc.length === 1) {
+    let touchedIn = touched, touchedAllIn = pop.touchedAll[buf], consume = true;
+    const replay = this.inputReplay;
+    const slot = replay && t > 0 && inc.length === 1 ? this.replaySlot[inc[0]] : -1;
+    if (slot >= 0 && replay!.inPlace[slot]) {
+      // Fed by direct input alone, after the first step: the recorded input is read in place, not consumed.
+      current = replay!.acc[slot];
+      touchedIn = replay!.mask[slot];
+      touchedAllIn = replay!.touchedAll[slot];
+      consume = false;
+    } else if (inc.length === 1) {
       // One projection: its exponent is applied as the accumulator is read (the same operation as below).
       current = this.accBuffers[inc[0]][buf];
+    }
+    if (inc.length === 1) {
       const e = this.projections[inc[0]].exponent;
       if (e >= 0) mul = 2 ** e;
       else div = 2 ** -e;
@@ -799,7 +824,7 @@ export class ChipSimulator {
       const taps = this.projections[k].taps;
       if (taps) expandTouched(taps, this.tapTouched[k][buf], touched);
     }
-    const count = updateNeurons(v, current, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touched, pop.touchedAll[buf], pop.flags, pop.spikes, pop.size, p);
+    const count = updateNeurons(v, current, consume, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touchedIn, touchedAllIn, pop.flags, pop.spikes, pop.size, p);
     const nActive = updateTally[0];
     pop.spikeCount = count;
     pop.touchedAll[buf] = false;
