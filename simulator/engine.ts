@@ -194,7 +194,7 @@ interface InputReplay {
 }
 
 /** Bits of a neuron's per-step flags: updated as active (state, input or bias), and fired. */
-const ACTIVE = 1, SPIKED = 2;
+const ACTIVE = 1, SPIKED = 2; // ACTIVE is bit 0: flag & ACTIVE indexes [idle, active] costs
 
 /** Active-neuron count of the last updateNeurons call (a second return value without an allocation). */
 const updateTally = new Int32Array(1);
@@ -270,6 +270,12 @@ function updateIntegrateAndFire(
   return count;
 }
 
+/** Whether run a's head message goes before run b's: earlier send time, ties to the lower core. */
+function runBefore(sent: Float64Array, head: Int32Array, a: number, b: number): boolean {
+  const ta = sent[head[a]], tb = sent[head[b]];
+  return ta < tb || (ta === tb && a < b);
+}
+
 /** Growable message list of one step (typed arrays, no per-message objects). */
 class MessageList {
   count = 0;
@@ -321,7 +327,6 @@ class MessageList {
     const order = this.order.subarray(0, this.count);
     if (this.heap.length < runs) { this.heap = new Int32Array(runs); this.head = new Int32Array(runs); }
     const sent = this.sent, heap = this.heap, head = this.head, runEnd = this.runEnd, group = this.group;
-    const less = (a: number, b: number) => sent[head[a]] < sent[head[b]] || (sent[head[a]] === sent[head[b]] && a < b);
     let size = 0;
     let start = 0;
     for (let r = 0; r < runs; r++) {
@@ -332,7 +337,7 @@ class MessageList {
         heap[k] = r;
         while (k > 0) {
           const parent = (k - 1) >> 1;
-          if (!less(heap[k], heap[parent])) break;
+          if (!runBefore(sent, head, heap[k], heap[parent])) break;
           const t = heap[k]; heap[k] = heap[parent]; heap[parent] = t;
           k = parent;
         }
@@ -352,8 +357,8 @@ class MessageList {
         const l = 2 * k + 1;
         if (l >= size) break;
         let m = l;
-        if (l + 1 < size && less(heap[l + 1], heap[l])) m = l + 1;
-        if (!less(heap[m], heap[k])) break;
+        if (l + 1 < size && runBefore(sent, head, heap[l + 1], heap[l])) m = l + 1;
+        if (!runBefore(sent, head, heap[m], heap[k])) break;
         const t = heap[k]; heap[k] = heap[m]; heap[m] = t;
         k = m;
       }
@@ -391,6 +396,8 @@ export class ChipSimulator {
   /** Synaptic events and effective ops each core received from spikes this step. */
   private readonly coreSynIn: Float64Array;
   private readonly coreNnzIn: Float64Array;
+  /** A neuron update's cost indexed by its ACTIVE bit: [idle, active] ns. */
+  private readonly updateNs: Float64Array;
   /** Per-step packet counters of routeUnicast, by core and by layer. */
   private readonly corePacketsOut: Float64Array;
   private readonly corePacketsIn: Float64Array;
@@ -613,6 +620,7 @@ export class ChipSimulator {
       occupancy: clockNs / t.mesh.linkPacketsPerCycle.value,
       tick: tm.tickNs?.value ?? 0,
     };
+    this.updateNs = Float64Array.of(this.ns.idle, this.ns.active);
     this.links = new LinkState(grid.width * grid.height * 4, this.ns.occupancy, t.mesh.linkBuffer.value);
     this.sendNs = new Float64Array(this.cores.length);
     this.recvNs = new Float64Array(this.cores.length);
@@ -935,7 +943,7 @@ export class ChipSimulator {
    */
   private sendTimelines(): void {
     const ns = this.ns, msgs = this.messages, cores = this.counts.cores, multicast = this.multicast;
-    const activeNs = ns.active, idleNs = ns.idle, spikeOutNs = ns.spikeOut, msgOutNs = ns.msgOut;
+    const updateNs = this.updateNs, spikeOutNs = ns.spikeOut, msgOutNs = ns.msgOut;
     const synIn = this.coreSynIn, nnzIn = this.coreNnzIn;
     synIn.fill(0); nnzIn.fill(0);
     const sliceCore = this.sliceCore, slicePop = this.slicePop, sliceStart = this.sliceStart, sliceEnd = this.sliceEnd;
@@ -951,7 +959,9 @@ export class ChipSimulator {
         let nActive = 0;
         for (let j = sliceStart[si]; j < end; j++) {
           const flag = flags[j];
-          if ((flag & ACTIVE) !== 0) { time += activeNs; nActive++; } else time += idleNs;
+          // Branch-free: the update cost by the ACTIVE bit (the same value added as a branch would add).
+          time += updateNs[flag & ACTIVE];
+          nActive += flag & ACTIVE;
           if ((flag & SPIKED) === 0) continue;
           time += spikeOutNs;
           spikes++;
