@@ -58,8 +58,24 @@ export function surrogateFunction(kind: SurrogateKind, alpha: number): (x: numbe
   }
 }
 
-/** For each element of one step's `[B, H, W, C]` map, the index of its `size`×`size` pooling window's output. */
+const poolMaps = new Map<string, Int32Array>();
+
+/**
+ * For each element of one step's `[B, H, W, C]` map, the index of its `size`×`size` pooling window's output.
+ * Memoised per shape: every batch of a run has the same shapes, and building the map costs as much as a pass.
+ */
 function poolIndexMap(shape: number[], size: number): Int32Array {
+  const key = `${shape.join('x')}/${size}`;
+  let map = poolMaps.get(key);
+  if (!map) {
+    if (poolMaps.size > 16) poolMaps.clear();
+    map = buildPoolIndexMap(shape, size);
+    poolMaps.set(key, map);
+  }
+  return map;
+}
+
+function buildPoolIndexMap(shape: number[], size: number): Int32Array {
   const [b, h, w, c] = shape;
   const ho = h / size, wo = w / size;
   const map = new Int32Array(b * h * w * c);
