@@ -210,7 +210,7 @@ function updateNeurons(
   const threshold = p.threshold, lo = p.lo, hi = p.hi, fireStrict = p.fireStrict, resetToZero = p.resetToZero;
   const leaky = p.leaky, canFire = !p.readout;
   if (!leaky && canFire && !resetToZero && div === 1) {
-    return updateIntegrateAndFire(v, current, consume, mul, biases, touched, touchedAll, flags, spikes, size, threshold, fireStrict, lo, hi);
+    return updateIntegrateAndFire(v, current, consume, mul, biases, hasBias, touched, touchedAll, flags, spikes, size, threshold, fireStrict, lo, hi);
   }
   let count = 0;
   let nActive = 0;
@@ -241,17 +241,17 @@ function updateNeurons(
 /**
  * updateNeurons' common case in a loop of its own (about a third faster): integrate-and-fire, reset by
  * subtraction, a non-negative exponent; `x > θ || (!strict && x === θ)` is the general loop's fire test. The same operations in the same order as the general loop
- * (a missing bias is the zeros array, so `b !== 0` is the general loop's `hasBias && b !== 0`).
+ * (a missing bias reads as 0, so `b !== 0` is the general loop's `hasBias && b !== 0`).
  */
 function updateIntegrateAndFire(
-  v: Float64Array, current: Float64Array, consume: boolean, mul: number, biases: Int32Array, touched: Uint8Array,
+  v: Float64Array, current: Float64Array, consume: boolean, mul: number, biases: Int32Array, hasBias: boolean, touched: Uint8Array,
   touchedAll: boolean, flags: Uint8Array, spikes: Int32Array, size: number, threshold: number, strict: boolean, lo: number, hi: number,
 ): number {
   let count = 0;
   let nActive = 0;
   for (let j = 0; j < size; j++) {
     const vPrev = v[j];
-    const b = biases[j];
+    const b = hasBias ? biases[j] : 0;
     const input = current[j] * mul;
     if (consume) current[j] = 0;
     const active = vPrev !== 0 || touchedAll || touched[j] !== 0 || b !== 0 ? ACTIVE : 0;
