@@ -28,8 +28,8 @@ export interface SimOptions {
   timesteps?: number;
   /** Keep the spike raster of the last sample (tests and the bit-identity check). */
   record?: boolean;
-  /** Convolutions with more synapses than this are walked through their kernel instead of expanded rows
-   * (memory); default EXPAND_LIMIT (2^24). */
+  /** Convolutions with more synapses than this are walked through their kernel geometry instead of their tap
+   * table (slower; kept as a cross-check, tests set 0); default EXPAND_LIMIT (2^24). */
   expandLimit?: number;
 }
 

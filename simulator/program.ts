@@ -22,8 +22,8 @@ export interface EventProjection {
   weightsT: Int32Array;
   /** Sparse rows: row i is cols/vals[rowPtr[i] .. rowPtr[i+1]) (empty for convolutions, which use taps or geometry). */
   rowPtr: Int32Array;
-  /** Convolutions too large to expand (see EXPAND_LIMIT): rows are walked through the kernel geometry instead
-   * of cols/vals (which are then empty); rowPtr still gives each row's length. */
+  /** Convolutions above EXPAND_LIMIT synapses: rows are walked through the kernel geometry instead
+   * of the tap table; rowPtr still gives each row's length. */
   geometry?: ConvGeometry;
   /** Expanded convolutions: the shared-weight tap table the engine scatters through (cols/vals are then empty). */
   taps?: ConvTaps;
@@ -60,10 +60,10 @@ function denseRows(p: Projection, preSize: number, postSize: number): Pick<Event
   return { weightsT, rowNonZero, zeroWeights };
 }
 
-/** Expanded synapses (cols + vals, 8 bytes each) above which a convolution is walked through its kernel instead. */
+/** Synapses above which a convolution is walked through its kernel geometry instead of its tap table. */
 export const EXPAND_LIMIT = 1 << 24;
 
-/** What a source neuron's spike needs to find its targets in a convolution without expanded rows. */
+/** What a source neuron's spike needs to find its targets in a convolution by walking its kernel. */
 export interface ConvGeometry {
   ih: number; iw: number; cout: number; oh: number; ow: number; kh: number; kw: number;
   sh: number; sw: number; pt: number; pl: number; dh: number; dw: number;
