@@ -15,7 +15,7 @@ import { DEFAULT_NEURON } from '../train/spiking.js';
 import { responseKdLoss } from '../train/losses.js';
 import { openTeacher, runTeacher } from '../train/frozen-teacher.js';
 import { annToGraph, createAnn } from '../train/teacher.js';
-import { writeTrainerOnnx } from '../train/onnx-writer.js';
+import { exportOnnx } from '../onnx/export.js';
 import { mulberry32 } from '../train/random.js';
 
 const B = 64, T = 4, STEPS = Number(process.env.BENCH_STEPS ?? 30), WARMUP = 3;
@@ -29,7 +29,7 @@ if (!teacherPath) {
   // No shipped teacher in this checkout: a LeNet with random weights costs the same to run.
   tmp = mkdtempSync(join(tmpdir(), 'snnc-bench-'));
   teacherPath = join(tmp, 'lenet.onnx');
-  writeFileSync(teacherPath, writeTrainerOnnx(annToGraph(createAnn('lenet', [1, 28, 28], 10, 7))));
+  writeFileSync(teacherPath, exportOnnx(annToGraph(createAnn('lenet', [1, 28, 28], 10, 7))));
 }
 const teacher = await openTeacher(teacherPath, [1, 28, 28], []);
 const student = createStudent(studentSpec('cnn', 10), [1, 28, 28], 10, DEFAULT_NEURON, T, 'direct', 1);

@@ -10,7 +10,8 @@ import { initTrainingBackend } from './backend.js';
 import { openTeacher } from './frozen-teacher.js';
 import { studentToGraph } from './student.js';
 import { trainStudent, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
-import { graphToOnnx } from './onnx-writer.js';
+import { exportOnnx } from '../onnx/export.js';
+import { writeGraphJson } from '../ir/json.js';
 import { trainTeacher, validateTeacherConfig, type TeacherTrainConfig } from './teacher-train.js';
 import { annToGraph, TEACHER_ARCHS } from './teacher.js';
 
@@ -27,26 +28,6 @@ export function loadSplits(spec: string, dataDir?: string, trainLimit?: number, 
     test = take(test, testLimit);
   }
   return { train, test };
-}
-
-/** Writes the IR JSON with the shared writer (src/ir/json.ts) when present, else a plain dump of the graph. */
-export async function writeIrJson(path: string, graph: Graph): Promise<void> {
-  const shared = '../ir/json.js';
-  try {
-    const mod = (await import(shared)) as { writeGraphJson?: (p: string, g: Graph) => void };
-    if (typeof mod.writeGraphJson === 'function') { mod.writeGraphJson(path, graph); return; }
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
-  const nodes = graph.order.map((name) => {
-    const n = graph.nodes.get(name)!;
-    const plain: Record<string, unknown> = { name };
-    for (const [k, v] of Object.entries(n)) {
-      plain[k] = v && typeof v === 'object' && 'data' in v ? { shape: (v as { shape: number[] }).shape, data: Array.from((v as { data: Float32Array }).data) } : v;
-    }
-    return plain;
-  });
-  writeFileAtomic(path, `${JSON.stringify({ format: 'snnc-ir', meta: graph.meta, nodes, edges: graph.edges })}\n`);
 }
 
 /** Runs the exported graph with the float reference executor and counts test predictions equal to the trainer's. */
@@ -131,10 +112,10 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
     return { result };
   }
   const graph = studentToGraph(result.student);
-  const bytes = await graphToOnnx(graph);
+  const bytes = exportOnnx(graph);
   writeFileAtomic(o.output, bytes);
   const irPath = o.irOutput ?? o.output.replace(/\.onnx$/, '.snn.json');
-  await writeIrJson(irPath, graph);
+  writeGraphJson(irPath, graph);
   // Check what was written: the ONNX file re-imported, run by the float reference executor.
   const roundTrip = checkRoundTrip(importOnnx(bytes).graph, test, result.testPredictions);
   say(`wrote ${o.output} and ${irPath}: ${result.parameters} parameters, test accuracy ${(100 * result.testAccuracy).toFixed(2)} %; `
@@ -177,7 +158,7 @@ export async function runTeacherTraining(o: {
   }
   if (r.stopped && r.history.length === 0) throw new UserError('stopped before the first epoch completed: nothing written');
   const graph = annToGraph(r.model);
-  writeFileAtomic(o.output, await graphToOnnx(graph));
+  writeFileAtomic(o.output, exportOnnx(graph));
   const parameters = graph.order.reduce((n, name) => {
     const node = graph.nodes.get(name)!;
     return n + ('weight' in node ? node.weight.data.length : 0) + ('bias' in node && node.bias ? node.bias.data.length : 0);

@@ -1,5 +1,4 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,16 +11,15 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { FIXTURES } from '../fixtures/models.js';
 import { allAnnKindsGraph, allKindsGraph, tinySnn } from '../fixtures/graphs.js';
 import { maxAbsDiff, runOrt } from '../fixtures/ort.js';
+import { hasOnnxChecker, officialCheck } from '../fixtures/onnx-checker.js';
 
-const PYTHON = '/usr/bin/python3';
-const hasOnnxChecker = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'snnc-export-'));
 
-/** Runs the official ONNX checker (python3-onnx) on the bytes; returns its stderr on failure. */
-function officialCheck(bytes: Uint8Array, name: string): void {
+/** Writes the bytes and runs the official ONNX checker on them. */
+function checkBytes(bytes: Uint8Array, name: string): void {
   const file = join(dir, `${name}.onnx`);
   writeFileSync(file, bytes);
-  execFileSync(PYTHON, ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]))', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  officialCheck(file);
 }
 
 let digits: Float32Array;
@@ -36,7 +34,7 @@ describe('exportOnnx', () => {
     it(`${name}: exported ANN passes the checker, runs in onnxruntime like the executor, and re-imports`, async () => {
       const graph = importOnnx(FIXTURES[name]()).graph;
       const bytes = exportOnnx(graph);
-      if (hasOnnxChecker) officialCheck(bytes, name);
+      if (hasOnnxChecker) checkBytes(bytes, name);
       const mine = runGraph(graph, digits, 100);
       const ort = await runOrt(bytes, digits, 100, [1, 28, 28]);
       expect(maxAbsDiff(mine, ort)).toBeLessThanOrEqual(1e-4);
@@ -50,7 +48,7 @@ describe('exportOnnx', () => {
     const graph = allAnnKindsGraph();
     expect(graph.shapes.get('sum')!.output).toEqual([4, 3, 3]);
     const bytes = exportOnnx(graph);
-    if (hasOnnxChecker) officialCheck(bytes, 'all-ann-kinds');
+    if (hasOnnxChecker) checkBytes(bytes, 'all-ann-kinds');
     const x = Float32Array.from({ length: 20 * 162 }, (_, i) => Math.sin(i * 0.7) * 1.5);
     const ort = await runOrt(bytes, x, 20, [2, 9, 9]);
     expect(maxAbsDiff(runGraph(graph, x, 20), ort)).toBeLessThanOrEqual(1e-4);
@@ -65,7 +63,7 @@ describe('exportOnnx', () => {
       expect(model.producerName).toBe('snnc-trainer');
       const neurons = model.graph!.node.filter((n) => n.domain === 'snnc').map((n) => n.opType);
       expect(neurons.length).toBeGreaterThan(0);
-      if (hasOnnxChecker) officialCheck(bytes, graph.meta.name);
+      if (hasOnnxChecker) checkBytes(bytes, graph.meta.name);
       const back = importOnnx(bytes).graph;
       expect(back.meta.timesteps).toBe(graph.meta.timesteps);
       expect(back.meta.encoding).toBe(graph.meta.encoding);
