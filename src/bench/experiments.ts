@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/fs.js';
 import { runStudentTraining, runTeacherTraining } from '../train/run.js';
 import type { KdMode } from '../train/trainer.js';
+import { renderComparison, renderComparisonMissing, type ComparePart } from './comparisons-render.js';
 
 interface Plan {
   /** Part name (docs/results.<label>.json); defaults to the data set. */
@@ -178,6 +179,11 @@ function render(parts: Part[]): string {
       }
     }
     L.push('');
+  }
+  // The comparisons of src/bench/comparisons.ts (KD vs direct vs conversion, robustness), one part per data set.
+  for (const dataset of ['mnist', 'fashion-mnist']) {
+    const f = join(docs, `results.compare-${dataset}.json`);
+    L.push(existsSync(f) ? renderComparison(JSON.parse(readFileSync(f, 'utf8')) as ComparePart) : renderComparisonMissing(dataset));
   }
   const benchFile = join(docs, 'results.bench-train.json');
   if (existsSync(benchFile)) {
