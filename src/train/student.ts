@@ -1,9 +1,9 @@
 import { tf } from './backend.js';
 import { spikingNeuron, type NeuronOptions } from './spiking.js';
-import { buildGraph, tensor, type Graph, type IRNode } from '../ir/graph.js';
+import { buildGraph, type Graph, type IRNode } from '../ir/graph.js';
 import { UserError } from '../util/errors.js';
 import { mulberry32 } from './random.js';
-import { convWeightToOihw, denseWeightToIr, samePadding } from './teacher.js';
+import { convLayerNode, denseLayerNode, flattenedFrom } from './teacher.js';
 
 /**
  * One layer of a spiking student. Layers form a DAG through `inputs` (names of earlier layers; several
@@ -269,23 +269,8 @@ export function studentToGraph(student: Student, name = `snnc-student-${student.
   for (const layer of student.spec.layers) {
     let node: IRNode;
     switch (layer.kind) {
-      case 'conv': {
-        const p = student.weights.get(layer.name)!;
-        const [kh, kw, ci, co] = p.w.shape;
-        node = {
-          kind: 'Conv2d', weight: tensor([co, ci, kh, kw], convWeightToOihw(p.w.dataSync() as Float32Array, p.w.shape)),
-          bias: tensor([co], p.b.dataSync()), stride: [1, 1], padding: samePadding(kh), dilation: [1, 1], groups: 1,
-        };
-        break;
-      }
-      case 'dense': {
-        const p = student.weights.get(layer.name)!;
-        const [inF, outF] = p.w.shape;
-        const src = student.spec.layers.find((l) => l.name === layer.inputs[0]);
-        const from = src?.kind === 'flatten' ? student.shapes.get(src.inputs[0]) : undefined;
-        node = { kind: 'Affine', weight: tensor([outF, inF], denseWeightToIr(p.w.dataSync() as Float32Array, inF, outF, from)), bias: tensor([outF], p.b.dataSync()) };
-        break;
-      }
+      case 'conv': node = convLayerNode(student.weights.get(layer.name)!); break;
+      case 'dense': node = denseLayerNode(student.weights.get(layer.name)!, flattenedFrom(student.spec.layers, student.shapes, layer.inputs[0])); break;
       case 'avgpool':
         node = { kind: 'AvgPool2d', kernel: [layer.size, layer.size], stride: [layer.size, layer.size], padding: [0, 0, 0, 0] };
         break;

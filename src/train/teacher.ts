@@ -1,5 +1,5 @@
 import { tf } from './backend.js';
-import { buildGraph, tensor, type Graph, type IRNode } from '../ir/graph.js';
+import { buildGraph, tensor, type AffineNode, type Conv2dNode, type Graph, type IRNode } from '../ir/graph.js';
 import { UserError } from '../util/errors.js';
 import { mulberry32 } from './random.js';
 
@@ -174,6 +174,30 @@ export function samePadding(kernel: number): [number, number, number, number] {
   return [before, before, kernel - 1 - before, kernel - 1 - before];
 }
 
+/** A trained layer's parameters (tfjs: conv HWIO, dense [in, out]). */
+export interface LayerParams { w: tf.Tensor; b: tf.Tensor }
+
+/** IR node of a trained 'same'-padded, stride-1 convolution (HWIO → OIHW). */
+export function convLayerNode(p: LayerParams): Conv2dNode {
+  const [kh, kw, ci, co] = p.w.shape;
+  return {
+    kind: 'Conv2d', weight: tensor([co, ci, kh, kw], convWeightToOihw(p.w.dataSync() as Float32Array, p.w.shape)),
+    bias: tensor([co], p.b.dataSync()), stride: [1, 1], padding: samePadding(kh), dilation: [1, 1], groups: 1,
+  };
+}
+
+/** IR node of a trained dense layer; `from` is the [H, W, C] map a Flatten turned into its input, if any. */
+export function denseLayerNode(p: LayerParams, from?: number[]): AffineNode {
+  const [inF, outF] = p.w.shape;
+  return { kind: 'Affine', weight: tensor([outF, inF], denseWeightToIr(p.w.dataSync() as Float32Array, inF, outF, from)), bias: tensor([outF], p.b.dataSync()) };
+}
+
+/** The shape before the Flatten that feeds layer input `input` (undefined when it is not a Flatten). */
+export function flattenedFrom(layers: readonly { name: string; kind: string; inputs: string[] }[], shapes: ReadonlyMap<string, number[]>, input: string): number[] | undefined {
+  const src = layers.find((x) => x.name === input);
+  return src?.kind === 'flatten' ? shapes.get(src.inputs[0]) : undefined;
+}
+
 /** The trained ANN as an IR graph (Conv2d/Affine/ReLU/MaxPool2d/Flatten, residuals as summed edges). */
 export function annToGraph(m: AnnModel, name = `snnc-teacher-${m.arch}`): Graph {
   const nodes: [string, IRNode][] = [['input', { kind: 'Input', shape: [...m.inputShape] }]];
@@ -181,23 +205,8 @@ export function annToGraph(m: AnnModel, name = `snnc-teacher-${m.arch}`): Graph 
   for (const l of m.layers) {
     let node: IRNode;
     switch (l.kind) {
-      case 'conv': {
-        const p = m.weights.get(l.name)!;
-        const [kh, kw, ci, co] = p.w.shape;
-        node = {
-          kind: 'Conv2d', weight: tensor([co, ci, kh, kw], convWeightToOihw(p.w.dataSync() as Float32Array, p.w.shape)),
-          bias: tensor([co], p.b.dataSync()), stride: [1, 1], padding: samePadding(kh), dilation: [1, 1], groups: 1,
-        };
-        break;
-      }
-      case 'dense': {
-        const p = m.weights.get(l.name)!;
-        const [inF, outF] = p.w.shape;
-        const src = m.layers.find((x) => x.name === l.inputs[0]);
-        const from = src?.kind === 'flatten' ? m.shapes.get(src.inputs[0]) : undefined;
-        node = { kind: 'Affine', weight: tensor([outF, inF], denseWeightToIr(p.w.dataSync() as Float32Array, inF, outF, from)), bias: tensor([outF], p.b.dataSync()) };
-        break;
-      }
+      case 'conv': node = convLayerNode(m.weights.get(l.name)!); break;
+      case 'dense': node = denseLayerNode(m.weights.get(l.name)!, flattenedFrom(m.layers, m.shapes, l.inputs[0])); break;
       case 'relu': node = { kind: 'ReLU' }; break;
       case 'maxpool': node = { kind: 'MaxPool2d', kernel: [l.size, l.size], stride: [l.size, l.size], padding: [0, 0, 0, 0] }; break;
       case 'flatten': node = { kind: 'Flatten' }; break;
