@@ -76,13 +76,14 @@ export function renderComparison(p: ComparePart): string {
   L.push('### Training time and peak memory');
   L.push('');
   L.push('Each step runs in its own child process; peak RSS is that process\'s maximum resident set (Node, tfjs and the data set included). Conversion = `compile` with data-based thresholds from ' +
-    `${p.calibrationSamples} calibration samples (training split), including mapping onto ${p.target}.`);
+    `${p.calibrationSamples} calibration samples (training split), including mapping onto ${p.target}. Neither KD nor conversion counts the teacher's own training, which both need` +
+    (p.training.some((t) => t.kd === 'ANN') ? ' (its row is given for reference).' : ` (the shipped teacher was not retrained by this run).`));
   L.push('');
   const conv = p.conversion.filter((r) => r.model === 'teacher (converted)');
   L.push(markdownTable(
     ['method', 'epochs', 'train samples', 'test accuracy', 'test samples', 'wall time', 'peak RSS'],
     [
-      ...p.training.map((t) => [`${t.what} (${t.kd})`, String(t.epochs), String(t.trainSamples), formatPercent(t.testAccuracy), String(t.testSamples), sec(t.cost.seconds), mb(t.cost.peakRssMB)]),
+      ...p.training.map((t) => [t.kd === 'ANN' ? t.what : `${t.what} (${t.kd})`, String(t.epochs), String(t.trainSamples), formatPercent(t.testAccuracy), String(t.testSamples), sec(t.cost.seconds), mb(t.cost.peakRssMB)]),
       ...conv.map((c) => [`ANN→SNN conversion, T = ${c.timesteps}`, '–', `${p.calibrationSamples} (calibration)`, formatPercent(c.floatAccuracy), String(c.testSamples), sec(c.compile.seconds), mb(c.compile.peakRssMB)]),
     ],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
