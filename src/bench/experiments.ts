@@ -40,14 +40,16 @@ const PLANS: Plan[] = [
     epochs: Number(process.env.EXP_FASHION_EPOCHS ?? 1), trainLimit: Number(process.env.EXP_FASHION_TRAIN ?? 12000), testLimit: Number(process.env.EXP_FASHION_TEST ?? 5000), seed: 1,
   },
 ];
-// Longer MNIST runs (6 epochs) of the same pair without KD and with response KD, each its own part so the
-// two can run side by side: do the T = 4 figures move with more training?
-for (const kd of ['none', 'response'] as KdMode[]) {
+// Longer MNIST runs (6 epochs) of the same pair in every KD mode, each its own part so that two can run side
+// by side: do the T = 4 figures move with more training?
+for (const kd of ['none', 'response', 'feature', 'both'] as KdMode[]) {
   PLANS.push({
     label: `mnist-long-${kd}`, kds: [kd], timesteps: [4], dataset: 'mnist',
     teacher: { arch: 'lenet', epochs: 3, shipped: 'src/assets/mnist-lenet-teacher.onnx', reuseShipped: true }, student: 'cnn',
     epochs: Number(process.env.EXP_MNIST_LONG_EPOCHS ?? 6), seed: 1,
   });
+}
+for (const kd of ['none', 'response'] as KdMode[]) {
   // Fashion-MNIST: more training data and epochs, with the teacher of the main Fashion-MNIST run
   // (EXP_FASHION_TEACHER names its file; the same train-teacher command reproduces it).
   PLANS.push({
