@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from './util/errors.js';
 import { prepareOutputDir } from './util/fs.js';
+import { loadTarget } from '../targets/load.js';
 import type { VerifyReport } from './cli/verify.js';
 import type { CompileSummary } from '../compiler/summary.js';
 
@@ -62,6 +63,7 @@ function readJson<T>(path: string): T {
 /** Runs the demo; throws UserError when a step fails (naming the step). */
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
+  loadTarget(o.target); // an unknown or broken target is refused before anything is written
   const out = resolve(o.outDir);
   prepareOutputDir(out, o.force);
   const teacher = join(out, 'teacher.onnx');

@@ -35,7 +35,8 @@ export async function runCli(argv: string[]): Promise<number> {
 /** Prints an error as one line; user errors exit 2, internal errors 1. */
 export function reportError(e: unknown): number {
   if (e instanceof UserError) {
-    process.stderr.write(`snnc: error: ${e.message}\n`);
+    // One line, whatever the message quotes (JSON.parse and others embed the offending text, newlines included).
+    process.stderr.write(`snnc: error: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
     return EXIT_USER_ERROR;
   }
   const err = e as Error;

@@ -100,6 +100,12 @@ const cases: Record<string, Case[]> = {
     ['bad flag value', () => ['compare', lenet, '--samples', '0'], /samples/],
     ['unknown target', () => ['compare', lenet, '--target', 'nosuch-chip'], /nosuch-chip/],
   ],
+  demo: [
+    ['missing file', () => ['demo', '--target', join(tmp, 'nope-chip.json'), '-o', out('d1')], /nope-chip\.json/],
+    ['wrong file type', () => ['demo', '--target', textFile, '-o', out('d2')], /notes\.txt/],
+    ['bad flag value', () => ['demo', '--quick', 'sideways', '-o', out('d3')], /sideways/],
+    ['unknown target', () => ['demo', '--target', 'nosuch-chip', '-o', out('d4')], /nosuch-chip/],
+  ],
 };
 
 describe.each(Object.entries(cases))('snnc %s on bad input', (_command, list) => {
