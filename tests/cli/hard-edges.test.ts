@@ -3,11 +3,11 @@
  * type, a bad flag value or an unknown target, answers with ONE line naming what is wrong and exit code 2,
  * and leaves no output behind.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runCli } from '../../src/cli/main.js';
+import { runCliCaptured } from '../fixtures/capture.js';
 
 const lenet = resolve('tests/fixtures/onnx/lenet.onnx');
 const notOnnx = resolve('package.json');
@@ -20,20 +20,6 @@ beforeAll(() => {
   writeFileSync(textFile, 'this is not a model\n');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function run(args: string[]): Promise<{ code: number; err: string; out: string }> {
-  let err = '';
-  let out = '';
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  try {
-    const code = await runCli(args);
-    return { code, err, out };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
-}
 
 type Case = [what: string, args: () => string[], mentions: RegExp];
 /** Each case writes (if it wrongly writes at all) under its own folder, named after the output. */
@@ -111,13 +97,13 @@ const cases: Record<string, Case[]> = {
 describe.each(Object.entries(cases))('snnc %s on bad input', (_command, list) => {
   it.each(list)('%s: one clear line, exit 2, nothing written', async (_what, args, mentions) => {
     const argv = args();
-    const r = await run(argv);
-    expect(r.code, `stderr: ${r.err}`).toBe(2);
-    const lines = r.err.trim().split('\n').filter((l) => l.length > 0 && !/^\s*(backend|data):/.test(l));
-    expect(lines, r.err).toHaveLength(1);
+    const r = await runCliCaptured(argv);
+    expect(r.code, `stderr: ${r.stderr}`).toBe(2);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.length > 0 && !/^\s*(backend|data):/.test(l));
+    expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^snnc: error: /);
     expect(lines[0]).toMatch(mentions);
-    expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     const outputs = argv.filter((a) => a.includes(`${tmp}/out-`)).map((a) => join(a, '..'));
     for (const dir of outputs) {
       let written: string[] = [];

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -7,30 +7,24 @@ import { runCli } from '../../src/cli/main.js';
 import { writeGraphJson } from '../../src/ir/json.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 import { FIGURES } from '../fixtures/models.js';
+import { captureOutput } from '../fixtures/capture.js';
 
 const fixture = (name: string) => join(__dirname, '..', 'fixtures', 'onnx', `${name}.onnx`);
 
 describe('snnc inspect', () => {
-  let out = '';
-  let err = '';
-  beforeEach(() => {
-    out = ''; err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { out += String(c); return true; });
-    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { err += String(c); return true; });
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const io = captureOutput();
 
   for (const name of Object.keys(FIGURES) as (keyof typeof FIGURES)[]) {
     it(`prints the hand-computed totals of the committed ${name}.onnx (table and --json)`, async () => {
       expect(await runCli(['inspect', fixture(name)])).toBe(0);
-      const totalLine = out.split('\n').find((l) => l.startsWith('total'))!;
+      const totalLine = io.stdout.split('\n').find((l) => l.startsWith('total'))!;
       expect(totalLine).toContain(FIGURES[name].params.toLocaleString('en-US'));
       expect(totalLine).toContain(FIGURES[name].macs.toLocaleString('en-US'));
-      expect(out).toMatch(/producer: +\S/);
-      expect(out).toMatch(/opset: +\d+/);
-      out = '';
+      expect(io.stdout).toMatch(/producer: +\S/);
+      expect(io.stdout).toMatch(/opset: +\d+/);
+      io.stdout = '';
       expect(await runCli(['inspect', fixture(name), '--json'])).toBe(0);
-      const report = JSON.parse(out);
+      const report = JSON.parse(io.stdout);
       expect(report.totals.params).toBe(FIGURES[name].params);
       expect(report.totals.macs).toBe(FIGURES[name].macs);
       expect(report.outputShape).toEqual(FIGURES[name].output);
@@ -43,7 +37,7 @@ describe('snnc inspect', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'snnc-inspect-')), 'lenet.snn.json');
     writeGraphJson(file, importOnnxFile(fixture('lenet')).graph);
     expect(await runCli(['inspect', file, '--json'])).toBe(0);
-    expect(JSON.parse(out).totals.macs).toBe(FIGURES.lenet.macs);
+    expect(JSON.parse(io.stdout).totals.macs).toBe(FIGURES.lenet.macs);
   });
 
   it('has help with examples, and refuses a missing file with exit 2', async () => {
@@ -54,6 +48,6 @@ describe('snnc inspect', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Examples:\n +snnc inspect lenet\.onnx/);
     expect(await runCli(['inspect', '/nonexistent/model.onnx'])).toBe(2);
-    expect(err).toMatch(/^snnc: error: cannot read '\/nonexistent\/model\.onnx': ENOENT\n$/);
+    expect(io.stderr).toMatch(/^snnc: error: cannot read '\/nonexistent\/model\.onnx': ENOENT\n$/);
   });
 });

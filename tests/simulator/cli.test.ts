@@ -1,13 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { runCli } from '../../src/cli/main.js';
 import { writeMapped } from '../../compiler/emit.js';
 import { sequentialMapping } from '../../simulator/index.js';
 import { loadTarget } from '../../targets/load.js';
 import { denseFlat, ifPopulation, intWeights } from './helpers.js';
+import { captureOutput } from '../fixtures/capture.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv').default;
@@ -15,22 +16,15 @@ const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync('sch
 
 const VECTOR = resolve('../shared/vectors/sanafe-ff/network.json');
 const dir = mkdtempSync(join(tmpdir(), 'snnc-sim-cli-'));
-afterAll(() => { vi.restoreAllMocks(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
-});
+const io = captureOutput();
 
 describe('snnc simulate', () => {
   it.skipIf(!existsSync(VECTOR))('--vector --json prints SANA-FE\'s quantities in a schema-valid report', async () => {
     const code = await runCli(['simulate', '--vector', VECTOR, '--target', 'sanafe-loihi', '--steps', '100', '--json']);
-    expect(code, stderr).toBe(0);
-    const report = JSON.parse(stdout);
+    expect(code, io.stderr).toBe(0);
+    const report = JSON.parse(io.stdout);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report.totals.synapticEvents).toBe(3_649_752);
     expect(report.totals.packets).toBe(18_585);
@@ -49,21 +43,21 @@ describe('snnc simulate', () => {
     const out = join(dir, 'mlp');
     writeMapped(out, sequentialMapping(graph, 32));
     const code = await runCli(['simulate', out, '--dataset', 'mnist', '--samples', '20', '--check', '--json']);
-    expect(code, stderr).toBe(0);
-    const report = JSON.parse(stdout);
+    expect(code, io.stderr).toBe(0);
+    const report = JSON.parse(io.stdout);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report.samples).toBe(20);
     expect(report.referenceIdentical).toBe(20);
     expect(report.perInference.synapticEvents).toBeGreaterThan(0);
     expect(report.cores.length).toBe(3);
-    stdout = '';
+    io.stdout = '';
     expect(await runCli(['simulate', out, '--samples', '5', '--delay', 'same-step'])).toBe(0);
-    expect(stdout).toMatch(/delay same-step, T=4, 5 sample/);
-    expect(stdout).toMatch(/energy .* = synaptic .* \+ neuron .* \+ network .* \+ sync .* \+ static/);
+    expect(io.stdout).toMatch(/delay same-step, T=4, 5 sample/);
+    expect(io.stdout).toMatch(/energy .* = synaptic .* \+ neuron .* \+ network .* \+ sync .* \+ static/);
     // Hardware delay: the readout (one spiking layer behind the input) lags by one step; --extend adds it.
-    stdout = '';
+    io.stdout = '';
     expect(await runCli(['simulate', out, '--samples', '3', '--extend', '--json'])).toBe(0);
-    expect(JSON.parse(stdout).timesteps).toBe(5);
+    expect(JSON.parse(io.stdout).timesteps).toBe(5);
   });
 
   it('refuses bad flags and files with one line and exit 2', async () => {
@@ -76,9 +70,9 @@ describe('snnc simulate', () => {
       ['simulate', join(dir, 'mlp'), '--samples', '-3'],
       ['simulate', join(dir, 'mlp'), '--dataset', 'nope'],
     ]) {
-      stderr = '';
+      io.stderr = '';
       expect(await runCli(args), args.join(' ')).toBe(2);
-      expect(stderr).toMatch(/^snnc: error: \S.*\n$/);
+      expect(io.stderr).toMatch(/^snnc: error: \S.*\n$/);
     }
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, readMapped } from '../../compiler/index.js';
 import type { MappedChip } from '../../compiler/types.js';
 import { ChipSimulator, FixedPointReference, readoutLag, simulate } from '../../simulator/index.js';
@@ -11,6 +11,7 @@ import { runCli } from '../../src/cli/main.js';
 import { buildTemplateStudent } from '../../src/bench/template-student.js';
 import { loadDataset, take, type Dataset } from '../../src/data/index.js';
 import { loadTarget } from '../../targets/load.js';
+import { captureOutput } from '../fixtures/capture.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv').default;
@@ -25,7 +26,7 @@ beforeAll(() => {
   writeFileSync(student, buildTemplateStudent({ relays: 2, timesteps: 4 }));
   digits = take(loadDataset('mnist', { split: 'test' }), 200);
 });
-afterAll(() => { vi.restoreAllMocks(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function accuracy(mapped: MappedChip, opts: { delay?: 'hardware' | 'same-step'; timesteps?: number } = {}): number {
   const sim = new ChipSimulator(mapped, opts);
@@ -113,47 +114,40 @@ describe('spike-delivery delay: hold steps in the compiled artifact', () => {
   });
 
   describe('CLI', () => {
-    let stdout = '';
-    let stderr = '';
-    beforeEach(() => {
-      stdout = '';
-      stderr = '';
-      vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
-      vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
-    });
+    const io = captureOutput();
 
     it('compile --hold, simulate runs the artifact\'s steps, --extend still extends a --hold none artifact', async () => {
       const auto = join(dir, 'cli-auto');
       const none = join(dir, 'cli-none');
-      expect(await runCli(['compile', student, '-t', 'loihi-like', '-o', auto]), stderr).toBe(0);
-      expect(stdout).toMatch(/run: 4 \+ 3 hold steps = 7 steps per sample/);
-      expect(stderr).not.toMatch(/late/);
-      stdout = '';
-      stderr = '';
-      expect(await runCli(['compile', student, '-t', 'loihi-like', '-o', none, '--hold', 'none', '--json']), stderr).toBe(0);
-      expect(stderr).toMatch(/snnc: warning: .*3 step\(s\) late.*only 1 of the 4 steps/);
-      expect(JSON.parse(stdout).holdSteps).toBe(0);
+      expect(await runCli(['compile', student, '-t', 'loihi-like', '-o', auto]), io.stderr).toBe(0);
+      expect(io.stdout).toMatch(/run: 4 \+ 3 hold steps = 7 steps per sample/);
+      expect(io.stderr).not.toMatch(/late/);
+      io.stdout = '';
+      io.stderr = '';
+      expect(await runCli(['compile', student, '-t', 'loihi-like', '-o', none, '--hold', 'none', '--json']), io.stderr).toBe(0);
+      expect(io.stderr).toMatch(/snnc: warning: .*3 step\(s\) late.*only 1 of the 4 steps/);
+      expect(JSON.parse(io.stdout).holdSteps).toBe(0);
 
-      stdout = '';
+      io.stdout = '';
       expect(await runCli(['simulate', auto, '--samples', '3', '--json'])).toBe(0);
-      expect(JSON.parse(stdout)).toMatchObject({ timesteps: 7, holdSteps: 3 });
-      stdout = '';
+      expect(JSON.parse(io.stdout)).toMatchObject({ timesteps: 7, holdSteps: 3 });
+      io.stdout = '';
       expect(await runCli(['simulate', auto, '--samples', '3'])).toBe(0);
-      expect(stdout).toMatch(/T=4 \+ 3 held = 7 steps/);
-      stdout = '';
+      expect(io.stdout).toMatch(/T=4 \+ 3 held = 7 steps/);
+      io.stdout = '';
       expect(await runCli(['simulate', none, '--samples', '3', '--json'])).toBe(0);
-      expect(JSON.parse(stdout)).toMatchObject({ timesteps: 4, holdSteps: 0 });
-      stdout = '';
+      expect(JSON.parse(io.stdout)).toMatchObject({ timesteps: 4, holdSteps: 0 });
+      io.stdout = '';
       expect(await runCli(['simulate', none, '--samples', '3', '--extend', '--json'])).toBe(0);
-      expect(JSON.parse(stdout)).toMatchObject({ timesteps: 7, holdSteps: 3 });
-      stdout = '';
+      expect(JSON.parse(io.stdout)).toMatchObject({ timesteps: 7, holdSteps: 3 });
+      io.stdout = '';
       expect(await runCli(['simulate', auto, '--samples', '3', '--extend', '--json'])).toBe(0);
-      expect(JSON.parse(stdout).timesteps).toBe(7);
+      expect(JSON.parse(io.stdout).timesteps).toBe(7);
 
       for (const bad of ['-1', 'soon', '2.5']) {
-        stderr = '';
+        io.stderr = '';
         expect(await runCli(['compile', student, '-t', 'loihi-like', '-o', join(dir, 'bad'), '--hold', bad])).toBe(2);
-        expect(stderr).toMatch(/^snnc: error: --hold must be auto, none or an integer.*\n$/);
+        expect(io.stderr).toMatch(/^snnc: error: --hold must be auto, none or an integer.*\n$/);
       }
     });
   });

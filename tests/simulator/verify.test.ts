@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { verifyModel } from '../../src/cli/verify.js';
 import { buildTemplateStudent } from '../../src/bench/template-student.js';
+import { captureOutput } from '../fixtures/capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-verify-'));
 const student = join(dir, 'student.onnx');
@@ -13,7 +14,7 @@ beforeAll(() => {
   writeFileSync(teacher, buildTemplateStudent({ relays: 2, timesteps: 4, ann: true }));
   writeFileSync(student, buildTemplateStudent({ relays: 2, timesteps: 4 }));
 });
-afterAll(() => { vi.restoreAllMocks(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('snnc verify', () => {
   it('a deep student trained at T=4 on a delayed chip: the loss is reported and the run extension that recovers it', async () => {
@@ -39,34 +40,27 @@ describe('snnc verify', () => {
   });
 
   describe('CLI', () => {
-    let stdout = '';
-    let stderr = '';
-    beforeEach(() => {
-      stdout = '';
-      stderr = '';
-      vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
-      vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
-    });
+    const io = captureOutput();
 
     it('prints one table and exits 0 when quantized and mapped are bit-identical', async () => {
       const code = await runCli(['verify', student, '--teacher', teacher, '--target', 'loihi-like', '--samples', '60', '--delay', 'same-step']);
-      expect(code, stderr).toBe(0);
-      expect(stdout).toMatch(/ANN teacher\s+onnxruntime-node/);
-      expect(stdout).toMatch(/float SNN/);
-      expect(stdout).toMatch(/quantized SNN \(same-step\)/);
-      expect(stdout).toMatch(/mapped chip \(same-step\)/);
-      expect(stdout).toMatch(/BIT-IDENTICAL .* 60\/60 samples/);
-      stdout = '';
+      expect(code, io.stderr).toBe(0);
+      expect(io.stdout).toMatch(/ANN teacher\s+onnxruntime-node/);
+      expect(io.stdout).toMatch(/float SNN/);
+      expect(io.stdout).toMatch(/quantized SNN \(same-step\)/);
+      expect(io.stdout).toMatch(/mapped chip \(same-step\)/);
+      expect(io.stdout).toMatch(/BIT-IDENTICAL .* 60\/60 samples/);
+      io.stdout = '';
       expect(await runCli(['verify', student, '--teacher', teacher, '--samples', '30', '--json'])).toBe(0);
-      const json = JSON.parse(stdout);
+      const json = JSON.parse(io.stdout);
       expect(json.format).toBe('snnc-verify-report');
       expect(json.delayAnalysis.recoveredWith).toBe(3);
     });
 
     it('an ANN: converted with calibration data, its onnxruntime row first', async () => {
       const code = await runCli(['verify', 'tests/fixtures/onnx/mlp.onnx', '--samples', '20', '--timesteps', '4', '--calibrate', 'mnist', '--calibrate-samples', '32', '--json']);
-      expect(code, stderr).toBe(0);
-      const json = JSON.parse(stdout);
+      expect(code, io.stderr).toBe(0);
+      const json = JSON.parse(io.stdout);
       expect(json.rows.map((r: { engine: string }) => r.engine)).toEqual(['onnxruntime-node', 'IR executor', 'fixed-point reference', 'simulator, loihi-like']);
       expect(json.bitIdentical.all).toBe(true);
       expect(json.energy.annMacs).toBeGreaterThan(0);
@@ -84,7 +78,7 @@ describe('snnc verify', () => {
       try {
         const code = await runCli(['verify', student, '--teacher', teacher, '--samples', '10']);
         expect(code).toBe(1);
-        expect(stdout).toMatch(/DIFFERENT .* 9\/10 samples/);
+        expect(io.stdout).toMatch(/DIFFERENT .* 9\/10 samples/);
       } finally {
         spy.mockRestore();
         // The handler sets process.exitCode for the CLI; this test process must not inherit it.
@@ -99,9 +93,9 @@ describe('snnc verify', () => {
         ['verify', student, '--target', 'nope'],
         ['verify', student, '--dataset', 'idx:/nonexistent,/nonexistent'],
       ]) {
-        stderr = '';
+        io.stderr = '';
         expect(await runCli(args), args.join(' ')).toBe(2);
-        expect(stderr).toMatch(/^snnc: error: \S.*\n$/);
+        expect(io.stderr).toMatch(/^snnc: error: \S.*\n$/);
       }
     });
   });
