@@ -99,7 +99,7 @@ describe.each(Object.entries(cases))('snnc %s on bad input', (_command, list) =>
     const argv = args();
     const r = await runCliCaptured(argv);
     expect(r.code, `stderr: ${r.stderr}`).toBe(2);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.length > 0 && !/^\s*(backend|data):/.test(l));
+    const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^snnc: error: /);
     expect(lines[0]).toMatch(mentions);
