@@ -3,13 +3,13 @@
  * For each data set: train an ANN teacher (`train-teacher`), then spiking students of another architecture
  * without KD and with response, feature and both KD, at T = 4 and T = 2, with the same seed.
  *
- *   node dist/src/bench/experiments.js [--only mnist|fashion-mnist] [--merge]
+ *   node dist/src/bench/experiments.js [--only mnist|fashion-mnist-t4|fashion-mnist-t2] [--merge]
  *
- * `--only` runs one data set and stores its part in docs/results.<dataset>.json (parts can run side by
- * side); `--merge` (or a full run) renders every stored part into docs/results.md. Sizes (epochs, training
+ * `--only LABEL` runs one part (mnist, fashion-mnist-t4, fashion-mnist-t2) and stores it in docs/results.<label>.json
+ * (parts can run side by side); `--merge` (or a full run) renders every stored part into docs/results.md. Sizes (epochs, training
  * subset) are in PLANS below and recorded in the output; nothing in the Markdown is typed by hand.
  */
-import { existsSync, mkdtempSync, readFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +19,13 @@ import type { KdMode } from '../train/trainer.js';
 import { renderComparison, renderComparisonMissing, type ComparePart } from './comparisons-render.js';
 
 interface Plan {
-  /** Part name (docs/results.<label>.json); defaults to the data set. */
+  /** Part name (docs/results.<label>.json); defaults to the data set. Parts of one data set share one table. */
   label?: string;
-  /** KD modes and time steps to run (default: all four at T = 4 and T = 2). */
-  kds?: KdMode[];
-  timesteps?: number[];
+  /** Time steps this part runs (all four KD modes at each). */
+  timesteps: number[];
   dataset: string;
-  teacher: { arch: string; epochs: number; shipped?: string; reuseShipped?: boolean };
+  /** The teacher: trained by the first part of its data set, cached in the work folder, reused by the others. */
+  teacher: { arch: string; epochs: number };
   student: string;
   epochs: number;
   trainLimit?: number;
@@ -33,32 +33,18 @@ interface Plan {
   seed: number;
 }
 
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+// MNIST: the embedded 8,004/1,996 split. Fashion-MNIST: the full 60,000/10,000 Debian files. Each data set is
+// split by time steps so that its two parts can run side by side on the two cores.
 const PLANS: Plan[] = [
-  { dataset: 'mnist', teacher: { arch: 'lenet', epochs: Number(process.env.EXP_MNIST_TEACHER_EPOCHS ?? 3), shipped: 'src/assets/mnist-lenet-teacher.onnx' }, student: 'cnn', epochs: Number(process.env.EXP_MNIST_EPOCHS ?? 2), seed: 1 },
-  {
-    dataset: 'fashion-mnist', teacher: { arch: 'lenet', epochs: Number(process.env.EXP_FASHION_TEACHER_EPOCHS ?? 3) }, student: 'cnn',
-    epochs: Number(process.env.EXP_FASHION_EPOCHS ?? 1), trainLimit: Number(process.env.EXP_FASHION_TRAIN ?? 12000), testLimit: Number(process.env.EXP_FASHION_TEST ?? 5000), seed: 1,
-  },
+  { label: 'mnist', timesteps: [4, 2], dataset: 'mnist', teacher: { arch: 'lenet', epochs: env('EXP_MNIST_TEACHER_EPOCHS', 10) }, student: 'cnn', epochs: env('EXP_MNIST_EPOCHS', 8), seed: 1 },
+  ...[4, 2].map((T): Plan => ({
+    label: `fashion-mnist-t${T}`, timesteps: [T], dataset: 'fashion-mnist',
+    teacher: { arch: 'lenet', epochs: env('EXP_FASHION_TEACHER_EPOCHS', 6) }, student: 'cnn',
+    epochs: env('EXP_FASHION_EPOCHS', 4), trainLimit: process.env.EXP_FASHION_TRAIN ? Number(process.env.EXP_FASHION_TRAIN) : undefined,
+    testLimit: process.env.EXP_FASHION_TEST ? Number(process.env.EXP_FASHION_TEST) : undefined, seed: 1,
+  })),
 ];
-// Longer MNIST runs (6 epochs) of the same pair in every KD mode, each its own part so that two can run side
-// by side: do the T = 4 figures move with more training?
-for (const kd of ['none', 'response', 'feature', 'both'] as KdMode[]) {
-  PLANS.push({
-    label: `mnist-long-${kd}`, kds: [kd], timesteps: [4], dataset: 'mnist',
-    teacher: { arch: 'lenet', epochs: 3, shipped: 'src/assets/mnist-lenet-teacher.onnx', reuseShipped: true }, student: 'cnn',
-    epochs: Number(process.env.EXP_MNIST_LONG_EPOCHS ?? 6), seed: 1,
-  });
-}
-for (const kd of ['none', 'response'] as KdMode[]) {
-  // Fashion-MNIST: more training data and epochs, with the teacher of the main Fashion-MNIST run
-  // (EXP_FASHION_TEACHER names its file; the same train-teacher command reproduces it).
-  PLANS.push({
-    label: `fashion-mnist-long-${kd}`, kds: [kd], timesteps: [4], dataset: 'fashion-mnist',
-    teacher: { arch: 'lenet', epochs: 3, shipped: process.env.EXP_FASHION_TEACHER, reuseShipped: true }, student: 'cnn',
-    epochs: Number(process.env.EXP_FASHION_LONG_EPOCHS ?? 2), trainLimit: Number(process.env.EXP_FASHION_LONG_TRAIN ?? 30000),
-    testLimit: Number(process.env.EXP_FASHION_TEST ?? 5000), seed: 1,
-  });
-}
 const KDS: KdMode[] = ['none', 'response', 'feature', 'both'];
 const TIMESTEPS = [4, 2];
 
@@ -79,29 +65,55 @@ const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const mergeOnly = args.includes('--merge');
 
+const teacherCache = join(tmpdir(), 'snnc-exp-teachers');
+
+/**
+ * The plan's teacher: trained once per (data set, arch, epochs, seed, subset) and cached with its measured
+ * accuracy, so that the other part of the data set (running at the same time in another process) reuses it.
+ */
+async function teacherFor(plan: Plan): Promise<{ file: string; testAccuracy: number; parameters: number }> {
+  mkdirSync(teacherCache, { recursive: true });
+  const base = join(teacherCache, `${plan.dataset}-${plan.teacher.arch}-e${plan.teacher.epochs}-s${plan.seed}-n${plan.trainLimit ?? 'all'}-t${plan.testLimit ?? 'all'}`);
+  const file = `${base}.onnx`, meta = `${base}.json`, lock = `${base}.lock`;
+  for (;;) {
+    if (existsSync(meta)) return { file, ...(JSON.parse(readFileSync(meta, 'utf8')) as { testAccuracy: number; parameters: number }) };
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const owner = Number(readFileSync(lock, 'utf8'));
+      let alive = true;
+      try { process.kill(owner, 0); } catch { alive = false; }
+      if (!alive) { rmSync(lock, { force: true }); continue; }
+      process.stderr.write(`waiting for process ${owner} to train the ${plan.dataset} teacher\n`);
+      await new Promise((r) => setTimeout(r, 15000));
+    }
+  }
+  try {
+    const t = await runTeacherTraining({
+      dataset: plan.dataset, output: file, trainLimit: plan.trainLimit, testLimit: plan.testLimit, quiet: false,
+      config: { arch: plan.teacher.arch, epochs: plan.teacher.epochs, batchSize: 64, learningRate: 2e-3, seed: plan.seed },
+    });
+    writeFileSync(meta, JSON.stringify({ testAccuracy: t.testAccuracy, parameters: t.parameters }));
+    return { file, testAccuracy: t.testAccuracy, parameters: t.parameters };
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 async function runPlan(plan: Plan): Promise<Part> {
   const started = new Date().toISOString();
   const work = mkdtempSync(join(tmpdir(), `snnc-exp-${plan.dataset}-`));
-  const teacherFile = join(work, `${plan.dataset}-${plan.teacher.arch}.onnx`);
   const teacherCmd = `snnc train-teacher --arch ${plan.teacher.arch} --dataset ${plan.dataset} --epochs ${plan.teacher.epochs} --lr 0.002 --seed ${plan.seed}${plan.trainLimit ? ` --train-limit ${plan.trainLimit}` : ''} -o ${plan.dataset}-${plan.teacher.arch}.onnx`;
-  // Teacher accuracy is always measured here (on the same test samples as the students).
-  const shipped = plan.teacher.shipped ? resolve(root, plan.teacher.shipped) : undefined;
-  const reuse = plan.teacher.reuseShipped && shipped && existsSync(shipped);
-  if (plan.teacher.reuseShipped && !reuse) throw new Error(`${plan.label}: the teacher to reuse (${shipped ?? 'unset'}) does not exist`);
-  if (reuse) copyFileSync(shipped!, teacherFile);
-  const t = reuse ? { testAccuracy: Number.NaN, parameters: 0 } : await runTeacherTraining({
-    dataset: plan.dataset, output: teacherFile, trainLimit: plan.trainLimit, testLimit: plan.testLimit, quiet: false,
-    config: { arch: plan.teacher.arch, epochs: plan.teacher.epochs, batchSize: 64, learningRate: 2e-3, seed: plan.seed },
-  });
-  if (shipped && !existsSync(shipped)) copyFileSync(teacherFile, shipped);
+  const t = await teacherFor(plan);
   const runs: RunRow[] = [];
   let trainSamples = 0, testSamples = 0;
-  for (const timesteps of plan.timesteps ?? TIMESTEPS) {
-    for (const kd of plan.kds ?? KDS) {
+  for (const timesteps of plan.timesteps) {
+    for (const kd of KDS) {
       process.stderr.write(`\n== ${plan.dataset}: ${plan.teacher.arch} → ${plan.student}, kd ${kd}, T=${timesteps}\n`);
       const out = join(work, `${plan.student}-${kd}-T${timesteps}.onnx`);
       const r = await runStudentTraining({
-        teacher: kd === 'none' ? undefined : teacherFile, dataset: plan.dataset, output: out,
+        teacher: kd === 'none' ? undefined : t.file, dataset: plan.dataset, output: out,
         trainLimit: plan.trainLimit, testLimit: plan.testLimit, teacherFeatures: 'auto', quiet: false,
         logPath: out.replace(/\.onnx$/, '.log.jsonl'),
         config: { student: plan.student, kd, timesteps, epochs: plan.epochs, seed: plan.seed },
@@ -120,7 +132,7 @@ async function runPlan(plan: Plan): Promise<Part> {
   }
   return {
     label: plan.label ?? plan.dataset, dataset: plan.dataset, seed: plan.seed, epochs: plan.epochs, trainSamples, testSamples,
-    teacher: { arch: plan.teacher.arch, file: shipped && existsSync(shipped) ? plan.teacher.shipped! : '(temporary)', testAccuracy: t.testAccuracy, parameters: t.parameters, epochs: plan.teacher.epochs, command: teacherCmd },
+    teacher: { arch: plan.teacher.arch, file: '(temporary)', testAccuracy: t.testAccuracy, parameters: t.parameters, epochs: plan.teacher.epochs, command: teacherCmd },
     student: plan.student, runs, started, finished: new Date().toISOString(), loadAverage: loadavg(), cores: cpus().length,
   };
 }
@@ -137,48 +149,39 @@ function render(parts: Part[]): string {
   L.push('Readout is the accumulated membrane potential of the last layer; "executor" counts test samples on which the exported');
   L.push('graph, run by the float reference executor (src/ir/execute.ts), predicts the same class as the trainer.');
   L.push('');
-  const main = parts.filter((p) => (p.label ?? p.dataset) === p.dataset);
-  const extra = parts.filter((p) => (p.label ?? p.dataset) !== p.dataset);
-  for (const p of main) {
-    L.push(`## ${p.dataset}`);
+  for (const dataset of [...new Set(parts.map((p) => p.dataset))]) {
+    const group = parts.filter((p) => p.dataset === dataset);
+    const p = group[0];
+    const runs = group.flatMap((g) => g.runs);
+    L.push(`## ${dataset}`);
     L.push('');
     L.push(`- Training samples: ${p.trainSamples}; test samples: ${p.testSamples}; student epochs: ${p.epochs}; seed ${p.seed} for every run.`);
     L.push(`- Teacher: ${p.teacher.arch} (ANN), ${p.teacher.parameters.toLocaleString('en-US')} parameters, test accuracy **${pct(p.teacher.testAccuracy)}** after ${p.teacher.epochs} epochs (\`${p.teacher.command}\`).`);
     L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1 with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map).`);
-    L.push(`- Ran ${p.started} → ${p.finished}; load average at the end ${p.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${p.cores} cores.`);
+    for (const g of group) L.push(`- Part ${g.label ?? g.dataset} (T = ${[...new Set(g.runs.map((r) => r.timesteps))].join(', ')}) ran ${g.started} → ${g.finished}; load average at the end ${g.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${g.cores} cores.`);
     L.push('');
     L.push('| T | KD | test accuracy | Δ vs no KD | parameters | s/epoch | samples/s | executor | peak RSS |');
     L.push('|---|---|---|---|---|---|---|---|---|');
     for (const T of TIMESTEPS) {
-      const base = p.runs.find((r) => r.timesteps === T && r.kd === 'none');
-      for (const r of p.runs.filter((x) => x.timesteps === T)) {
+      const base = runs.find((r) => r.timesteps === T && r.kd === 'none');
+      for (const r of runs.filter((x) => x.timesteps === T)) {
         const delta = base && r.kd !== 'none' ? `${((r.testAccuracy - base.testAccuracy) * 100 >= 0 ? '+' : '')}${((r.testAccuracy - base.testAccuracy) * 100).toFixed(2)} pt` : '—';
         L.push(`| ${T} | ${r.kd} | ${pct(r.testAccuracy)} | ${delta} | ${r.parameters.toLocaleString('en-US')} | ${r.secondsPerEpoch.toFixed(1)} | ${r.samplesPerSecond.toFixed(0)} | ${r.executorAgreement} | ${r.peakRssMB} MB |`);
       }
     }
     L.push('');
-    const t4 = p.runs.filter((r) => r.timesteps === 4);
+    const t4 = runs.filter((r) => r.timesteps === 4);
     const best = t4.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a), t4[0]);
-    const target = p.dataset === 'mnist' ? 0.97 : p.dataset === 'fashion-mnist' ? 0.9 : undefined;
+    const target = dataset === 'mnist' ? 0.97 : dataset === 'fashion-mnist' ? 0.9 : undefined;
     if (best && target !== undefined) {
       L.push(`Target at T = 4: ≥ ${pct(target)}. Best T = 4 student: ${best.kd} KD, ${pct(best.testAccuracy)} — target ${best.testAccuracy >= target ? '**met**' : '**not met**'}.`);
-      const none4 = t4.find((r) => r.kd === 'none');
-      const worse = t4.filter((r) => r.kd !== 'none' && none4 && r.testAccuracy < none4.testAccuracy).map((r) => r.kd);
-      L.push(worse.length ? `KD below no-KD at T = 4 for: ${worse.join(', ')}.` : 'Every KD variant at T = 4 is at least as good as no KD.');
-      L.push('');
     }
-  }
-  if (extra.length) {
-    L.push('## Longer training (T = 4)');
-    L.push('');
-    L.push('The same teacher/student pairs and settings as above (MNIST: the shipped teacher src/assets/mnist-lenet-teacher.onnx, trained by the MNIST run above; Fashion-MNIST: the teacher of the Fashion-MNIST run above) with more student epochs and, for Fashion-MNIST, more training samples, to see whether the T = 4 figures move with training.');
-    L.push('');
-    L.push('| data set | KD | epochs | train samples | test samples | test accuracy | s/epoch | executor | seed |');
-    L.push('|---|---|---|---|---|---|---|---|---|');
-    for (const p of extra) {
-      for (const r of p.runs) {
-        L.push(`| ${p.dataset} | ${r.kd} | ${r.epochs} | ${p.trainSamples} | ${p.testSamples} | ${pct(r.testAccuracy)} | ${r.secondsPerEpoch.toFixed(1)} | ${r.executorAgreement} | ${p.seed} |`);
-      }
+    for (const T of TIMESTEPS) {
+      const atT = runs.filter((r) => r.timesteps === T);
+      const none = atT.find((r) => r.kd === 'none');
+      if (!none) continue;
+      const worse = atT.filter((r) => r.kd !== 'none' && r.testAccuracy < none.testAccuracy).map((r) => r.kd);
+      L.push(worse.length ? `KD below no-KD at T = ${T} for: ${worse.join(', ')}.` : `Every KD variant at T = ${T} is at least as good as no KD.`);
     }
     L.push('');
   }
@@ -206,7 +209,7 @@ function loadParts(): Part[] {
 if (!mergeOnly) {
   for (const plan of PLANS) {
     const label = plan.label ?? plan.dataset;
-    if (only ? label !== only : label !== plan.dataset) continue; // a full run skips the optional extra parts
+    if (only && label !== only) continue;
     const part = await runPlan(plan);
     writeFileAtomic(join(docs, `results.${label}.json`), `${JSON.stringify(part, null, 2)}\n`);
   }
