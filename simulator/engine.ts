@@ -113,8 +113,9 @@ interface PopRuntime {
   /** Double-buffered "received input this step" flags: whole-population (dense) and per neuron (conv). */
   touchedAll: [boolean, boolean];
   touched: [Uint8Array, Uint8Array];
-  /** This step's ACTIVE / SPIKED bits per neuron (read by the send timelines). */
-  flags: Uint8Array;
+  /** This step's active updates as a prefix count: activeBefore[j] neurons of [0, j) were active (the send
+   * timelines read a core slice's active count, and each spike's position in it, without walking its neurons). */
+  activeBefore: Int32Array;
   spikes: Int32Array;
   spikeCount: number;
   coreOf: Int32Array;
@@ -193,8 +194,8 @@ interface InputReplay {
   inputEffective: number;
 }
 
-/** Bits of a neuron's per-step flags: updated as active (state, input or bias), and fired. */
-const ACTIVE = 1, SPIKED = 2; // ACTIVE is bit 0: flag & ACTIVE indexes [idle, active] costs
+/** A neuron's update is active (state, input or bias) or idle. */
+const ACTIVE = 1;
 
 /** Active-neuron count of the last updateNeurons call (a second return value without an allocation). */
 const updateTally = new Int32Array(1);
@@ -205,12 +206,12 @@ const updateTally = new Int32Array(1);
  */
 function updateNeurons(
   v: Float64Array, current: Float64Array, consume: boolean, mul: number, div: number, biases: Int32Array, hasBias: boolean, touched: Uint8Array, touchedAll: boolean,
-  flags: Uint8Array, spikes: Int32Array, size: number, p: NeuronParams,
+  activeBefore: Int32Array, spikes: Int32Array, size: number, p: NeuronParams,
 ): number {
   const threshold = p.threshold, lo = p.lo, hi = p.hi, fireStrict = p.fireStrict, resetToZero = p.resetToZero;
   const leaky = p.leaky, canFire = !p.readout;
   if (!leaky && canFire && !resetToZero && div === 1) {
-    return updateIntegrateAndFire(v, current, consume, mul, biases, hasBias, touched, touchedAll, flags, spikes, size, threshold, fireStrict, lo, hi);
+    return updateIntegrateAndFire(v, current, consume, mul, biases, hasBias, touched, touchedAll, activeBefore, spikes, size, threshold, fireStrict, lo, hi);
   }
   let count = 0;
   let nActive = 0;
@@ -220,18 +221,16 @@ function updateNeurons(
     const input = div === 1 ? current[j] * mul : Math.floor(current[j] / div);
     if (consume) current[j] = 0;
     // SANA-FE's (and Loihi's) rule: a compartment is updated when it holds state, receives input or has a bias.
-    let flag = 0;
-    if (vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0)) { flag = ACTIVE; nActive++; }
+    if (vPrev !== 0 || touchedAll || touched[j] !== 0 || (hasBias && b !== 0)) nActive++;
+    activeBefore[j + 1] = nActive;
     let x = (leaky ? decayPotential(vPrev, p) : vPrev) + input + b;
     if (x > hi) x = hi;
     else if (x < lo) x = lo;
     if (canFire && (fireStrict ? x > threshold : x >= threshold)) {
       spikes[count++] = j;
-      flag |= SPIKED;
       x = resetToZero ? 0 : x - threshold;
       if (x < lo) x = lo;
     }
-    flags[j] = flag;
     v[j] = x;
   }
   updateTally[0] = nActive;
@@ -245,7 +244,7 @@ function updateNeurons(
  */
 function updateIntegrateAndFire(
   v: Float64Array, current: Float64Array, consume: boolean, mul: number, biases: Int32Array, hasBias: boolean, touched: Uint8Array,
-  touchedAll: boolean, flags: Uint8Array, spikes: Int32Array, size: number, threshold: number, strict: boolean, lo: number, hi: number,
+  touchedAll: boolean, activeBefore: Int32Array, spikes: Int32Array, size: number, threshold: number, strict: boolean, lo: number, hi: number,
 ): number {
   let count = 0;
   let nActive = 0;
@@ -256,14 +255,14 @@ function updateIntegrateAndFire(
     if (consume) current[j] = 0;
     const active = vPrev !== 0 || touchedAll || touched[j] !== 0 || b !== 0 ? ACTIVE : 0;
     nActive += active;
+    activeBefore[j + 1] = nActive;
     let x = vPrev + input + b;
     x = x > hi ? hi : x < lo ? lo : x;
     if (x > threshold || (!strict && x === threshold)) {
       spikes[count++] = j;
-      flags[j] = active | SPIKED;
       x -= threshold;
       if (x < lo) x = lo;
-    } else flags[j] = active;
+    }
     v[j] = x;
   }
   updateTally[0] = nActive;
@@ -396,8 +395,6 @@ export class ChipSimulator {
   /** Synaptic events and effective ops each core received from spikes this step. */
   private readonly coreSynIn: Float64Array;
   private readonly coreNnzIn: Float64Array;
-  /** A neuron update's cost indexed by its ACTIVE bit: [idle, active] ns. */
-  private readonly updateNs: Float64Array;
   /** Per-step packet counters of routeUnicast, by core and by layer. */
   private readonly corePacketsOut: Float64Array;
   private readonly corePacketsIn: Float64Array;
@@ -455,7 +452,7 @@ export class ChipSimulator {
         index, name: p.name, size: p.size, params, v: v0.slice(), v0, bias,
         incoming: [], outgoing: [],
         touchedAll: [false, false], touched: [new Uint8Array(p.size), new Uint8Array(p.size)],
-        flags: new Uint8Array(p.size), spikes: new Int32Array(p.size), spikeCount: 0,
+        activeBefore: new Int32Array(p.size + 1), spikes: new Int32Array(p.size), spikeCount: 0,
         coreOf: new Int32Array(p.size).fill(-1),
         fanPtr: new Int32Array(p.size + 1), fanCore: new Int32Array(0), fanSyn: new Int32Array(0), fanNnz: new Int32Array(0), fanPath: new Int32Array(0),
       } satisfies PopRuntime;
@@ -620,7 +617,6 @@ export class ChipSimulator {
       occupancy: clockNs / t.mesh.linkPacketsPerCycle.value,
       tick: tm.tickNs?.value ?? 0,
     };
-    this.updateNs = Float64Array.of(this.ns.idle, this.ns.active);
     this.links = new LinkState(grid.width * grid.height * 4, this.ns.occupancy, t.mesh.linkBuffer.value);
     this.sendNs = new Float64Array(this.cores.length);
     this.recvNs = new Float64Array(this.cores.length);
@@ -867,7 +863,7 @@ export class ChipSimulator {
       const taps = this.projections[k].taps;
       if (taps) expandTouched(taps, this.tapTouched[k][buf], touched);
     }
-    const count = updateNeurons(v, current, consume, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touchedIn, touchedAllIn, pop.flags, pop.spikes, pop.size, p);
+    const count = updateNeurons(v, current, consume, mul, div, pop.bias ?? this.zeros, pop.bias !== null, touchedIn, touchedAllIn, pop.activeBefore, pop.spikes, pop.size, p);
     const nActive = updateTally[0];
     pop.spikeCount = count;
     pop.touchedAll[buf] = false;
@@ -940,49 +936,62 @@ export class ChipSimulator {
   /**
    * Each core's send timeline: its neurons in order (active or idle cost), each spike's packets leaving as its
    * neuron is done. Appends the messages core by core and counts the synaptic events each destination receives.
+   * Only the spikes are visited: the time at a spike is the slice's start time, plus the update costs of the
+   * neurons up to and including it (counted from the population's active prefix counts, so idle stretches cost
+   * a multiplication, not a loop), plus the send costs of the slice's earlier spikes.
    */
   private sendTimelines(): void {
     const ns = this.ns, msgs = this.messages, cores = this.counts.cores, multicast = this.multicast;
-    const updateNs = this.updateNs, spikeOutNs = ns.spikeOut, msgOutNs = ns.msgOut;
+    const activeNs = ns.active, idleNs = ns.idle, spikeOutNs = ns.spikeOut, msgOutNs = ns.msgOut;
     const synIn = this.coreSynIn, nnzIn = this.coreNnzIn;
     synIn.fill(0); nnzIn.fill(0);
     const sliceCore = this.sliceCore, slicePop = this.slicePop, sliceStart = this.sliceStart, sliceEnd = this.sliceEnd;
     let groups = 0;
     for (let c = 0; c < this.cores.length; c++) {
-      let time = 0;
+      let base = 0;
       let spikes = 0;
+      let coreActive = 0, coreIdle = 0;
       for (let si = sliceCore[c]; si < sliceCore[c + 1]; si++) {
-        const pi = slicePop[si];
-        const pop = this.pops[pi];
-        const flags = pop.flags, fanPtr = pop.fanPtr;
-        const end = sliceEnd[si];
-        let nActive = 0;
-        for (let j = sliceStart[si]; j < end; j++) {
-          const flag = flags[j];
-          // Branch-free: the update cost by the ACTIVE bit (the same value added as a branch would add).
-          time += updateNs[flag & ACTIVE];
-          nActive += flag & ACTIVE;
-          if ((flag & SPIKED) === 0) continue;
-          time += spikeOutNs;
+        const pop = this.pops[slicePop[si]];
+        const pi = pop.index;
+        const prefix = pop.activeBefore, fanPtr = pop.fanPtr, fanCore = pop.fanCore, fanSyn = pop.fanSyn, fanNnz = pop.fanNnz, fanPath = pop.fanPath;
+        const start = sliceStart[si], end = sliceEnd[si];
+        const a0 = prefix[start];
+        // Send costs of this slice's spikes so far.
+        let extra = 0;
+        const list = pop.spikes, n = pop.spikeCount;
+        // First spike at or after `start` (the list is in neuron order).
+        let lo = 0, hi = n;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid] < start) lo = mid + 1; else hi = mid; }
+        for (let s = lo; s < n; s++) {
+          const j = list[s];
+          if (j >= end) break;
+          const active = prefix[j + 1] - a0;
+          extra += spikeOutNs;
+          let time = base + active * activeNs + (j + 1 - start - active) * idleNs + extra;
           spikes++;
           const f0 = fanPtr[j], f1 = fanPtr[j + 1];
           // Multicast: one packet leaves for all destinations (a tree); unicast: one per destination core.
-          if (multicast && f1 > f0) time += msgOutNs;
+          if (multicast && f1 > f0) { extra += msgOutNs; time += msgOutNs; }
           const group = multicast ? groups++ : -1;
           for (let f = f0; f < f1; f++) {
-            if (!multicast) time += msgOutNs;
-            const d = pop.fanCore[f], syn = pop.fanSyn[f];
-            msgs.push(time, c, d, syn, pop.fanPath[f], group === -1 ? groups++ : group, pi);
+            if (!multicast) { extra += msgOutNs; time += msgOutNs; }
+            const d = fanCore[f], syn = fanSyn[f];
+            msgs.push(time, c, d, syn, fanPath[f], group === -1 ? groups++ : group, pi);
             synIn[d] += syn;
-            nnzIn[d] += pop.fanNnz[f];
+            nnzIn[d] += fanNnz[f];
           }
         }
-        const cc = cores[c];
-        cc.neuronUpdatesActive += nActive;
-        cc.neuronUpdatesIdle += end - sliceStart[si] - nActive;
+        const active = prefix[end] - a0;
+        coreActive += active;
+        coreIdle += end - start - active;
+        base += active * activeNs + (end - start - active) * idleNs + extra;
       }
-      cores[c].spikes += spikes;
-      this.sendNs[c] = time;
+      const cc = cores[c];
+      cc.neuronUpdatesActive += coreActive;
+      cc.neuronUpdatesIdle += coreIdle;
+      cc.spikes += spikes;
+      this.sendNs[c] = base;
       msgs.runEnd[c] = msgs.count;
     }
     for (let c = 0; c < this.cores.length; c++) {
