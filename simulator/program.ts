@@ -90,8 +90,9 @@ export interface ConvTaps {
   pairPtr: Int32Array;
   pairAt: Int32Array;
   pairTap: Int32Array;
-  /** weights[(cg · kernelSize + tap) · cout + co]. */
-  weights: Int32Array;
+  /** weights[(cg · kernelSize + tap) · cout + co], as float64: the scatter adds them to float64 accumulators
+   * without an integer-to-float conversion per synaptic event (the integers are exact either way). */
+  weights: Float64Array;
 }
 
 /**
@@ -275,7 +276,7 @@ function convTaps(s: Extract<Projection['synapse'], { kind: 'conv' }>, ih: numbe
     }
   }
   const kernelSize = kh * kw;
-  const weights = new Int32Array(inPerGroup * kernelSize * cout);
+  const weights = new Float64Array(inPerGroup * kernelSize * cout);
   for (let co = 0; co < cout; co++) {
     for (let cg = 0; cg < inPerGroup; cg++) {
       for (let k = 0; k < kernelSize; k++) weights[(cg * kernelSize + k) * cout + co] = s.weights[(co * inPerGroup + cg) * kernelSize + k];
