@@ -33,11 +33,17 @@ export interface TrainConfig {
   encoding: 'direct' | 'rate';
   /** Student neuron layer whose spike rates feature KD matches to the teacher's feature ('auto': picked by size). */
   studentTap: string;
+  /**
+   * Random translation of every training image by up to this many pixels in each direction (zero fill; 0: off).
+   * The same for every KD mode; with a teacher, its outputs are computed on the translated images, batch by batch
+   * (the teacher then supervises inputs the labels alone say little about).
+   */
+  augmentShift: number;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
   student: 'cnn', kd: 'response', timesteps: 4, epochs: 5, batchSize: 64, learningRate: 2e-3, seed: 1,
-  alpha: 0.5, tau: 4, beta: 1, neuron: DEFAULT_NEURON, encoding: 'direct', studentTap: 'auto',
+  alpha: 0.5, tau: 4, beta: 1, neuron: DEFAULT_NEURON, encoding: 'direct', studentTap: 'auto', augmentShift: 0,
 };
 
 /** One line of the JSONL training log. */
@@ -119,6 +125,33 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.neuron.alpha > 0 && Number.isFinite(c.neuron.alpha))) throw new UserError(`--sharpness must be positive, got ${c.neuron.alpha}`);
   if (!KD_MODES.includes(c.kd)) throw new UserError(`--kd must be one of ${KD_MODES.join(', ')}, got '${c.kd}'`);
   if (!Number.isInteger(c.seed)) throw new UserError(`--seed must be an integer, got ${c.seed}`);
+  if (!Number.isInteger(c.augmentShift) || c.augmentShift < 0 || c.augmentShift > 8) throw new UserError(`--augment-shift must be an integer from 0 to 8, got ${c.augmentShift}`);
+}
+
+/**
+ * Translates each image of a flat NCHW batch in place by a random (dy, dx) in [−max, max]² (the same for all
+ * channels of one image), filling with zeros; the draws come from `rand`.
+ */
+export function shiftImages(images: Float32Array, n: number, shape: number[], max: number, rand: () => number): void {
+  const [c, h, w] = shape;
+  const plane = h * w;
+  const tmp = new Float32Array(plane);
+  for (let i = 0; i < n; i++) {
+    const dy = Math.floor(rand() * (2 * max + 1)) - max;
+    const dx = Math.floor(rand() * (2 * max + 1)) - max;
+    if (dy === 0 && dx === 0) continue;
+    for (let ch = 0; ch < c; ch++) {
+      const base = (i * c + ch) * plane;
+      tmp.set(images.subarray(base, base + plane));
+      for (let y = 0; y < h; y++) {
+        const sy = y - dy;
+        for (let x = 0; x < w; x++) {
+          const sx = x - dx;
+          images[base + y * w + x] = sy >= 0 && sy < h && sx >= 0 && sx < w ? tmp[sy * w + sx] : 0;
+        }
+      }
+    }
+  }
 }
 
 /** Copies the samples `idx[from..to)` of a data set into one flat NCHW batch. */
@@ -299,11 +332,19 @@ export async function trainStudent(
       const batch = gatherBatch(train, order, from, to);
       let tLogits: Float32Array | undefined;
       let tFeat: Float32Array | undefined;
-      if (teacherLogits) {
+      if (config.augmentShift > 0) {
+        shiftImages(batch.images, n, train.shape, config.augmentShift, mulberry32((config.seed * 7919 + epoch * 1000003 + step) >>> 0));
+        if (teacher && config.kd !== 'none') {
+          // The teacher sees the same translated images as the student.
+          const t = await runTeacher(teacher, batch.images, n, train.shape);
+          tLogits = t.logits;
+          if (useFeature) tFeat = t.features.get(featureName!)!;
+        }
+      } else if (teacherLogits) {
         tLogits = new Float32Array(n * classes);
         for (let i = 0; i < n; i++) tLogits.set(teacherLogits.subarray(order[from + i] * classes, (order[from + i] + 1) * classes), i * classes);
       }
-      if (useFeature) {
+      if (useFeature && !tFeat) {
         const fsz = featureShape!.reduce((a, b) => a * b, 1);
         if (teacherFeatures) {
           tFeat = new Float32Array(n * fsz);
