@@ -67,12 +67,19 @@ export class LinkState {
   /** Deepest queue the last traversed packet met on its path. */
   lastQueue = 0;
 
+  /** Links used this step (their freeAt is non-zero): a large mesh is cleared link by link, not whole. */
+  private readonly used: Int32Array;
+  private usedCount = 0;
+
   constructor(links: number, private readonly occupancyNs: number, private readonly buffer: number) {
     this.freeAt = new Float64Array(links);
+    this.used = new Int32Array(links);
   }
 
   reset(): void {
-    this.freeAt.fill(0);
+    const freeAt = this.freeAt, used = this.used;
+    for (let k = 0; k < this.usedCount; k++) freeAt[used[k]] = 0;
+    this.usedCount = 0;
     this.maxQueue = 0;
     this.waitNs = 0;
     this.overflows = 0;
@@ -93,6 +100,8 @@ export class LinkState {
   /** One packet crosses one link, arriving at it at `t`: returns when it reaches the next tile. */
   cross(l: number, t: number, hopEwNs: number, hopNsNs: number): number {
     const free = this.freeAt[l];
+    // Every packet holds its link for occupancyNs > 0, so a used link's freeAt is never 0 again this step.
+    if (free === 0) this.used[this.usedCount++] = l;
     let begin = t;
     if (free > t) {
       begin = free;
