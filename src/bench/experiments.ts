@@ -37,7 +37,9 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 // MNIST: the embedded 8,004/1,996 split. Fashion-MNIST: the full 60,000/10,000 Debian files. Each data set is
 // split by time steps so that its two parts can run side by side on the two cores.
 const PLANS: Plan[] = [
-  { label: 'mnist', timesteps: [4, 2], dataset: 'mnist', teacher: { arch: 'lenet', epochs: env('EXP_MNIST_TEACHER_EPOCHS', 10) }, student: 'cnn', epochs: env('EXP_MNIST_EPOCHS', 8), seed: 1 },
+  // MNIST: a VGG-style teacher. The LeNet teacher (98.35 % after 10 epochs) was barely above the directly trained
+  // student (98.05 %), and distilling it lowered the student's accuracy (97.55 % with τ = 4, 97.65 % with τ = 2).
+  { label: 'mnist', timesteps: [4, 2], dataset: 'mnist', teacher: { arch: process.env.EXP_MNIST_TEACHER ?? 'vgg', epochs: env('EXP_MNIST_TEACHER_EPOCHS', 10) }, student: 'cnn', epochs: env('EXP_MNIST_EPOCHS', 8), seed: 1 },
   ...[4, 2].map((T): Plan => ({
     label: `fashion-mnist-t${T}`, timesteps: [T], dataset: 'fashion-mnist',
     teacher: { arch: 'lenet', epochs: env('EXP_FASHION_TEACHER_EPOCHS', 6) }, student: 'cnn',
