@@ -29,6 +29,7 @@ interface TrainArgs {
   'teacher-features'?: string;
   'student-tap': string;
   'augment-shift': number;
+  'kd-standardize': boolean;
   'train-limit'?: number;
   'test-limit'?: number;
   output: string;
@@ -63,6 +64,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('surrogate', { type: 'string', choices: [...SURROGATES], default: 'arctan' as SurrogateKind, describe: 'surrogate gradient of the spike' })
     .option('sharpness', { type: 'number', default: 2, describe: 'surrogate sharpness α' })
     .option('encoding', { type: 'string', choices: ['direct', 'rate'] as const, default: 'direct' as const, describe: 'input encoding' })
+    .option('kd-standardize', { type: 'boolean', default: false, describe: 'response KD on per-sample z-scored logits (logit standardisation)' })
     .option('augment-shift', { type: 'number', default: 0, describe: 'translate training images by up to N pixels at random (0: off); the teacher sees the same images' })
     .option('teacher-features', { type: 'string', describe: "feature KD: teacher tensor name (default: the deepest ReLU feature map)" })
     .option('student-tap', { type: 'string', default: 'auto', describe: 'feature KD: student neuron layer whose spike rates are matched' })
@@ -89,7 +91,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       config: {
         student: argv.student, kd: argv.kd, timesteps: argv.timesteps, epochs: argv.epochs, batchSize: argv['batch-size'],
         learningRate: argv.lr, seed: argv.seed, alpha: argv.alpha, tau: argv.tau, beta: argv.beta, encoding: argv.encoding,
-        studentTap: argv['student-tap'], augmentShift: argv['augment-shift'],
+        studentTap: argv['student-tap'], augmentShift: argv['augment-shift'], kdStandardize: argv['kd-standardize'],
         neuron: { model: argv.neuron, threshold: argv.threshold, reset: argv.reset, leak: argv.neuron === 'LIF' ? argv.leak : 0, surrogate: argv.surrogate, alpha: argv.sharpness },
       },
     });

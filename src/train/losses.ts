@@ -14,14 +14,26 @@ export function distillationKl(student: tf.Tensor2D, teacher: tf.Tensor2D, tau: 
 }
 
 /**
+ * Z-scores each row of logits `[B, K]` (subtract the row mean, divide by the row standard deviation + ε):
+ * "logit standardisation" (Sun et al., CVPR 2024), which lets the student match the shape of the teacher's
+ * distribution without having to reach its logit magnitude.
+ */
+export function standardizeLogits(z: tf.Tensor2D): tf.Tensor2D {
+  const { mean, variance } = tf.moments(z, 1, true);
+  return tf.div(tf.sub(z, mean), tf.add(tf.sqrt(variance), 1e-7)) as tf.Tensor2D;
+}
+
+/**
  * Response-based KD (Hinton et al.; the paper's Eq.): (1 − α)·CE(student, labels) + α·τ²·KL(pₜ ‖ pₛ).
- * τ² keeps the soft term's gradient scale independent of the temperature.
+ * τ² keeps the soft term's gradient scale independent of the temperature. `standardize`: both sides' logits
+ * are z-scored per sample before the temperature (the CE term keeps the raw student logits).
  */
 export function responseKdLoss(
-  student: tf.Tensor2D, teacher: tf.Tensor2D, labels: tf.Tensor1D, alpha: number, tau: number,
+  student: tf.Tensor2D, teacher: tf.Tensor2D, labels: tf.Tensor1D, alpha: number, tau: number, standardize = false,
 ): { total: tf.Scalar; ce: tf.Scalar; kd: tf.Scalar } {
   const ce = crossEntropy(student, labels);
-  const kd = tf.mul(distillationKl(student, teacher, tau), tau * tau) as tf.Scalar;
+  const [s, t] = standardize ? [standardizeLogits(student), standardizeLogits(teacher)] : [student, teacher];
+  const kd = tf.mul(distillationKl(s, t, tau), tau * tau) as tf.Scalar;
   const total = tf.add(tf.mul(ce, 1 - alpha), tf.mul(kd, alpha)) as tf.Scalar;
   return { total, ce, kd };
 }

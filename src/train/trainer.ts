@@ -39,11 +39,13 @@ export interface TrainConfig {
    * (the teacher then supervises inputs the labels alone say little about).
    */
   augmentShift: number;
+  /** Response KD on z-scored logits (logit standardisation) instead of raw ones. */
+  kdStandardize: boolean;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
   student: 'cnn', kd: 'response', timesteps: 4, epochs: 5, batchSize: 64, learningRate: 2e-3, seed: 1,
-  alpha: 0.5, tau: 4, beta: 1, neuron: DEFAULT_NEURON, encoding: 'direct', studentTap: 'auto', augmentShift: 0,
+  alpha: 0.5, tau: 4, beta: 1, neuron: DEFAULT_NEURON, encoding: 'direct', studentTap: 'auto', augmentShift: 0, kdStandardize: false,
 };
 
 /** One line of the JSONL training log. */
@@ -367,7 +369,7 @@ export async function trainStudent(
           let total: tf.Scalar;
           let ce: tf.Scalar, kd: tf.Scalar = tf.scalar(0), feat: tf.Scalar = tf.scalar(0);
           if (useResponse) {
-            const r = responseKdLoss(out.logits, teacherT!, labels, config.alpha, config.tau);
+            const r = responseKdLoss(out.logits, teacherT!, labels, config.alpha, config.tau, config.kdStandardize);
             total = r.total; ce = r.ce; kd = r.kd;
           } else {
             ce = crossEntropy(out.logits, labels);

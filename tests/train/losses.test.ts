@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { initTrainingBackend, tf } from '../../src/train/backend.js';
-import { crossEntropy, distillationKl, featureKdLoss, responseKdLoss, matchSpatial } from '../../src/train/losses.js';
+import { crossEntropy, distillationKl, featureKdLoss, responseKdLoss, matchSpatial, standardizeLogits } from '../../src/train/losses.js';
 
 beforeAll(async () => { await initTrainingBackend({ quiet: true }); });
 
@@ -34,6 +34,32 @@ describe('response KD loss', () => {
     expect(r.kd.dataSync()[0]).toBeCloseTo(tau * tau * kl, 5);
     expect(r.total.dataSync()[0]).toBeCloseTo((1 - alpha) * ce + alpha * tau * tau * kl, 5);
     expect(crossEntropy(s, y).dataSync()[0]).toBeCloseTo(ce, 5);
+  });
+
+  it('standardised KD: the KL of per-sample z-scored logits, invariant to the logits\' scale and offset', () => {
+    const z = (row: number[]) => {
+      const m = row.reduce((a, b) => a + b, 0) / row.length;
+      const sd = Math.sqrt(row.reduce((a, b) => a + (b - m) ** 2, 0) / row.length);
+      return row.map((v) => (v - m) / sd);
+    };
+    // Row 1 by hand: [2, .5, −1] has mean .5 and standard deviation √1.5 = 1.2247 → [1.2247, 0, −1.2247].
+    const zs = standardizeLogits(tf.tensor2d(student)).arraySync() as number[][];
+    expect(zs[0][0]).toBeCloseTo(1.2247, 4);
+    expect(zs[0][1]).toBeCloseTo(0, 5);
+    const tau = 2, alpha = 0.5;
+    let kl = 0;
+    for (let b = 0; b < 2; b++) {
+      const pt = softmax(z(teacher[b]), tau), ps = softmax(z(student[b]), tau);
+      kl += pt.reduce((a, p, i) => a + p * Math.log(p / ps[i]), 0);
+    }
+    kl /= 2;
+    const y = tf.tensor1d(labels);
+    const r = responseKdLoss(tf.tensor2d(student), tf.tensor2d(teacher), y, alpha, tau, true);
+    expect(r.kd.dataSync()[0]).toBeCloseTo(tau * tau * kl, 4);
+    // A student scaled by 5 and shifted by 3 has the same standardised KD term (but not the same CE).
+    const scaled = tf.tensor2d(student.map((row) => row.map((v) => 5 * v + 3)));
+    expect(responseKdLoss(scaled, tf.tensor2d(teacher), y, alpha, tau, true).kd.dataSync()[0]).toBeCloseTo(tau * tau * kl, 4);
+    expect(responseKdLoss(scaled, tf.tensor2d(teacher), y, alpha, tau, false).kd.dataSync()[0]).not.toBeCloseTo(responseKdLoss(tf.tensor2d(student), tf.tensor2d(teacher), y, alpha, tau, false).kd.dataSync()[0], 2);
   });
 
   it('KL is zero when student and teacher agree, and its gradient is (pₛ − pₜ)/τ per logit', () => {
