@@ -86,6 +86,8 @@ export function registerMissingGradients(): void {
       return { x: () => tf.reshape(tf.sum(tf.reshape(dy as tf.Tensor, split), axes), x.shape) };
     },
   });
+  // d√x = dy / (2√x) (logit standardisation divides by a standard deviation).
+  add({ kernelName: 'Sqrt', outputsToSave: [true], gradFunc: (dy, saved) => ({ x: () => tf.div(dy as tf.Tensor, tf.mul(saved[0], 2)) }) });
   add({ kernelName: 'Square', inputsToSave: ['x'], gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(saved[0], 2)) }) });
   add({
     kernelName: 'Concat',

@@ -62,6 +62,20 @@ describe('response KD loss', () => {
     expect(responseKdLoss(scaled, tf.tensor2d(teacher), y, alpha, tau, false).kd.dataSync()[0]).not.toBeCloseTo(responseKdLoss(tf.tensor2d(student), tf.tensor2d(teacher), y, alpha, tau, false).kd.dataSync()[0], 2);
   });
 
+  it('standardised KD: the gradient matches finite differences', () => {
+    const t = tf.tensor2d(teacher), y = tf.tensor1d(labels);
+    const f = (z: number[][]) => responseKdLoss(tf.tensor2d(z), t, y, 0.5, 2, true).total.dataSync()[0];
+    const g = tf.grad((s: tf.Tensor) => responseKdLoss(s as tf.Tensor2D, t, y, 0.5, 2, true).total)(tf.tensor2d(student)).arraySync() as number[][];
+    const h = 1e-2;
+    for (let b = 0; b < 2; b++) {
+      for (let i = 0; i < 3; i++) {
+        const up = student.map((r) => r.slice()), down = student.map((r) => r.slice());
+        up[b][i] += h; down[b][i] -= h;
+        expect(g[b][i]).toBeCloseTo((f(up) - f(down)) / (2 * h), 2);
+      }
+    }
+  });
+
   it('KL is zero when student and teacher agree, and its gradient is (pₛ − pₜ)/τ per logit', () => {
     const t = tf.tensor2d(teacher);
     expect(distillationKl(t, t, 3).dataSync()[0]).toBeCloseTo(0, 6);
