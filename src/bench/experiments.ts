@@ -190,7 +190,7 @@ function render(parts: Part[]): string {
     const best = t4.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a), t4[0]);
     const target = dataset === 'mnist' ? 0.97 : dataset === 'fashion-mnist' ? 0.9 : undefined;
     if (best && target !== undefined) {
-      L.push(`Target at T = 4: ≥ ${pct(target)}. Best T = 4 student: ${best.kd} KD, ${pct(best.testAccuracy)} — target ${best.testAccuracy >= target ? '**met**' : '**not met**'}.`);
+      L.push(`Target at T = 4: ≥ ${pct(target)}. Best T = 4 student: ${best.kd === 'none' ? 'no KD' : `${kdLabel(best)} KD`}, ${pct(best.testAccuracy)} — target ${best.testAccuracy >= target ? '**met**' : '**not met**'}.`);
     }
     for (const T of TIMESTEPS) {
       const atT = runs.filter((r) => r.timesteps === T);
