@@ -95,14 +95,15 @@ function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequen
   // replacement code, which is markedly slower) before the clock starts; then three timed repetitions, of which
   // the best and the median are printed (this machine is shared and its speed drifts from run to run).
   const warmup = Math.max(1, Math.min(200, samples));
-  for (let s = 0; s < warmup; s++) sim.runSample(size === 0 ? [] : mnist.images.subarray(((samples + 1 + s) % 9000) * size, (((samples + 1 + s) % 9000) + 1) * size), samples + 1 + s);
+  const image = (k: number) => (size === 0 ? [] : mnist.images.subarray((k % mnist.count) * size, ((k % mnist.count) + 1) * size));
+  for (let s = 0; s < warmup; s++) sim.runSample(image(samples + 1 + s), samples + 1 + s);
   const rates: number[] = [];
   let seconds = 0;
-  let before = synapticEvents(sim);
+  let before = 0;
   for (let rep = 0; rep < 3; rep++) {
     before = synapticEvents(sim);
     const t0 = performance.now();
-    for (let s = 1; s <= samples; s++) sim.runSample(size === 0 ? [] : mnist.images.subarray(s * size, (s + 1) * size), s);
+    for (let s = 1; s <= samples; s++) sim.runSample(image(s), s);
     seconds = (performance.now() - t0) / 1000;
     rates.push((synapticEvents(sim) - before) / seconds);
   }

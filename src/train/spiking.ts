@@ -122,13 +122,12 @@ export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: Neuro
     // of a reset to zero) live until the backward pass has read them.
     const out = takeScratch(outPerStep * timesteps);
     out.fill(0);
-    const total = perStep * timesteps;
-    const spiked = new Uint8Array(opts.reset === 'subtract' ? 0 : total);
+    const subtract = opts.reset === 'subtract';
+    const spiked = new Uint8Array(subtract ? 0 : perStep * timesteps);
     // Potential before the reset at each step: the backward pass evaluates the surrogate there.
-    const vPre = takeScratch(total);
+    const vPre = takeScratch(perStep * timesteps);
     const decay = opts.model === 'LIF' ? 1 - opts.leak : 1;
     const theta = opts.threshold;
-    const subtract = opts.reset === 'subtract';
     neuronForward(input, stride, perStep, timesteps, decay, theta, subtract, poolMap, invArea, outPerStep, out, spiked, vPre);
     save([]);
     const value = tf.tensor(out, outShape, 'float32');
