@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerMissingGradients } from './gradients.js';
+import { loadNeuronKernel } from './neuron-kernel.js';
 
 const require = createRequire(import.meta.url);
 
@@ -37,6 +38,7 @@ export async function initTrainingBackend(options: { quiet?: boolean; prefer?: '
     name = 'wasm';
   }
   registerMissingGradients();
+  await loadNeuronKernel();
   await tf.ready();
   chosen = name;
   if (!options.quiet) process.stderr.write(`snnc: training backend: ${name}${name === 'wasm' ? ' (tfjs-backend-wasm, XNNPACK SIMD, 1 thread)' : ''}\n`);

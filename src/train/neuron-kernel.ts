@@ -1,0 +1,268 @@
+/**
+ * The spiking-neuron recurrence of the trainer (forward and back-propagation through time) as a small
+ * WebAssembly module, written in the WebAssembly text format below and assembled once per process by wabt.
+ *
+ * Why not JavaScript: the spike test `v ≥ θ` on irregular spike patterns is a badly predicted branch in the code
+ * V8 generates for JavaScript (about 10 ns per neuron-step here), while WebAssembly's `f64.ge` and `select` are
+ * compiled to flag and conditional-move instructions (about 1 ns). The neuron layers were over a third of a
+ * training batch's time in JavaScript.
+ *
+ * Semantics are exactly those of the IR's IF/LIF nodes as the float reference executor (src/ir/execute.ts)
+ * runs them, in float64 arithmetic with the potential carried between steps rounded to float32:
+ *   v_pre[t] = decay·v[t−1] + I[t];  s[t] = (v_pre[t] ≥ θ);  v[t] = fround(v_pre[t] − θ·s[t])  (subtract)
+ *                                                           v[t] = fround(v_pre[t]·(1 − s[t]))  (to zero)
+ * The backward pass replays this forward recurrence per neuron (T ≤ a few steps, kept in a scratch slot) instead
+ * of storing every step's potential between the passes, and then runs BPTT with the surrogate derivative at
+ * fround(v_pre) − θ and the reset treated as a constant (SpikingJelly's detach_reset).
+ *
+ * Layout: every array is float32, neuron-major within a step and step-major across steps (time folded into the
+ * batch dimension, `[T·B, H, W, C]`); `inStep` is 0 when one current is repeated at every step (direct encoding
+ * before the first neuron). With `pool` > 1 the spikes go straight into a non-overlapping pool×pool average
+ * pooling of the `[B, H, W, C]` step map (the output is `[T·B, H/pool, W/pool, C]`).
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The loop nest over every neuron of one `[N, H, W, C]` step map in memory order, with `$o` the byte address of its
+ * pooling window's output (`$base` + its offset in the `[N, H/p, W/p, C]` map) and no division: the rows and
+ * columns run as (output index, index within the window) pairs. Locals it needs: $n $yo $yi $xo $xi $ch $Ho $Wo
+ * $row $ob $o.
+ */
+function eachNeuron(base: string, body: string): string {
+  const loop = (label: string, v: string, bound: string, inner: string) => `
+    (local.set ${v} (i32.const 0))
+    (loop ${label} ${inner}
+      (br_if ${label} (i32.lt_u (local.tee ${v} (i32.add (local.get ${v}) (i32.const 1))) ${bound})))`;
+  return `
+    (local.set $Ho (i32.div_u (local.get $H) (local.get $p)))
+    (local.set $Wo (i32.div_u (local.get $W) (local.get $p)))` +
+    loop('$ln', '$n', '(local.get $N)', loop('$lyo', '$yo', '(local.get $Ho)', `
+      (local.set $row (i32.add (local.get ${base}) (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $n) (local.get $Ho))
+        (local.get $yo)) (local.get $Wo)) (local.get $C)) (i32.const 2))))` +
+      loop('$lyi', '$yi', '(local.get $p)', loop('$lxo', '$xo', '(local.get $Wo)', `
+        (local.set $ob (i32.add (local.get $row) (i32.shl (i32.mul (local.get $xo) (local.get $C)) (i32.const 2))))` +
+        loop('$lxi', '$xi', '(local.get $p)', loop('$lc', '$ch', '(local.get $C)', `
+          (local.set $o (i32.add (local.get $ob) (i32.shl (local.get $ch) (i32.const 2))))
+          ${body}`))))));
+}
+
+const NEST_LOCALS = '(local $n i32) (local $yo i32) (local $yi i32) (local $xo i32) (local $xi i32) (local $ch i32) (local $Ho i32) (local $Wo i32) (local $row i32) (local $ob i32) (local $o i32)';
+
+const WAT = String.raw`
+(module
+  (import "math" "exp" (func $exp (param f64) (result f64)))
+  (memory (export "memory") 1)
+
+  ;; One step of every neuron: v (float32, one per neuron) ← the potential after the reset; out[o(i)] += s·inv
+;; unless $out is 0 (no region starts at address 0);
+  ;; with $pre ≠ 0 also keeps v_pre (float32) and the spike (one byte) of each neuron at $pre and $spk.
+  (func $step
+    (param $in i32) (param $v i32) (param $out i32) (param $pre i32) (param $spk i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32)
+    (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
+    ${NEST_LOCALS} (local $vi f64) (local $s f64)
+    ${eachNeuron('$out', `
+            (local.set $vi (f64.add (f64.mul (local.get $decay) (f64.promote_f32 (f32.load (local.get $v))))
+              (f64.promote_f32 (f32.load (local.get $in)))))
+            (local.set $s (f64.convert_i32_u (f64.ge (local.get $vi) (local.get $theta))))
+            (if (local.get $out) (then
+              (f32.store (local.get $o) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $o)))
+                (f64.mul (local.get $s) (local.get $inv)))))))
+            (f32.store (local.get $v) (f32.demote_f64 (select
+              (f64.sub (local.get $vi) (f64.mul (local.get $theta) (local.get $s)))
+              (f64.mul (local.get $vi) (f64.sub (f64.const 1) (local.get $s)))
+              (local.get $sub))))
+            (if (local.get $pre) (then
+              (f32.store (local.get $pre) (f32.demote_f64 (local.get $vi)))
+              (i32.store8 (local.get $spk) (f64.ge (local.get $vi) (local.get $theta)))
+              (local.set $pre (i32.add (local.get $pre) (i32.const 4)))
+              (local.set $spk (i32.add (local.get $spk) (i32.const 1)))))
+            (local.set $in (i32.add (local.get $in) (i32.const 4)))
+            (local.set $v (i32.add (local.get $v) (i32.const 4)))`)})
+
+  ;; All T steps, step by step (every neuron of a step is independent: no chain of dependent float operations
+  ;; through one neuron's steps holds the processor up). $v: scratch for one float32 per neuron, zeroed here.
+  ;; With $pre ≠ 0, v_pre and the spikes of every step are kept there (step-major) for the backward pass.
+  (func $run
+    (param $in i32) (param $inStep i32) (param $out i32) (param $outStep i32) (param $v i32) (param $pre i32) (param $spk i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
+    (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
+    (local $t i32) (local $per i32)
+    (local.set $per (i32.mul (i32.mul (local.get $N) (local.get $H)) (i32.mul (local.get $W) (local.get $C))))
+    (memory.fill (local.get $v) (i32.const 0) (i32.shl (local.get $per) (i32.const 2)))
+    (loop $lt
+      (call $step (local.get $in) (local.get $v) (local.get $out) (local.get $pre) (local.get $spk)
+        (local.get $N) (local.get $H) (local.get $W) (local.get $C) (local.get $p)
+        (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub))
+      (local.set $in (i32.add (local.get $in) (local.get $inStep)))
+      (local.set $out (i32.add (local.get $out) (local.get $outStep)))
+      (if (local.get $pre) (then
+        (local.set $pre (i32.add (local.get $pre) (i32.shl (local.get $per) (i32.const 2))))
+        (local.set $spk (i32.add (local.get $spk) (local.get $per)))))
+      (br_if $lt (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $T)))))
+
+  ;; out (zeroed by the caller) ← the pooled spikes of all T steps.
+  (func (export "forward")
+    (param $in i32) (param $inStep i32) (param $out i32) (param $outStep i32) (param $v i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
+    (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
+    (call $run (local.get $in) (local.get $inStep) (local.get $out) (local.get $outStep) (local.get $v) (i32.const 0) (i32.const 0)
+      (local.get $N) (local.get $H) (local.get $W) (local.get $C) (local.get $p) (local.get $T)
+      (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub)))
+
+  ;; gin = dL/dI from dy = dL/d(out). The forward pass is replayed into $pre/$spk (no output), then
+  ;; BPTT runs step by step from the last one with dL/du of every neuron in $gu and, for a current repeated at
+  ;; every step ($inStep = 0), the gathered gradient in $sum (both float64, one per neuron).
+  ;; kind: 0 arctan (c1 = α/2, c2 = (π/2·α)²), 1 sigmoid, 2 triangle.
+  (func (export "backward")
+    (param $in i32) (param $inStep i32) (param $dy i32) (param $outStep i32) (param $gin i32)
+    (param $v i32) (param $pre i32) (param $spk i32) (param $gu i32) (param $sum i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
+    (param $decay f64) (param $theta f64) (param $scale f64) (param $sub i32)
+    (param $kind i32) (param $alpha f64) (param $c1 f64) (param $c2 f64)
+    ${NEST_LOCALS} (local $per i32) (local $t i32)
+    (local $dyt i32) (local $gint i32) (local $pp i32) (local $sp i32) (local $gp i32) (local $qp i32)
+    (local $gi i32) (local $xv f64) (local $d f64) (local $a f64) (local $gv f64)
+    (local.set $per (i32.mul (i32.mul (local.get $N) (local.get $H)) (i32.mul (local.get $W) (local.get $C))))
+    (call $run (local.get $in) (local.get $inStep) (i32.const 0) (i32.const 0)
+      (local.get $v) (local.get $pre) (local.get $spk)
+      (i32.const 1) (i32.const 1) (i32.const 1) (local.get $per) (i32.const 1) (local.get $T)
+      (local.get $decay) (local.get $theta) (f64.const 1) (local.get $sub))
+    (memory.fill (local.get $gu) (i32.const 0) (i32.shl (local.get $per) (i32.const 3)))
+    (memory.fill (local.get $sum) (i32.const 0) (i32.shl (local.get $per) (i32.const 3)))
+    (local.set $t (local.get $T))
+    (loop $lt
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (local.set $dyt (i32.add (local.get $dy) (i32.mul (local.get $t) (local.get $outStep))))
+      (local.set $gint (i32.add (local.get $gin) (i32.mul (local.get $t) (local.get $inStep))))
+      (local.set $pp (i32.add (local.get $pre) (i32.shl (i32.mul (local.get $t) (local.get $per)) (i32.const 2))))
+      (local.set $sp (i32.add (local.get $spk) (i32.mul (local.get $t) (local.get $per))))
+      (local.set $gp (local.get $gu))
+      (local.set $qp (local.get $sum))
+      (local.set $gi (local.get $gint))
+      ${eachNeuron('$dyt', `
+              (local.set $xv (f64.sub (f64.promote_f32 (f32.load (local.get $pp))) (local.get $theta)))
+              (if (i32.eqz (local.get $kind))
+                (then (local.set $d (f64.div (local.get $c1)
+                  (f64.add (f64.const 1) (f64.mul (f64.mul (local.get $c2) (local.get $xv)) (local.get $xv))))))
+                (else (if (i32.eq (local.get $kind) (i32.const 1))
+                  (then
+                    (local.set $a (f64.div (f64.const 1) (f64.add (f64.const 1)
+                      (call $exp (f64.mul (f64.neg (local.get $alpha)) (local.get $xv))))))
+                    (local.set $d (f64.mul (f64.mul (local.get $alpha) (local.get $a)) (f64.sub (f64.const 1) (local.get $a)))))
+                  (else
+                    (local.set $a (f64.sub (f64.const 1) (f64.mul (local.get $alpha) (f64.abs (local.get $xv)))))
+                    (local.set $d (select (f64.mul (local.get $alpha) (local.get $a)) (f64.const 0)
+                      (f64.gt (local.get $a) (f64.const 0))))))))
+              ;; A reset to zero cuts the path through the potential (detach_reset); subtraction keeps it.
+              (local.set $gv (f64.add
+                (f64.mul (f64.mul (f64.promote_f32 (f32.load (local.get $o)))
+                  (local.get $scale)) (local.get $d))
+                (select (f64.load (local.get $gp)) (f64.const 0)
+                  (i32.or (local.get $sub) (i32.eqz (i32.load8_u (local.get $sp)))))))
+              (if (local.get $inStep)
+                (then (f32.store (local.get $gi) (f32.demote_f64 (local.get $gv))))
+                (else (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (local.get $gv)))))
+              (f64.store (local.get $gp) (f64.mul (local.get $gv) (local.get $decay)))
+              (local.set $pp (i32.add (local.get $pp) (i32.const 4)))
+              (local.set $sp (i32.add (local.get $sp) (i32.const 1)))
+              (local.set $gp (i32.add (local.get $gp) (i32.const 8)))
+              (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`)}
+      (br_if $lt (local.get $t)))
+    ;; A current repeated at every step: its gradient is the sum over the steps.
+    (if (i32.eqz (local.get $inStep)) (then
+      (local.set $qp (local.get $sum))
+      (local.set $gi (local.get $gin))
+      (local.set $n (i32.const 0))
+      (loop $lq
+        (f32.store (local.get $gi) (f32.demote_f64 (f64.load (local.get $qp))))
+        (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+        (local.set $gi (i32.add (local.get $gi) (i32.const 4)))
+        (br_if $lq (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $per)))))))
+)`;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  forward(
+    inp: number, inStep: number, out: number, outStep: number, v: number, n: number, h: number, w: number, c: number,
+    pool: number, T: number, decay: number, theta: number, inv: number, sub: number,
+  ): void;
+  backward(
+    inp: number, inStep: number, dy: number, outStep: number, gin: number, v: number, pre: number, spk: number,
+    gu: number, sum: number, n: number, h: number, w: number, c: number, pool: number, T: number, decay: number,
+    theta: number, scale: number, sub: number, kind: number, alpha: number, c1: number, c2: number,
+  ): void;
+}
+
+let kernel: Exports | undefined;
+
+/** Assembles and instantiates the module (once per process; about 40 ms). */
+export async function loadNeuronKernel(): Promise<void> {
+  if (kernel) return;
+  const wabtFactory = require('wabt') as () => Promise<{ parseWat(name: string, text: string): { toBinary(o: object): { buffer: Uint8Array<ArrayBuffer> }; destroy(): void } }>;
+  const wabt = await wabtFactory();
+  const parsed = wabt.parseWat('neuron.wat', WAT);
+  const { buffer } = parsed.toBinary({});
+  parsed.destroy();
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer), { math: { exp: Math.exp } });
+  kernel = instance.exports as unknown as Exports;
+}
+
+/** A step map's shape for the kernel: `[N, H, W, C]` when pooled, else the flat neurons as one row. */
+export interface NeuronGeometry { n: number; h: number; w: number; c: number; pool: number; timesteps: number; perStep: number; outPerStep: number }
+
+export interface NeuronParams { decay: number; theta: number; subtract: boolean }
+
+const ALIGN = 64;
+const align = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
+
+/** Byte offsets of regions of `bytes` each, laid out one after another from address 64 (0 means "none"), the memory grown to hold them. */
+function layout(k: Exports, bytes: number[]): number[] {
+  const offsets: number[] = [];
+  let at = ALIGN;
+  for (const b of bytes) { offsets.push(at); at += align(b); }
+  const have = k.memory.buffer.byteLength;
+  if (at > have) k.memory.grow(Math.ceil((at - have) / 65536));
+  return offsets;
+}
+
+function ready(): Exports {
+  if (!kernel) throw new Error('the neuron kernel is not loaded: call initTrainingBackend() first');
+  return kernel;
+}
+
+/** Forward over all steps: returns a view of the kernel's memory (valid until its next call). */
+export function neuronForwardKernel(input: Float32Array, repeated: boolean, g: NeuronGeometry, p: NeuronParams): Float32Array {
+  const k = ready();
+  const outLen = g.outPerStep * g.timesteps;
+  const [inAt, outAt, vAt] = layout(k, [4 * input.length, 4 * outLen, 4 * g.perStep]);
+  const heap = new Float32Array(k.memory.buffer);
+  heap.set(input, inAt / 4);
+  const out = heap.subarray(outAt / 4, outAt / 4 + outLen);
+  out.fill(0);
+  k.forward(inAt, repeated ? 0 : 4 * g.perStep, outAt, 4 * g.outPerStep, vAt, g.n, g.h, g.w, g.c, g.pool, g.timesteps,
+    p.decay, p.theta, 1 / (g.pool * g.pool), p.subtract ? 1 : 0);
+  return out;
+}
+
+/** Gradient with respect to the input current: returns a view of the kernel's memory (valid until its next call). */
+export function neuronBackwardKernel(
+  input: Float32Array, repeated: boolean, dy: Float32Array, g: NeuronGeometry, p: NeuronParams,
+  surrogate: 0 | 1 | 2, alpha: number,
+): Float32Array {
+  const k = ready();
+  const all = g.perStep * g.timesteps;
+  const [inAt, dyAt, gAt, vAt, preAt, spkAt, guAt, sumAt] = layout(k, [
+    4 * input.length, 4 * dy.length, 4 * input.length, 4 * g.perStep, 4 * all, all, 8 * g.perStep, 8 * g.perStep,
+  ]);
+  const heap = new Float32Array(k.memory.buffer);
+  heap.set(input, inAt / 4);
+  heap.set(dy, dyAt / 4);
+  k.backward(inAt, repeated ? 0 : 4 * g.perStep, dyAt, 4 * g.outPerStep, gAt, vAt, preAt, spkAt, guAt, sumAt,
+    g.n, g.h, g.w, g.c, g.pool, g.timesteps, p.decay, p.theta, g.pool > 1 ? 1 / (g.pool * g.pool) : 1, p.subtract ? 1 : 0,
+    surrogate, alpha, alpha / 2, ((Math.PI / 2) * alpha) ** 2);
+  return heap.subarray(gAt / 4, gAt / 4 + input.length);
+}
