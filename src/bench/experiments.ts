@@ -36,7 +36,7 @@ interface Plan {
   teacherSeed?: number;
   /** KD modes this part runs (default all four). */
   kds?: KdMode[];
-  /** Response KD on z-scored logits (`--kd-standardize`). */
+  /** Response KD on z-scored logits (the default of `snnc train`); false: on raw logits (`--no-kd-standardize`). */
   kdStandardize?: boolean;
 }
 
@@ -166,12 +166,14 @@ async function runPlan(plan: Plan): Promise<Part> {
   };
 }
 
-/** A run's KD mode as the tables show it: standardised response KD is marked "(z)". */
-function kdLabel(r: RunRow): string {
-  return r.standardized ? `${r.kd} (z)` : r.kd;
+/** Response or both KD on raw logits (Hinton's loss as written, `--no-kd-standardize`): the ablation table. */
+function isRawResponse(r: RunRow): boolean {
+  return (r.kd === 'response' || r.kd === 'both') && !r.standardized;
 }
 
 function pct(x: number): string { return `${(100 * x).toFixed(2)} %`; }
+function signedPt(x: number): string { return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)} pt`; }
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function render(parts: Part[]): string {
   const L: string[] = [];
@@ -179,45 +181,78 @@ function render(parts: Part[]): string {
   L.push('');
   L.push('Written by `npm run experiments` (src/bench/experiments.ts) from the runs themselves; nothing here is typed by hand.');
   L.push('Teachers are trained with `snnc train-teacher`, students with the `snnc train` code path (same library calls), all on the');
-  L.push('CPU with tfjs-backend-wasm on a shared 2-core machine (other engineers were loading it: seconds per epoch are pessimistic).');
+  L.push('CPU with tfjs-backend-wasm on a shared 2-core machine (two runs side by side, often with other jobs: seconds per epoch are pessimistic).');
   L.push('Readout is the accumulated membrane potential of the last layer; "executor" counts test samples on which the exported');
-  L.push('graph, run by the float reference executor (src/ir/execute.ts), predicts the same class as the trainer.');
+  L.push('graph, run by the float reference executor (src/ir/execute.ts), predicts the same class as the trainer (all seeds together).');
+  L.push('Response KD is on per-sample z-scored logits (logit standardisation, Sun et al., CVPR 2024: the default of `snnc train`);');
+  L.push('the last table of each data set is Hinton\'s loss on raw logits (`--no-kd-standardize`), the same α and τ.');
   L.push('');
   for (const dataset of [...new Set(parts.map((p) => p.dataset))]) {
     const group = parts.filter((p) => p.dataset === dataset);
     const p = group[0];
-    const runs = group.flatMap((g) => g.runs);
+    const runs = group.flatMap((g) => g.runs.map((r) => ({ ...r, seed: r.seed ?? g.seed })));
+    const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
     L.push(`## ${dataset}`);
     L.push('');
-    L.push(`- Training samples: ${p.trainSamples}; test samples: ${p.testSamples}; student epochs: ${p.epochs}; seed ${p.seed} for every run.`);
+    const seedsAt = TIMESTEPS.map((T) => `T = ${T}: ${[...new Set(runs.filter((r) => r.timesteps === T).map((r) => r.seed))].sort().join(', ')}`).join('; ');
+    L.push(`- Training samples: ${p.trainSamples}; test samples: ${p.testSamples}; student epochs: ${p.epochs}; student seeds (initialisation and batch order) ${seedsAt}. Every seed distils the same teacher.`);
     L.push(`- Teacher: ${p.teacher.arch} (ANN), ${p.teacher.parameters.toLocaleString('en-US')} parameters, test accuracy **${pct(p.teacher.testAccuracy)}** after ${p.teacher.epochs} epochs (\`${p.teacher.command}\`).`);
-    L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1 with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map)${runs.some((r) => r.standardized) ? '; "(z)": response KD on per-sample z-scored teacher and student logits (`--kd-standardize`, logit standardisation), the same α and τ' : ''}.`);
-    for (const g of group) L.push(`- Part ${g.label ?? g.dataset} (T = ${[...new Set(g.runs.map((r) => r.timesteps))].join(', ')}) ran ${g.started} → ${g.finished}; load average at the end ${g.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${g.cores} cores.`);
+    L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1 with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map).`);
+    for (const g of group) L.push(`- Part ${g.label ?? g.dataset} (T = ${[...new Set(g.runs.map((r) => r.timesteps))].join(', ')}; ${[...new Set(g.runs.map((r) => (isRawResponse(r) ? `${r.kd} raw` : r.kd)))].join(', ')}; seed ${g.seed}) ran ${g.started} → ${g.finished}; load average at the end ${g.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${g.cores} cores.`);
     L.push('');
-    L.push('| T | KD | test accuracy | Δ vs no KD | parameters | s/epoch | samples/s | executor | peak RSS |');
-    L.push('|---|---|---|---|---|---|---|---|---|');
+    L.push(`| T | KD | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean | Δ mean vs no KD | parameters | s/epoch | samples/s | executor | peak RSS |`);
+    L.push(`|---|---|${seeds.map(() => '---|').join('')}---|---|---|---|---|---|---|`);
+    const main = runs.filter((r) => !isRawResponse(r));
+    const verdicts: string[] = [];
+    let pairs = 0, pairsOk = 0;
     for (const T of TIMESTEPS) {
-      const base = runs.find((r) => r.timesteps === T && r.kd === 'none');
-      for (const r of runs.filter((x) => x.timesteps === T)) {
-        const delta = base && r.kd !== 'none' ? `${((r.testAccuracy - base.testAccuracy) * 100 >= 0 ? '+' : '')}${((r.testAccuracy - base.testAccuracy) * 100).toFixed(2)} pt` : '—';
-        L.push(`| ${T} | ${kdLabel(r)} | ${pct(r.testAccuracy)} | ${delta} | ${r.parameters.toLocaleString('en-US')} | ${r.secondsPerEpoch.toFixed(1)} | ${r.samplesPerSecond.toFixed(0)} | ${r.executorAgreement} | ${r.peakRssMB} MB |`);
+      const at = main.filter((r) => r.timesteps === T);
+      const none = at.filter((r) => r.kd === 'none');
+      const noneMean = none.length ? mean(none.map((r) => r.testAccuracy)) : undefined;
+      const below: string[] = [];
+      for (const kd of KDS) {
+        const rows = at.filter((r) => r.kd === kd);
+        if (!rows.length) continue;
+        const m = mean(rows.map((r) => r.testAccuracy));
+        const cells = seeds.map((s) => { const r = rows.find((x) => x.seed === s); return r ? pct(r.testAccuracy) : '—'; });
+        const delta = kd !== 'none' && noneMean !== undefined ? signedPt(m - noneMean) : '—';
+        if (kd !== 'none' && noneMean !== undefined && m < noneMean) below.push(kd);
+        if (kd !== 'none') for (const r of rows) {
+          const base = none.find((x) => x.seed === r.seed);
+          if (base) { pairs++; if (r.testAccuracy >= base.testAccuracy) pairsOk++; }
+        }
+        const agree = rows.reduce((a, r) => a + Number(r.executorAgreement.split('/')[0]), 0);
+        const total = rows.reduce((a, r) => a + Number(r.executorAgreement.split('/')[1]), 0);
+        L.push(`| ${T} | ${kd} | ${cells.join(' | ')} | **${pct(m)}** | ${delta} | ${rows[0].parameters.toLocaleString('en-US')} | ${mean(rows.map((r) => r.secondsPerEpoch)).toFixed(1)} | ${mean(rows.map((r) => r.samplesPerSecond)).toFixed(0)} | ${agree}/${total} | ${Math.max(...rows.map((r) => r.peakRssMB))} MB |`);
       }
+      if (noneMean !== undefined) verdicts.push(below.length ? `At T = ${T} the mean of KD (${below.join(', ')}) is below no KD.` : `At T = ${T} every KD mode's mean is at least no KD's.`);
     }
     L.push('');
-    const t4 = runs.filter((r) => r.timesteps === 4);
-    const best = t4.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a), t4[0]);
+    const t4 = main.filter((r) => r.timesteps === 4);
+    const byKd = KDS.map((kd) => ({ kd, rows: t4.filter((r) => r.kd === kd) })).filter((x) => x.rows.length);
+    const best = byKd.reduce<{ kd: KdMode; m: number } | undefined>((acc, x) => {
+      const m = mean(x.rows.map((r) => r.testAccuracy));
+      return !acc || m > acc.m ? { kd: x.kd, m } : acc;
+    }, undefined);
     const target = dataset === 'mnist' ? 0.97 : dataset === 'fashion-mnist' ? 0.9 : undefined;
     if (best && target !== undefined) {
-      L.push(`Target at T = 4: ≥ ${pct(target)}. Best T = 4 student: ${best.kd === 'none' ? 'no KD' : `${kdLabel(best)} KD`}, ${pct(best.testAccuracy)} — target ${best.testAccuracy >= target ? '**met**' : '**not met**'}.`);
+      L.push(`Target at T = 4: ≥ ${pct(target)}. Best T = 4 mean: ${best.kd === 'none' ? 'no KD' : `${best.kd} KD`}, ${pct(best.m)} — target ${best.m >= target ? '**met**' : '**not met**'}.`);
     }
-    for (const T of TIMESTEPS) {
-      const atT = runs.filter((r) => r.timesteps === T);
-      const none = atT.find((r) => r.kd === 'none');
-      if (!none) continue;
-      const worse = atT.filter((r) => r.kd !== 'none' && r.testAccuracy < none.testAccuracy).map(kdLabel);
-      L.push(worse.length ? `KD below no-KD at T = ${T} for: ${worse.join(', ')}.` : `Every KD variant at T = ${T} is at least as good as no KD.`);
-    }
+    L.push(`${verdicts.join(' ')} Seed by seed, KD is at least as good as no KD in ${pairsOk} of ${pairs} comparisons.`);
     L.push('');
+    const raw = runs.filter(isRawResponse);
+    if (raw.length) {
+      L.push(`Ablation, Hinton's loss on raw logits (\`--no-kd-standardize\`), against the same seed's no-KD student:`);
+      L.push('');
+      L.push('| T | KD, raw logits | seed | test accuracy | Δ vs no KD (same seed) | z-scored (default), same seed |');
+      L.push('|---|---|---|---|---|---|');
+      for (const r of raw) {
+        const base = main.find((x) => x.timesteps === r.timesteps && x.kd === 'none' && x.seed === r.seed);
+        const z = main.find((x) => x.timesteps === r.timesteps && x.kd === r.kd && x.seed === r.seed);
+        L.push(`| ${r.timesteps} | ${r.kd} | ${r.seed} | ${pct(r.testAccuracy)} | ${base ? signedPt(r.testAccuracy - base.testAccuracy) : '—'} | ${z ? pct(z.testAccuracy) : '—'} |`);
+      }
+      L.push('');
+    }
   }
   // The comparisons of src/bench/comparisons.ts (KD vs direct vs conversion, robustness), one part per data set.
   for (const dataset of ['mnist', 'fashion-mnist']) {

@@ -64,7 +64,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('surrogate', { type: 'string', choices: [...SURROGATES], default: 'arctan' as SurrogateKind, describe: 'surrogate gradient of the spike' })
     .option('sharpness', { type: 'number', default: 2, describe: 'surrogate sharpness α' })
     .option('encoding', { type: 'string', choices: ['direct', 'rate'] as const, default: 'direct' as const, describe: 'input encoding' })
-    .option('kd-standardize', { type: 'boolean', default: false, describe: 'response KD on per-sample z-scored logits (logit standardisation)' })
+    .option('kd-standardize', { type: 'boolean', default: true, describe: 'response KD on per-sample z-scored logits (logit standardisation); --no-kd-standardize: raw logits (Hinton)' })
     .option('augment-shift', { type: 'number', default: 0, describe: 'translate training images by up to N pixels at random (0: off); the teacher sees the same images' })
     .option('teacher-features', { type: 'string', describe: "feature KD: teacher tensor name (default: the deepest ReLU feature map)" })
     .option('student-tap', { type: 'string', default: 'auto', describe: 'feature KD: student neuron layer whose spike rates are matched' })
