@@ -30,7 +30,7 @@ const require = createRequire(import.meta.url);
  * columns run as (output index, index within the window) pairs. Locals it needs: $n $yo $yi $xo $xi $ch $Ho $Wo
  * $row $ob $o.
  */
-function eachNeuron(base: string, body: string): string {
+function eachNeuron(base: string, body: string, images = '(local.get $N)'): string {
   const loop = (label: string, v: string, bound: string, inner: string) => `
     (local.set ${v} (i32.const 0))
     (loop ${label} ${inner}
@@ -38,7 +38,7 @@ function eachNeuron(base: string, body: string): string {
   return `
     (local.set $Ho (i32.div_u (local.get $H) (local.get $p)))
     (local.set $Wo (i32.div_u (local.get $W) (local.get $p)))` +
-    loop('$ln', '$n', '(local.get $N)', loop('$lyo', '$yo', '(local.get $Ho)', `
+    loop('$ln', '$n', images, loop('$lyo', '$yo', '(local.get $Ho)', `
       (local.set $row (i32.add (local.get ${base}) (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $n) (local.get $Ho))
         (local.get $yo)) (local.get $Wo)) (local.get $C)) (i32.const 2))))` +
       loop('$lyi', '$yi', '(local.get $p)', loop('$lxo', '$xo', '(local.get $Wo)', `
@@ -82,39 +82,47 @@ const WAT = String.raw`
             (local.set $in (i32.add (local.get $in) (i32.const 4)))
             (local.set $v (i32.add (local.get $v) (i32.const 4)))`)})
 
-  ;; All T steps, step by step (every neuron of a step is independent: no chain of dependent float operations
-  ;; through one neuron's steps holds the processor up). $v: scratch for one float32 per neuron, zeroed here.
+  ;; All T steps of one image (one sample's [H, W, C] map), step by step: the neurons of a step are independent
+  ;; (no chain of dependent float operations through one neuron's steps holds the processor up) and one image's
+  ;; potentials, inputs and outputs stay in the cache across its steps. $v: one float32 per neuron, zeroed here.
   ;; With $pre ≠ 0, v_pre and the spikes of every step are kept there (step-major) for the backward pass.
   (func $run
     (param $in i32) (param $inStep i32) (param $out i32) (param $outStep i32) (param $v i32) (param $pre i32) (param $spk i32)
-    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
+    (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
     (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
-    (local $t i32) (local $per i32)
-    (local.set $per (i32.mul (i32.mul (local.get $N) (local.get $H)) (i32.mul (local.get $W) (local.get $C))))
-    (memory.fill (local.get $v) (i32.const 0) (i32.shl (local.get $per) (i32.const 2)))
+    (local $t i32) (local $img i32)
+    (local.set $img (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)))
+    (memory.fill (local.get $v) (i32.const 0) (i32.shl (local.get $img) (i32.const 2)))
     (loop $lt
       (call $step (local.get $in) (local.get $v) (local.get $out) (local.get $pre) (local.get $spk)
-        (local.get $N) (local.get $H) (local.get $W) (local.get $C) (local.get $p)
+        (i32.const 1) (local.get $H) (local.get $W) (local.get $C) (local.get $p)
         (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub))
       (local.set $in (i32.add (local.get $in) (local.get $inStep)))
-      (local.set $out (i32.add (local.get $out) (local.get $outStep)))
+      (if (local.get $out) (then (local.set $out (i32.add (local.get $out) (local.get $outStep)))))
       (if (local.get $pre) (then
-        (local.set $pre (i32.add (local.get $pre) (i32.shl (local.get $per) (i32.const 2))))
-        (local.set $spk (i32.add (local.get $spk) (local.get $per)))))
+        (local.set $pre (i32.add (local.get $pre) (i32.shl (local.get $img) (i32.const 2))))
+        (local.set $spk (i32.add (local.get $spk) (local.get $img)))))
       (br_if $lt (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $T)))))
 
-  ;; out (zeroed by the caller) ← the pooled spikes of all T steps.
+  ;; out (zeroed by the caller) ← the pooled spikes of all T steps, image by image.
   (func (export "forward")
     (param $in i32) (param $inStep i32) (param $out i32) (param $outStep i32) (param $v i32)
     (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
     (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
-    (call $run (local.get $in) (local.get $inStep) (local.get $out) (local.get $outStep) (local.get $v) (i32.const 0) (i32.const 0)
-      (local.get $N) (local.get $H) (local.get $W) (local.get $C) (local.get $p) (local.get $T)
-      (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub)))
+    (local $n i32) (local $img4 i32) (local $out4 i32)
+    (local.set $img4 (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))
+    (local.set $out4 (i32.div_u (local.get $img4) (i32.mul (local.get $p) (local.get $p))))
+    (loop $ln
+      (call $run (i32.add (local.get $in) (i32.mul (local.get $n) (local.get $img4))) (local.get $inStep)
+        (i32.add (local.get $out) (i32.mul (local.get $n) (local.get $out4))) (local.get $outStep)
+        (local.get $v) (i32.const 0) (i32.const 0)
+        (local.get $H) (local.get $W) (local.get $C) (local.get $p) (local.get $T)
+        (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub))
+      (br_if $ln (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $N)))))
 
-  ;; gin = dL/dI from dy = dL/d(out). The forward pass is replayed into $pre/$spk (no output), then
-  ;; BPTT runs step by step from the last one with dL/du of every neuron in $gu and, for a current repeated at
-  ;; every step ($inStep = 0), the gathered gradient in $sum (both float64, one per neuron).
+  ;; gin = dL/dI from dy = dL/d(out), image by image. Each image's forward pass is replayed into $pre/$spk (no
+  ;; output), then BPTT runs step by step from the last one with dL/du of each neuron in $gu and, for a current
+  ;; repeated at every step ($inStep = 0), the gathered gradient in $sum (both float64, one per neuron of an image).
   ;; kind: 0 arctan (c1 = α/2, c2 = (π/2·α)²), 1 sigmoid, 2 triangle.
   (func (export "backward")
     (param $in i32) (param $inStep i32) (param $dy i32) (param $outStep i32) (param $gin i32)
@@ -122,27 +130,31 @@ const WAT = String.raw`
     (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
     (param $decay f64) (param $theta f64) (param $scale f64) (param $sub i32)
     (param $kind i32) (param $alpha f64) (param $c1 f64) (param $c2 f64)
-    ${NEST_LOCALS} (local $per i32) (local $t i32)
-    (local $dyt i32) (local $gint i32) (local $pp i32) (local $sp i32) (local $gp i32) (local $qp i32)
+    ${NEST_LOCALS} (local $img i32) (local $img4 i32) (local $out4 i32) (local $image i32) (local $t i32)
+    (local $dyt i32) (local $pp i32) (local $sp i32) (local $gp i32) (local $qp i32)
     (local $gi i32) (local $xv f64) (local $d f64) (local $a f64) (local $gv f64)
-    (local.set $per (i32.mul (i32.mul (local.get $N) (local.get $H)) (i32.mul (local.get $W) (local.get $C))))
-    (call $run (local.get $in) (local.get $inStep) (i32.const 0) (i32.const 0)
-      (local.get $v) (local.get $pre) (local.get $spk)
-      (i32.const 1) (i32.const 1) (i32.const 1) (local.get $per) (i32.const 1) (local.get $T)
-      (local.get $decay) (local.get $theta) (f64.const 1) (local.get $sub))
-    (memory.fill (local.get $gu) (i32.const 0) (i32.shl (local.get $per) (i32.const 3)))
-    (memory.fill (local.get $sum) (i32.const 0) (i32.shl (local.get $per) (i32.const 3)))
-    (local.set $t (local.get $T))
-    (loop $lt
-      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
-      (local.set $dyt (i32.add (local.get $dy) (i32.mul (local.get $t) (local.get $outStep))))
-      (local.set $gint (i32.add (local.get $gin) (i32.mul (local.get $t) (local.get $inStep))))
-      (local.set $pp (i32.add (local.get $pre) (i32.shl (i32.mul (local.get $t) (local.get $per)) (i32.const 2))))
-      (local.set $sp (i32.add (local.get $spk) (i32.mul (local.get $t) (local.get $per))))
-      (local.set $gp (local.get $gu))
-      (local.set $qp (local.get $sum))
-      (local.set $gi (local.get $gint))
-      ${eachNeuron('$dyt', `
+    (local.set $img (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)))
+    (local.set $img4 (i32.shl (local.get $img) (i32.const 2)))
+    (local.set $out4 (i32.div_u (local.get $img4) (i32.mul (local.get $p) (local.get $p))))
+    (loop $limage
+      (call $run (i32.add (local.get $in) (i32.mul (local.get $image) (local.get $img4))) (local.get $inStep)
+        (i32.const 0) (i32.const 0) (local.get $v) (local.get $pre) (local.get $spk)
+        (i32.const 1) (i32.const 1) (local.get $img) (i32.const 1) (local.get $T)
+        (local.get $decay) (local.get $theta) (f64.const 1) (local.get $sub))
+      (memory.fill (local.get $gu) (i32.const 0) (i32.shl (local.get $img) (i32.const 3)))
+      (memory.fill (local.get $sum) (i32.const 0) (i32.shl (local.get $img) (i32.const 3)))
+      (local.set $t (local.get $T))
+      (loop $lt
+        (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+        (local.set $dyt (i32.add (i32.add (local.get $dy) (i32.mul (local.get $image) (local.get $out4)))
+          (i32.mul (local.get $t) (local.get $outStep))))
+        (local.set $gi (i32.add (i32.add (local.get $gin) (i32.mul (local.get $image) (local.get $img4)))
+          (i32.mul (local.get $t) (local.get $inStep))))
+        (local.set $pp (i32.add (local.get $pre) (i32.mul (local.get $t) (local.get $img4))))
+        (local.set $sp (i32.add (local.get $spk) (i32.mul (local.get $t) (local.get $img))))
+        (local.set $gp (local.get $gu))
+        (local.set $qp (local.get $sum))
+        ${eachNeuron('$dyt', `
               (local.set $xv (f64.sub (f64.promote_f32 (f32.load (local.get $pp))) (local.get $theta)))
               (if (i32.eqz (local.get $kind))
                 (then (local.set $d (f64.div (local.get $c1)
@@ -170,18 +182,19 @@ const WAT = String.raw`
               (local.set $sp (i32.add (local.get $sp) (i32.const 1)))
               (local.set $gp (i32.add (local.get $gp) (i32.const 8)))
               (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`)}
-      (br_if $lt (local.get $t)))
-    ;; A current repeated at every step: its gradient is the sum over the steps.
-    (if (i32.eqz (local.get $inStep)) (then
-      (local.set $qp (local.get $sum))
-      (local.set $gi (local.get $gin))
-      (local.set $n (i32.const 0))
-      (loop $lq
-        (f32.store (local.get $gi) (f32.demote_f64 (f64.load (local.get $qp))))
-        (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-        (local.set $gi (i32.add (local.get $gi) (i32.const 4)))
-        (br_if $lq (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $per)))))))
+              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`, '(i32.const 1)')}
+        (br_if $lt (local.get $t)))
+      ;; A current repeated at every step: its gradient is the sum over the steps.
+      (if (i32.eqz (local.get $inStep)) (then
+        (local.set $qp (local.get $sum))
+        (local.set $gi (i32.add (local.get $gin) (i32.mul (local.get $image) (local.get $img4))))
+        (local.set $n (i32.const 0))
+        (loop $lq
+          (f32.store (local.get $gi) (f32.demote_f64 (f64.load (local.get $qp))))
+          (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+          (local.set $gi (i32.add (local.get $gi) (i32.const 4)))
+          (br_if $lq (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $img))))))
+      (br_if $limage (i32.lt_u (local.tee $image (i32.add (local.get $image) (i32.const 1))) (local.get $N)))))
 )`;
 
 interface Exports {
@@ -211,7 +224,7 @@ export async function loadNeuronKernel(): Promise<void> {
   kernel = instance.exports as unknown as Exports;
 }
 
-/** A step map's shape for the kernel: `[N, H, W, C]` when pooled, else the flat neurons as one row. */
+/** A step map's shape for the kernel: `[N, H, W, C]` (unpooled maps may pass each sample's neurons as `[N, 1, 1, C]`). */
 export interface NeuronGeometry { n: number; h: number; w: number; c: number; pool: number; timesteps: number; perStep: number; outPerStep: number }
 
 export interface NeuronParams { decay: number; theta: number; subtract: boolean }
@@ -238,7 +251,8 @@ function ready(): Exports {
 export function neuronForwardKernel(input: Float32Array, repeated: boolean, g: NeuronGeometry, p: NeuronParams): Float32Array {
   const k = ready();
   const outLen = g.outPerStep * g.timesteps;
-  const [inAt, outAt, vAt] = layout(k, [4 * input.length, 4 * outLen, 4 * g.perStep]);
+  const image = g.perStep / g.n;
+  const [inAt, outAt, vAt] = layout(k, [4 * input.length, 4 * outLen, 4 * image]);
   const heap = new Float32Array(k.memory.buffer);
   heap.set(input, inAt / 4);
   const out = heap.subarray(outAt / 4, outAt / 4 + outLen);
@@ -254,9 +268,10 @@ export function neuronBackwardKernel(
   surrogate: 0 | 1 | 2, alpha: number,
 ): Float32Array {
   const k = ready();
-  const all = g.perStep * g.timesteps;
+  // Per-image scratch: one sample's potentials, replayed steps and gradients through time stay in the cache.
+  const image = g.perStep / g.n;
   const [inAt, dyAt, gAt, vAt, preAt, spkAt, guAt, sumAt] = layout(k, [
-    4 * input.length, 4 * dy.length, 4 * input.length, 4 * g.perStep, 4 * all, all, 8 * g.perStep, 8 * g.perStep,
+    4 * input.length, 4 * dy.length, 4 * input.length, 4 * image, 4 * image * g.timesteps, image * g.timesteps, 8 * image, 8 * image,
   ]);
   const heap = new Float32Array(k.memory.buffer);
   heap.set(input, inAt / 4);

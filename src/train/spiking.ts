@@ -82,7 +82,7 @@ export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: Neuro
     if (!Number.isInteger(perStep)) throw new Error(`spikingNeuron: ${size} values do not split into ${timesteps} steps`);
     const stepShape = repeated ? x.shape : [x.shape[0] / timesteps, ...x.shape.slice(1)];
     let outShape = [stepShape[0] * timesteps, ...stepShape.slice(1)];
-    let geometry: NeuronGeometry = { n: 1, h: 1, w: 1, c: perStep, pool: 1, timesteps, perStep, outPerStep: perStep };
+    let geometry: NeuronGeometry = { n: stepShape[0], h: 1, w: 1, c: perStep / stepShape[0], pool: 1, timesteps, perStep, outPerStep: perStep };
     if (pool > 1) {
       if (stepShape.length !== 4 || stepShape[1] % pool || stepShape[2] % pool) throw new Error(`spikingNeuron: cannot pool [${stepShape}] by ${pool}`);
       const [n, h, w, c] = stepShape;
