@@ -71,7 +71,7 @@ export function renderComparison(p: ComparePart): string {
   L.push(`## KD vs direct training vs conversion — ${p.dataset}`);
   L.push('');
   L.push(`Written by \`${p.command}\` (src/bench/comparisons.ts). Ran ${p.started} → ${p.finished}; load average at the end ${p.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${p.cores} cores. The machine was shared with other engineers' jobs: times are pessimistic and noisy.`);
-  L.push(`Teacher: ${p.teacher.arch} ANN, ${p.teacher.file}, test accuracy ${formatPercent(p.teacher.testAccuracy)} (\`${p.teacher.command}\`). Students: spiking ${p.student}, T = 4, seed ${p.seed}, the same data and epochs with response KD and without KD (\`--kd none\`).`);
+  L.push(`Teacher: ${p.teacher.arch} ANN, ${p.teacher.file}, test accuracy ${formatPercent(p.teacher.testAccuracy)} (\`${p.teacher.command}\`). Students: spiking ${p.student}, T = 4, seed ${p.seed}, the same data and epochs with response KD (z-scored logits, the default of \`snnc train\`) and without KD (\`--kd none\`).`);
   L.push('');
   L.push('### Training time and peak memory');
   L.push('');

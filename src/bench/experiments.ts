@@ -174,6 +174,12 @@ function isRawResponse(r: RunRow): boolean {
 function pct(x: number): string { return `${(100 * x).toFixed(2)} %`; }
 function signedPt(x: number): string { return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)} pt`; }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Sample standard deviation over seeds, as "± x pt" (empty for one seed). */
+function spread(xs: number[]): string {
+  if (xs.length < 2) return '';
+  const m = mean(xs);
+  return ` ± ${(100 * Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))).toFixed(2)}`;
+}
 
 function render(parts: Part[]): string {
   const L: string[] = [];
@@ -200,7 +206,7 @@ function render(parts: Part[]): string {
     L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1 with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map).`);
     for (const g of group) L.push(`- Part ${g.label ?? g.dataset} (T = ${[...new Set(g.runs.map((r) => r.timesteps))].join(', ')}; ${[...new Set(g.runs.map((r) => (isRawResponse(r) ? `${r.kd} raw` : r.kd)))].join(', ')}; seed ${g.seed}) ran ${g.started} → ${g.finished}; load average at the end ${g.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${g.cores} cores.`);
     L.push('');
-    L.push(`| T | KD | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean | Δ mean vs no KD | parameters | s/epoch | samples/s | executor | peak RSS |`);
+    L.push(`| T | KD | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean (± sd over seeds) | Δ mean vs no KD | parameters | s/epoch | samples/s | executor | peak RSS |`);
     L.push(`|---|---|${seeds.map(() => '---|').join('')}---|---|---|---|---|---|---|`);
     const main = runs.filter((r) => !isRawResponse(r));
     const verdicts: string[] = [];
@@ -223,7 +229,7 @@ function render(parts: Part[]): string {
         }
         const agree = rows.reduce((a, r) => a + Number(r.executorAgreement.split('/')[0]), 0);
         const total = rows.reduce((a, r) => a + Number(r.executorAgreement.split('/')[1]), 0);
-        L.push(`| ${T} | ${kd} | ${cells.join(' | ')} | **${pct(m)}** | ${delta} | ${rows[0].parameters.toLocaleString('en-US')} | ${mean(rows.map((r) => r.secondsPerEpoch)).toFixed(1)} | ${mean(rows.map((r) => r.samplesPerSecond)).toFixed(0)} | ${agree}/${total} | ${Math.max(...rows.map((r) => r.peakRssMB))} MB |`);
+        L.push(`| ${T} | ${kd} | ${cells.join(' | ')} | **${pct(m)}**${spread(rows.map((r) => r.testAccuracy))} | ${delta} | ${rows[0].parameters.toLocaleString('en-US')} | ${mean(rows.map((r) => r.secondsPerEpoch)).toFixed(1)} | ${mean(rows.map((r) => r.samplesPerSecond)).toFixed(0)} | ${agree}/${total} | ${Math.max(...rows.map((r) => r.peakRssMB))} MB |`);
       }
       if (noneMean !== undefined) verdicts.push(below.length ? `At T = ${T} the mean of KD (${below.join(', ')}) is below no KD.` : `At T = ${T} every KD mode's mean is at least no KD's.`);
     }
@@ -266,6 +272,14 @@ function render(parts: Part[]): string {
     L.push('');
     L.push(`KD training of the reference student (${b.student}; teacher ${b.teacher}; T = ${b.timesteps}, batch ${b.batch}, Adam, response KD) on random data, backend ${b.backend}, measured ${b.measured}:`);
     L.push(`**${b.samplesPerSecond} samples/s** wall clock, ${b.samplesPerCpuSecond} samples per CPU-second of the process, ${b.msPerBatch} ms per batch; load average ${b.loadAverage1m} on 2 cores (shared machine). Target: ${b.target} samples/s.`);
+    L.push('');
+    L.push('What it takes (a straightforward tfjs-wasm version runs at about 45 samples/s): time folded into the batch dimension, so each');
+    L.push('convolution runs once over all T steps; the stock Conv2D filter gradient (Conv3DBackpropFilterV2) replaced by one Conv2D on');
+    L.push('batch/channel-transposed tensors and the AvgPool gradient by a fused one (src/train/backend.ts); each IF/LIF layer with its');
+    L.push('2×2 average pooling as one op with its own BPTT gradient, run by a WebAssembly kernel image by image, with the backward pass');
+    L.push('replaying the forward recurrence instead of storing it (src/train/neuron-kernel.ts; the same loops in JavaScript cost a third');
+    L.push('of each batch, most of it in mispredicted branches of the spike test); the first layer\'s current computed once and read at');
+    L.push('every step (direct encoding). `bench:train` prints the figure; `node dist/src/bench/train.js --record` stores it here.');
     L.push('');
   }
   return `${L.join('\n')}\n`;

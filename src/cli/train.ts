@@ -32,6 +32,7 @@ interface TrainArgs {
   'kd-standardize': boolean;
   'train-limit'?: number;
   'test-limit'?: number;
+  validation?: number;
   output: string;
   ir?: string;
   log?: string;
@@ -70,6 +71,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('student-tap', { type: 'string', default: 'auto', describe: 'feature KD: student neuron layer whose spike rates are matched' })
     .option('train-limit', { type: 'number', describe: 'use only the first N training samples' })
     .option('test-limit', { type: 'number', describe: 'evaluate only the first N test samples' })
+    .option('validation', { type: 'number', describe: 'hold out the last N training samples and evaluate on them instead of the test split (for choosing hyperparameters)' })
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'student ONNX file to write (snnc-domain IF/LIF nodes)' })
     .option('ir', { type: 'string', describe: 'IR JSON to write (default: OUTPUT with .snn.json)' })
     .option('log', { type: 'string', describe: 'JSONL log, one line per epoch (default: OUTPUT with .log.jsonl)' })
@@ -85,7 +87,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const { result, roundTrip } = await runStudentTraining({
       teacher: argv.teacher, dataset: argv.dataset, dataDir: argv['data-dir'], output: argv.output, irOutput: argv.ir,
       logPath: argv.log ?? `${base}.log.jsonl`, checkpointPath: argv.checkpoint ?? `${base}.ckpt.json`, resume: argv.resume,
-      trainLimit: argv['train-limit'], testLimit: argv['test-limit'],
+      trainLimit: argv['train-limit'], testLimit: argv['test-limit'], validation: argv.validation,
       teacherFeatures: argv['teacher-features'] ? argv['teacher-features'].split(',').map((s) => s.trim()) : 'auto',
       progress: !argv.quiet && Boolean(process.stderr.isTTY), quiet: argv.quiet,
       config: {

@@ -15,14 +15,26 @@ import { writeGraphJson } from '../ir/json.js';
 import { trainTeacher, validateTeacherConfig, type TeacherTrainConfig } from './teacher-train.js';
 import { annToGraph, TEACHER_ARCHS } from './teacher.js';
 
-/** Loads the train and test splits, optionally only their first samples (both splits are class-interleaved or shuffled by the loaders). */
-export function loadSplits(spec: string, dataDir?: string, trainLimit?: number, testLimit?: number): { train: Dataset; test: Dataset } {
+/**
+ * Loads the train and test splits, optionally only their first samples (both splits are class-interleaved or
+ * shuffled by the loaders). `validation`: the last N samples of the (limited) training split are held out and
+ * returned as the evaluation set in place of the test split, which is then not read at all (for choosing
+ * hyperparameters without looking at the test split).
+ */
+export function loadSplits(spec: string, dataDir?: string, trainLimit?: number, testLimit?: number, validation?: number): { train: Dataset; test: Dataset } {
   let train = loadDataset(spec, { split: 'train', dataDir });
-  let test = loadDataset(spec, { split: 'test', dataDir });
   if (trainLimit !== undefined) {
     if (!Number.isInteger(trainLimit) || trainLimit < 1) throw new UserError(`--train-limit must be a positive integer, got ${trainLimit}`);
     train = take(train, trainLimit);
   }
+  if (validation !== undefined) {
+    if (!Number.isInteger(validation) || validation < 1 || validation >= train.count) {
+      throw new UserError(`--validation must be an integer from 1 to ${train.count - 1} (the training samples minus one), got ${validation}`);
+    }
+    const held = take(train, validation, train.count - validation);
+    return { train: take(train, train.count - validation), test: { ...held, name: `${train.name} (validation)` } };
+  }
+  let test = loadDataset(spec, { split: 'test', dataDir });
   if (testLimit !== undefined) {
     if (!Number.isInteger(testLimit) || testLimit < 1) throw new UserError(`--test-limit must be a positive integer, got ${testLimit}`);
     test = take(test, testLimit);
@@ -53,6 +65,8 @@ export interface StudentRunOptions {
   resume?: boolean;
   trainLimit?: number;
   testLimit?: number;
+  /** Hold out the last N training samples and evaluate on them instead of the test split. */
+  validation?: number;
   teacherFeatures?: string[] | 'auto';
   progress?: boolean;
   quiet?: boolean;
@@ -66,12 +80,13 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   if (o.teacher !== undefined && !existsSync(o.teacher)) throw new UserError(`teacher '${o.teacher}' does not exist`);
   const kd = o.config.kd ?? DEFAULT_CONFIG.kd;
   if (kd !== 'none' && !o.teacher) throw new UserError(`--kd ${kd} needs --teacher (or use --kd none)`);
-  const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit);
+  const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit, o.validation);
+  const evalName = o.validation !== undefined ? 'validation' : 'test';
   const useFeature = kd === 'feature' || kd === 'both';
   // The teacher and the data are checked before the backend starts, so bad input costs one line and no output.
   const teacher = o.teacher && kd !== 'none' ? await openTeacher(o.teacher, train.shape, useFeature ? (o.teacherFeatures ?? 'auto') : []) : undefined;
   await initTrainingBackend({ quiet: o.quiet });
-  say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
+  say(`data: ${o.dataset} train ${train.count}, ${evalName} ${test.count} samples of [${train.shape}]${o.validation !== undefined ? ' (held out from the training split; the test split is not read)' : ''}`);
   const bar = o.progress ? new cliProgress.SingleBar({
     format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss} | {speed} samples/s',
     hideCursor: true, clearOnComplete: true,
@@ -99,7 +114,7 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
       },
       onEpoch: (e) => {
         bar?.stop();
-        say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} (ce ${e.ce.toFixed(4)}, kd ${e.kd.toFixed(4)}, feature ${e.feature.toFixed(4)}) train ${(100 * e.trainAccuracy).toFixed(2)} % test ${(100 * e.testAccuracy).toFixed(2)} % ${e.seconds.toFixed(1)} s (${e.samplesPerSecond.toFixed(0)} samples/s) peak RSS ${e.peakRssMB} MB`);
+        say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} (ce ${e.ce.toFixed(4)}, kd ${e.kd.toFixed(4)}, feature ${e.feature.toFixed(4)}) train ${(100 * e.trainAccuracy).toFixed(2)} % ${evalName} ${(100 * e.testAccuracy).toFixed(2)} % ${e.seconds.toFixed(1)} s (${e.samplesPerSecond.toFixed(0)} samples/s) peak RSS ${e.peakRssMB} MB`);
       },
     });
   } finally {
@@ -118,8 +133,8 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   writeGraphJson(irPath, graph);
   // Check what was written: the ONNX file re-imported, run by the float reference executor.
   const roundTrip = checkRoundTrip(importOnnx(bytes).graph, test, result.testPredictions);
-  say(`wrote ${o.output} and ${irPath}: ${result.parameters} parameters, test accuracy ${(100 * result.testAccuracy).toFixed(2)} %; `
-    + `float executor agrees on ${roundTrip.agree}/${roundTrip.total} test predictions (accuracy ${(100 * roundTrip.accuracy).toFixed(2)} %)`);
+  say(`wrote ${o.output} and ${irPath}: ${result.parameters} parameters, ${evalName} accuracy ${(100 * result.testAccuracy).toFixed(2)} %; `
+    + `float executor agrees on ${roundTrip.agree}/${roundTrip.total} ${evalName} predictions (accuracy ${(100 * roundTrip.accuracy).toFixed(2)} %)`);
   if (result.stopped) say('stopped early: the written student is the last complete epoch');
   return { result, graph, roundTrip };
 }

@@ -12,7 +12,7 @@ import { trainStudent, type TrainResult } from '../../src/train/trainer.js';
 import { studentToGraph } from '../../src/train/student.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { hasOnnxChecker, officialCheck } from '../fixtures/onnx-checker.js';
-import { runTeacherTraining } from '../../src/train/run.js';
+import { loadSplits, runTeacherTraining } from '../../src/train/run.js';
 import { annLogits } from '../../src/train/teacher-train.js';
 import { createAnn, annToGraph } from '../../src/train/teacher.js';
 import { importOnnx } from '../../src/onnx/import.js';
@@ -97,6 +97,18 @@ describe('teacher export', () => {
   }, 300_000);
 });
 
+describe('validation split', () => {
+  it('holds out the last training samples and never reads the test split', () => {
+    const { train: t, test: v } = loadSplits('mnist', undefined, 300, undefined, 100);
+    const all = take(loadMnist('train'), 300);
+    expect(t.count).toBe(200);
+    expect(v.count).toBe(100);
+    expect(Array.from(v.labels)).toEqual(Array.from(all.labels.slice(200)));
+    expect(v.images).toEqual(all.images.slice(200 * 784));
+    expect(v.name).toContain('validation');
+  });
+});
+
 describe('snnc train: bad input is a one-line user error (exit 2)', () => {
   const cases: [string, string[]][] = [
     ['KD without a teacher', ['train', '--kd', 'response', '-o', join(dir, 'a.onnx')]],
@@ -104,6 +116,7 @@ describe('snnc train: bad input is a one-line user error (exit 2)', () => {
     ['zero time steps', ['train', '--kd', 'none', '--timesteps', '0', '--train-limit', '10', '-o', join(dir, 'a.onnx')]],
     ['an output that is not .onnx', ['train', '--kd', 'none', '-o', join(dir, 'a.txt')]],
     ['an unknown student', ['train', '--kd', 'none', '--student', 'transformer', '-o', join(dir, 'a.onnx')]],
+    ['a validation split as large as the training data', ['train', '--kd', 'none', '--train-limit', '20', '--validation', '20', '-o', join(dir, 'a.onnx')]],
   ];
   for (const [what, argv] of cases) {
     it(what, async () => {
