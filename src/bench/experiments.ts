@@ -73,11 +73,14 @@ for (const seed of [2, 3]) {
 // Fewer labelled samples for the student (the same teachers, trained on the whole split): the regime where the
 // teacher's soft labels carry most. MNIST: the first 2,000 of the 8,004 training digits, T = 4 and 2, three seeds.
 // Fashion-MNIST: the first 10,000 of 60,000, T = 4, two seeds, each seed in two side-by-side parts.
+// Each seed in two parts: no KD and feature KD ('-a'), response and both ('-b').
 for (const seed of [1, 2, 3]) {
-  PLANS.push({ ...PLANS[0], label: `mnist-n2000-s${seed}`, studentTrainLimit: 2000, seed, teacherSeed: 1, kdStandardize: true });
+  PLANS.push({ ...PLANS[0], label: `mnist-n2000-s${seed}-a`, kds: ['none', 'feature'], studentTrainLimit: 2000, seed, teacherSeed: 1, kdStandardize: true });
+  PLANS.push({ ...PLANS[0], label: `mnist-n2000-s${seed}-b`, kds: ['response', 'both'], studentTrainLimit: 2000, seed, teacherSeed: 1, kdStandardize: true });
 }
 for (const seed of [1, 2]) {
-  PLANS.push({ ...PLANS[1], label: `fashion-mnist-n10000-t4-s${seed}`, studentTrainLimit: 10000, seed, teacherSeed: 1, kdStandardize: true });
+  PLANS.push({ ...PLANS[1], label: `fashion-mnist-n10000-t4-s${seed}-a`, kds: ['none', 'feature'], studentTrainLimit: 10000, seed, teacherSeed: 1, kdStandardize: true });
+  PLANS.push({ ...PLANS[1], label: `fashion-mnist-n10000-t4-s${seed}-b`, kds: ['response', 'both'], studentTrainLimit: 10000, seed, teacherSeed: 1, kdStandardize: true });
 }
 const KDS: KdMode[] = ['none', 'response', 'feature', 'both'];
 const TIMESTEPS = [4, 2];
