@@ -3,17 +3,19 @@
  * WebAssembly module, written in the WebAssembly text format below and assembled once per process by wabt.
  *
  * Why not JavaScript: the spike test `v ≥ θ` on irregular spike patterns is a badly predicted branch in the code
- * V8 generates for JavaScript (about 10 ns per neuron-step here), while WebAssembly's `f64.ge` and `select` are
- * compiled to flag and conditional-move instructions (about 1 ns). The neuron layers were over a third of a
- * training batch's time in JavaScript.
+ * V8 generates for JavaScript (about 10 ns per neuron-step on this machine), while WebAssembly's `f64.ge` and
+ * `select` compile to flag and conditional-move instructions (2–4 ns per neuron-step here, memory-bound). The
+ * neuron layers were over a third of a training batch's time in JavaScript.
  *
  * Semantics are exactly those of the IR's IF/LIF nodes as the float reference executor (src/ir/execute.ts)
  * runs them, in float64 arithmetic with the potential carried between steps rounded to float32:
  *   v_pre[t] = decay·v[t−1] + I[t];  s[t] = (v_pre[t] ≥ θ);  v[t] = fround(v_pre[t] − θ·s[t])  (subtract)
  *                                                           v[t] = fround(v_pre[t]·(1 − s[t]))  (to zero)
- * The backward pass replays this forward recurrence per neuron (T ≤ a few steps, kept in a scratch slot) instead
- * of storing every step's potential between the passes, and then runs BPTT with the surrogate derivative at
- * fround(v_pre) − θ and the reset treated as a constant (SpikingJelly's detach_reset).
+ * Both passes run image by image (all steps of one sample's map, then the next sample), so an image's potentials
+ * stay in the cache across its steps. The backward pass replays the forward recurrence of the image from its input
+ * current instead of storing every step's potential between the passes, then runs BPTT step by step from the
+ * last one with the surrogate derivative at fround(v_pre) − θ and the reset treated as a constant (SpikingJelly's
+ * detach_reset).
  *
  * Layout: every array is float32, neuron-major within a step and step-major across steps (time folded into the
  * batch dimension, `[T·B, H, W, C]`); `inStep` is 0 when one current is repeated at every step (direct encoding
