@@ -77,7 +77,7 @@ for (const seed of [2, 3]) {
 // teacher's soft labels carry most. MNIST: the first 2,000 of the 8,004 training digits, T = 4 and 2, three seeds.
 // Fashion-MNIST: the first 10,000 of 60,000, T = 4, two seeds, each seed in two side-by-side parts.
 // MNIST response and both KD with α = 0.9, τ = 2: the best of a sweep on a validation split (the last 1,600 training
-// digits held out, `snnc train --validation 1600`; the test split unread): see the note in docs/results.md.
+// digits held out, `snnc train --validation 1600`; the test split unread): docs/kd-sweep.md, `npm run experiments:kd-sweep`.
 for (const seed of [1, 2, 3]) {
   PLANS.push({ ...PLANS[0], label: `mnist-a09-t2-s${seed}`, timesteps: seed === 1 ? [4, 2] : [4], kds: ['response', 'both'], seed, teacherSeed: 1, kdStandardize: true, alpha: 0.9, tau: 2 });
 }
