@@ -323,7 +323,7 @@ function render(parts: Part[]): string {
     const b = JSON.parse(readFileSync(benchFile, 'utf8')) as Record<string, unknown>;
     L.push('## Training speed (`npm run bench:train`)');
     L.push('');
-    L.push(`KD training of the reference student (${b.student}; teacher ${b.teacher}; T = ${b.timesteps}, batch ${b.batch}, Adam, response KD) on random data, backend ${b.backend}, measured ${b.measured}:`);
+    L.push(`KD training of the reference student (${b.student}; teacher ${b.teacher}; T = ${b.timesteps}, batch ${b.batch}, Adam, ${b.kd} KD) on random data, backend ${b.backend}, measured ${b.measured}:`);
     L.push(`**${b.samplesPerSecond} samples/s** wall clock, ${b.samplesPerCpuSecond} samples per CPU-second of the process, ${b.msPerBatch} ms per batch; load average ${b.loadAverage1m} on 2 cores (shared machine). Target: ${b.target} samples/s.`);
     L.push('');
     L.push('What it takes (a straightforward tfjs-wasm version runs at about 45 samples/s): time folded into the batch dimension, so each');
