@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, appendFileSync } from 'node:fs';
+import { existsSync, readFileSync, appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { tf } from './backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { UserError } from '../util/errors.js';
@@ -243,6 +244,15 @@ export async function trainStudent(
     log(`resuming from ${io.checkpointPath} after epoch ${checkpoint.epoch}`);
   }
   if (config.kd !== 'none' && !teacher) throw new UserError(`--kd ${config.kd} needs a teacher (--teacher t.onnx)`);
+  if (io.logPath) {
+    // The log's folder is created like the output's; a fresh run starts a fresh log, a resumed one appends to it.
+    try {
+      mkdirSync(dirname(io.logPath), { recursive: true });
+      if (!checkpoint) writeFileSync(io.logPath, '');
+    } catch (e) {
+      throw new UserError(`cannot write the training log '${io.logPath}': ${(e as Error).message}`);
+    }
+  }
   if (train.shape.join() !== test.shape.join()) throw new UserError(`train and test samples differ in shape: [${train.shape}] vs [${test.shape}]`);
   const classes = Math.max(train.classes, test.classes);
 

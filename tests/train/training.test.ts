@@ -109,6 +109,18 @@ describe('validation split', () => {
   });
 });
 
+describe('snnc train output paths', () => {
+  it('creates the folders of -o and its log, and a rerun starts a fresh log', async () => {
+    const out = join(dir, 'new', 'nested', 's.onnx');
+    const argv = ['train', '--kd', 'none', '--train-limit', '64', '--test-limit', '32', '--epochs', '1', '--quiet', '-o', out];
+    expect(await runCli(argv)).toBe(0);
+    expect(await runCli(argv)).toBe(0);
+    const log = readFileSync(join(dir, 'new', 'nested', 's.log.jsonl'), 'utf8').trim().split('\n');
+    expect(log).toHaveLength(1);
+    expect(existsSync(out)).toBe(true);
+  }, 120_000);
+});
+
 describe('snnc train: bad input is a one-line user error (exit 2)', () => {
   const cases: [string, string[]][] = [
     ['KD without a teacher', ['train', '--kd', 'response', '-o', join(dir, 'a.onnx')]],
