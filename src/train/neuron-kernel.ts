@@ -27,12 +27,11 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 /**
- * The loop nest over every neuron of one `[N, H, W, C]` step map in memory order, with `$o` the byte address of its
- * pooling window's output (`$base` + its offset in the `[N, H/p, W/p, C]` map) and no division: the rows and
- * columns run as (output index, index within the window) pairs. Locals it needs: $n $yo $yi $xo $xi $ch $Ho $Wo
- * $row $ob $o.
+ * The loop nest over every neuron of one image (an `[H, W, C]` step map) in memory order, with `$o` the byte address
+ * of its pooling window's output (`$base` + its offset in the `[H/p, W/p, C]` map) and no division: the rows and
+ * columns run as (output index, index within the window) pairs. Locals it needs: NEST_LOCALS.
  */
-function eachNeuron(base: string, body: string, images = '(local.get $N)'): string {
+function eachNeuron(base: string, body: string): string {
   const loop = (label: string, v: string, bound: string, inner: string) => `
     (local.set ${v} (i32.const 0))
     (loop ${label} ${inner}
@@ -40,35 +39,36 @@ function eachNeuron(base: string, body: string, images = '(local.get $N)'): stri
   return `
     (local.set $Ho (i32.div_u (local.get $H) (local.get $p)))
     (local.set $Wo (i32.div_u (local.get $W) (local.get $p)))` +
-    loop('$ln', '$n', images, loop('$lyo', '$yo', '(local.get $Ho)', `
-      (local.set $row (i32.add (local.get ${base}) (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $n) (local.get $Ho))
-        (local.get $yo)) (local.get $Wo)) (local.get $C)) (i32.const 2))))` +
+    loop('$lyo', '$yo', '(local.get $Ho)', `
+      (local.set $row (i32.add (local.get ${base}) (i32.shl (i32.mul (i32.mul (local.get $yo) (local.get $Wo)) (local.get $C))
+        (i32.const 2))))` +
       loop('$lyi', '$yi', '(local.get $p)', loop('$lxo', '$xo', '(local.get $Wo)', `
         (local.set $ob (i32.add (local.get $row) (i32.shl (i32.mul (local.get $xo) (local.get $C)) (i32.const 2))))` +
         loop('$lxi', '$xi', '(local.get $p)', loop('$lc', '$ch', '(local.get $C)', `
           (local.set $o (i32.add (local.get $ob) (i32.shl (local.get $ch) (i32.const 2))))
-          ${body}`))))));
+          ${body}`)))));
 }
 
-const NEST_LOCALS = '(local $n i32) (local $yo i32) (local $yi i32) (local $xo i32) (local $xi i32) (local $ch i32) (local $Ho i32) (local $Wo i32) (local $row i32) (local $ob i32) (local $o i32)';
+const NEST_LOCALS = '(local $yo i32) (local $yi i32) (local $xo i32) (local $xi i32) (local $ch i32) (local $Ho i32) (local $Wo i32) (local $row i32) (local $ob i32) (local $o i32)';
 
 const WAT = String.raw`
 (module
   (import "math" "exp" (func $exp (param f64) (result f64)))
   (memory (export "memory") 1)
 
-  ;; One step of every neuron: v (float32, one per neuron) ← the potential after the reset; out[o(i)] += s·inv
-;; unless $out is 0 (no region starts at address 0);
-  ;; with $pre ≠ 0 also keeps v_pre (float32) and the spike (one byte) of each neuron at $pre and $spk.
+  ;; One step of every neuron of one image: v (float32, one per neuron) ← the potential after the reset;
+  ;; out[o(i)] += s·inv unless $out is 0 (no region starts at address 0); with $pre ≠ 0 also keeps v_pre (float32)
+  ;; and the spike (one byte) of each neuron at $pre and $spk.
   (func $step
     (param $in i32) (param $v i32) (param $out i32) (param $pre i32) (param $spk i32)
-    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32)
+    (param $H i32) (param $W i32) (param $C i32) (param $p i32)
     (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
-    ${NEST_LOCALS} (local $vi f64) (local $s f64)
+    ${NEST_LOCALS} (local $vi f64) (local $fired i32) (local $s f64)
     ${eachNeuron('$out', `
             (local.set $vi (f64.add (f64.mul (local.get $decay) (f64.promote_f32 (f32.load (local.get $v))))
               (f64.promote_f32 (f32.load (local.get $in)))))
-            (local.set $s (f64.convert_i32_u (f64.ge (local.get $vi) (local.get $theta))))
+            (local.set $fired (f64.ge (local.get $vi) (local.get $theta)))
+            (local.set $s (f64.convert_i32_u (local.get $fired)))
             (if (local.get $out) (then
               (f32.store (local.get $o) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $o)))
                 (f64.mul (local.get $s) (local.get $inv)))))))
@@ -78,7 +78,7 @@ const WAT = String.raw`
               (local.get $sub))))
             (if (local.get $pre) (then
               (f32.store (local.get $pre) (f32.demote_f64 (local.get $vi)))
-              (i32.store8 (local.get $spk) (f64.ge (local.get $vi) (local.get $theta)))
+              (i32.store8 (local.get $spk) (local.get $fired))
               (local.set $pre (i32.add (local.get $pre) (i32.const 4)))
               (local.set $spk (i32.add (local.get $spk) (i32.const 1)))))
             (local.set $in (i32.add (local.get $in) (i32.const 4)))
@@ -97,7 +97,7 @@ const WAT = String.raw`
     (memory.fill (local.get $v) (i32.const 0) (i32.shl (local.get $img) (i32.const 2)))
     (loop $lt
       (call $step (local.get $in) (local.get $v) (local.get $out) (local.get $pre) (local.get $spk)
-        (i32.const 1) (local.get $H) (local.get $W) (local.get $C) (local.get $p)
+        (local.get $H) (local.get $W) (local.get $C) (local.get $p)
         (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub))
       (local.set $in (i32.add (local.get $in) (local.get $inStep)))
       (if (local.get $out) (then (local.set $out (i32.add (local.get $out) (local.get $outStep)))))
@@ -132,7 +132,7 @@ const WAT = String.raw`
     (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
     (param $decay f64) (param $theta f64) (param $scale f64) (param $sub i32)
     (param $kind i32) (param $alpha f64) (param $c1 f64) (param $c2 f64)
-    ${NEST_LOCALS} (local $img i32) (local $img4 i32) (local $out4 i32) (local $image i32) (local $t i32)
+    ${NEST_LOCALS} (local $k i32) (local $img i32) (local $img4 i32) (local $out4 i32) (local $image i32) (local $t i32)
     (local $dyt i32) (local $pp i32) (local $sp i32) (local $gp i32) (local $qp i32)
     (local $gi i32) (local $xv f64) (local $d f64) (local $a f64) (local $gv f64)
     (local.set $img (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)))
@@ -184,18 +184,18 @@ const WAT = String.raw`
               (local.set $sp (i32.add (local.get $sp) (i32.const 1)))
               (local.set $gp (i32.add (local.get $gp) (i32.const 8)))
               (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`, '(i32.const 1)')}
+              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`)}
         (br_if $lt (local.get $t)))
       ;; A current repeated at every step: its gradient is the sum over the steps.
       (if (i32.eqz (local.get $inStep)) (then
         (local.set $qp (local.get $sum))
         (local.set $gi (i32.add (local.get $gin) (i32.mul (local.get $image) (local.get $img4))))
-        (local.set $n (i32.const 0))
+        (local.set $k (i32.const 0))
         (loop $lq
           (f32.store (local.get $gi) (f32.demote_f64 (f64.load (local.get $qp))))
           (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
           (local.set $gi (i32.add (local.get $gi) (i32.const 4)))
-          (br_if $lq (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $img))))))
+          (br_if $lq (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $img))))))
       (br_if $limage (i32.lt_u (local.tee $image (i32.add (local.get $image) (i32.const 1))) (local.get $N)))))
 )`;
 
@@ -279,7 +279,7 @@ export function neuronBackwardKernel(
   heap.set(input, inAt / 4);
   heap.set(dy, dyAt / 4);
   k.backward(inAt, repeated ? 0 : 4 * g.perStep, dyAt, 4 * g.outPerStep, gAt, vAt, preAt, spkAt, guAt, sumAt,
-    g.n, g.h, g.w, g.c, g.pool, g.timesteps, p.decay, p.theta, g.pool > 1 ? 1 / (g.pool * g.pool) : 1, p.subtract ? 1 : 0,
+    g.n, g.h, g.w, g.c, g.pool, g.timesteps, p.decay, p.theta, 1 / (g.pool * g.pool), p.subtract ? 1 : 0,
     surrogate, alpha, alpha / 2, ((Math.PI / 2) * alpha) ** 2);
   return heap.subarray(gAt / 4, gAt / 4 + input.length);
 }
