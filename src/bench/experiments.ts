@@ -14,8 +14,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/fs.js';
+import { formatPercent } from '../report/robustness.js';
 import { runStudentTraining, runTeacherTraining } from '../train/run.js';
-import type { KdMode } from '../train/trainer.js';
+import { usesResponseLoss, type KdMode } from '../train/trainer.js';
 import { renderComparison, renderComparisonMissing, type ComparePart } from './comparisons-render.js';
 
 interface Plan {
@@ -124,13 +125,17 @@ const mergeOnly = args.includes('--merge');
 
 const teacherCache = join(tmpdir(), 'snnc-exp-teachers');
 
+function teacherSeedOf(plan: Plan): number {
+  return plan.teacherSeed ?? plan.seed;
+}
+
 /**
  * The plan's teacher: trained once per (data set, arch, epochs, seed, subset) and cached with its measured
  * accuracy, so that the other part of the data set (running at the same time in another process) reuses it.
  */
 async function teacherFor(plan: Plan): Promise<{ file: string; testAccuracy: number; parameters: number }> {
   mkdirSync(teacherCache, { recursive: true });
-  const teacherSeed = plan.teacherSeed ?? plan.seed;
+  const teacherSeed = teacherSeedOf(plan);
   const base = join(teacherCache, `${plan.dataset}-${plan.teacher.arch}-e${plan.teacher.epochs}-s${teacherSeed}-n${plan.trainLimit ?? 'all'}-t${plan.testLimit ?? 'all'}`);
   const file = `${base}.onnx`, meta = `${base}.json`, lock = `${base}.lock`;
   for (;;) {
@@ -162,7 +167,7 @@ async function teacherFor(plan: Plan): Promise<{ file: string; testAccuracy: num
 async function runPlan(plan: Plan): Promise<Part> {
   const started = new Date().toISOString();
   const work = mkdtempSync(join(tmpdir(), `snnc-exp-${plan.dataset}-`));
-  const teacherCmd = `snnc train-teacher --arch ${plan.teacher.arch} --dataset ${plan.dataset} --epochs ${plan.teacher.epochs} --lr 0.002 --seed ${plan.teacherSeed ?? plan.seed}${plan.trainLimit ? ` --train-limit ${plan.trainLimit}` : ''} -o ${plan.dataset}-${plan.teacher.arch}.onnx`;
+  const teacherCmd = `snnc train-teacher --arch ${plan.teacher.arch} --dataset ${plan.dataset} --epochs ${plan.teacher.epochs} --lr 0.002 --seed ${teacherSeedOf(plan)}${plan.trainLimit ? ` --train-limit ${plan.trainLimit}` : ''} -o ${plan.dataset}-${plan.teacher.arch}.onnx`;
   const t = await teacherFor(plan);
   const runs: RunRow[] = [];
   let trainSamples = 0, testSamples = 0;
@@ -184,8 +189,8 @@ async function runPlan(plan: Plan): Promise<Part> {
       testSamples = r.roundTrip?.total ?? 0;
       runs.push({
         // Standardisation changes only the response loss: a feature-only or no-KD run is the same run with or without it.
-        ...(plan.kdStandardize && (kd === 'response' || kd === 'both') ? { standardized: true } : {}), seed: plan.seed, kd, timesteps,
-        ...(plan.alpha !== undefined && (kd === 'response' || kd === 'both') ? { alpha: plan.alpha, tau: plan.tau } : {}),
+        ...(plan.kdStandardize && usesResponseLoss(kd) ? { standardized: true } : {}), seed: plan.seed, kd, timesteps,
+        ...(plan.alpha !== undefined && usesResponseLoss(kd) ? { alpha: plan.alpha, tau: plan.tau } : {}),
         testAccuracy: r.result.testAccuracy, parameters: r.result.parameters,
         secondsPerEpoch: h.reduce((a, e) => a + e.seconds, 0) / h.length,
         samplesPerSecond: h.reduce((a, e) => a + e.samplesPerSecond, 0) / h.length,
@@ -203,7 +208,7 @@ async function runPlan(plan: Plan): Promise<Part> {
 
 /** Response or both KD on raw logits (Hinton's loss as written, `--no-kd-standardize`): the ablation table. */
 function isRawResponse(r: RunRow): boolean {
-  return (r.kd === 'response' || r.kd === 'both') && !r.standardized;
+  return usesResponseLoss(r.kd) && !r.standardized;
 }
 
 /** The table rows of one T: each KD mode, then its runs with non-default α and τ, each with its label. */
@@ -211,15 +216,15 @@ function variants(at: RunRow[]): { kd: KdMode; label: string; rows: RunRow[] }[]
   const out: { kd: KdMode; label: string; rows: RunRow[] }[] = [];
   for (const kd of KDS) {
     const mine = at.filter((r) => r.kd === kd);
-    for (const key of [...new Set(mine.map((r) => (r.alpha === undefined ? '' : `${r.alpha}/${r.tau}`)))].sort()) {
-      const rows = mine.filter((r) => (r.alpha === undefined ? '' : `${r.alpha}/${r.tau}`) === key);
+    const keyOf = (r: RunRow) => (r.alpha === undefined ? '' : `${r.alpha}/${r.tau}`);
+    for (const key of [...new Set(mine.map(keyOf))].sort()) {
+      const rows = mine.filter((r) => keyOf(r) === key);
       out.push({ kd, label: key ? `${kd} (α ${rows[0].alpha}, τ ${rows[0].tau})` : kd, rows });
     }
   }
   return out;
 }
 
-function pct(x: number): string { return `${(100 * x).toFixed(2)} %`; }
 function signedPt(x: number): string { return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)} pt`; }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Sample standard deviation over seeds, as "± x pt" (empty for one seed). */
@@ -264,7 +269,7 @@ function render(parts: Part[]): string {
     L.push('');
     const seedsAt = TIMESTEPS.map((T) => `T = ${T}: ${[...new Set(runs.filter((r) => r.timesteps === T).map((r) => r.seed))].sort().join(', ')}`).join('; ');
     L.push(`- Training samples: ${p.trainSamples}; test samples: ${p.testSamples}; student epochs: ${p.epochs}; student seeds (initialisation and batch order) ${seedsAt}. Every seed distils the same teacher.`);
-    L.push(`- Teacher: ${p.teacher.arch} (ANN), ${p.teacher.parameters.toLocaleString('en-US')} parameters, test accuracy **${pct(p.teacher.testAccuracy)}** after ${p.teacher.epochs} epochs (\`${p.teacher.command}\`).`);
+    L.push(`- Teacher: ${p.teacher.arch} (ANN), ${p.teacher.parameters.toLocaleString('en-US')} parameters, test accuracy **${formatPercent(p.teacher.testAccuracy)}** after ${p.teacher.epochs} epochs (\`${p.teacher.command}\`).`);
     L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1 with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map).`);
     for (const g of group) L.push(`- Part ${g.label ?? g.dataset} (T = ${[...new Set(g.runs.map((r) => r.timesteps))].join(', ')}; ${[...new Set(g.runs.map((r) => (isRawResponse(r) ? `${r.kd} raw` : r.kd)))].join(', ')}; seed ${g.seed}) ran ${g.started} → ${g.finished}; load average at the end ${g.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${g.cores} cores.`);
     L.push('');
@@ -279,7 +284,7 @@ function render(parts: Part[]): string {
       const below: string[] = [];
       for (const { kd, label, rows } of variants(at)) {
         const m = mean(rows.map((r) => r.testAccuracy));
-        const cells = seeds.map((s) => { const r = rows.find((x) => x.seed === s); return r ? pct(r.testAccuracy) : '—'; });
+        const cells = seeds.map((s) => { const r = rows.find((x) => x.seed === s); return r ? formatPercent(r.testAccuracy) : '—'; });
         // Δ over the seeds both rows have (a seed's runs share initialisation and batch order).
         const matched = rows.filter((r) => none.some((x) => x.seed === r.seed));
         const d = kd !== 'none' && matched.length
@@ -293,7 +298,7 @@ function render(parts: Part[]): string {
         }
         const agree = rows.reduce((a, r) => a + Number(r.executorAgreement.split('/')[0]), 0);
         const total = rows.reduce((a, r) => a + Number(r.executorAgreement.split('/')[1]), 0);
-        L.push(`| ${T} | ${label} | ${cells.join(' | ')} | **${pct(m)}**${spread(rows.map((r) => r.testAccuracy))} | ${delta} | ${rows[0].parameters.toLocaleString('en-US')} | ${mean(rows.map((r) => r.secondsPerEpoch)).toFixed(1)} | ${mean(rows.map((r) => r.samplesPerSecond)).toFixed(0)} | ${agree}/${total} | ${Math.max(...rows.map((r) => r.peakRssMB))} MB |`);
+        L.push(`| ${T} | ${label} | ${cells.join(' | ')} | **${formatPercent(m)}**${spread(rows.map((r) => r.testAccuracy))} | ${delta} | ${rows[0].parameters.toLocaleString('en-US')} | ${mean(rows.map((r) => r.secondsPerEpoch)).toFixed(1)} | ${mean(rows.map((r) => r.samplesPerSecond)).toFixed(0)} | ${agree}/${total} | ${Math.max(...rows.map((r) => r.peakRssMB))} MB |`);
       }
       if (none.length) verdicts.push(below.length ? `At T = ${T} the seed-matched mean of KD (${below.join(', ')}) is below no KD's.` : `At T = ${T} every KD mode's seed-matched mean is at least no KD's.`);
     }
@@ -305,7 +310,7 @@ function render(parts: Part[]): string {
     }, undefined);
     const target = fewer || longer ? undefined : dataset === 'mnist' ? 0.97 : dataset === 'fashion-mnist' ? 0.9 : undefined;
     if (best && target !== undefined) {
-      L.push(`Target at T = 4: ≥ ${pct(target)}. Best T = 4 mean: ${best.kd === 'none' ? 'no KD' : `${best.label} KD`}, ${pct(best.m)} — target ${best.m >= target ? '**met**' : '**not met**'}.`);
+      L.push(`Target at T = 4: ≥ ${formatPercent(target)}. Best T = 4 mean: ${best.kd === 'none' ? 'no KD' : `${best.label} KD`}, ${formatPercent(best.m)} — target ${best.m >= target ? '**met**' : '**not met**'}.`);
     }
     L.push(`${verdicts.join(' ')} Seed by seed, KD is at least as good as no KD in ${pairsOk} of ${pairs} comparisons.`);
     L.push('');
@@ -318,7 +323,7 @@ function render(parts: Part[]): string {
       for (const r of raw) {
         const base = main.find((x) => x.timesteps === r.timesteps && x.kd === 'none' && x.seed === r.seed);
         const z = main.find((x) => x.timesteps === r.timesteps && x.kd === r.kd && x.seed === r.seed && x.alpha === undefined);
-        L.push(`| ${r.timesteps} | ${r.kd} | ${r.seed} | ${pct(r.testAccuracy)} | ${base ? signedPt(r.testAccuracy - base.testAccuracy) : '—'} | ${z ? pct(z.testAccuracy) : '—'} |`);
+        L.push(`| ${r.timesteps} | ${r.kd} | ${r.seed} | ${formatPercent(r.testAccuracy)} | ${base ? signedPt(r.testAccuracy - base.testAccuracy) : '—'} | ${z ? formatPercent(z.testAccuracy) : '—'} |`);
       }
       L.push('');
     }

@@ -14,6 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/fs.js';
+import { formatPercent } from '../report/robustness.js';
 import { runStudentTraining } from '../train/run.js';
 import type { KdMode } from '../train/trainer.js';
 
@@ -58,7 +59,6 @@ for (const seed of SEEDS) {
   }
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const L: string[] = [];
 L.push('# Response-KD α and τ on a validation split');
 L.push('');
@@ -74,7 +74,7 @@ const base = meanOf(SETTINGS[0]);
 for (const s of SETTINGS) {
   const m = meanOf(s);
   const d = s.kd === 'none' ? '—' : `${m - base >= 0 ? '+' : ''}${(100 * (m - base)).toFixed(2)} pt`;
-  L.push(`| ${s.kd} | ${s.kd === 'none' ? '—' : s.tau} | ${s.kd === 'none' ? '—' : s.alpha} | ${SEEDS.map((seed) => pct(results.get(name(seed, s))!)).join(' | ')} | **${pct(m)}** | ${d} |`);
+  L.push(`| ${s.kd} | ${s.kd === 'none' ? '—' : s.tau} | ${s.kd === 'none' ? '—' : s.alpha} | ${SEEDS.map((seed) => formatPercent(results.get(name(seed, s))!)).join(' | ')} | **${formatPercent(m)}** | ${d} |`);
 }
 const best = SETTINGS.slice(1).reduce((a, s) => (meanOf(s) > meanOf(a) ? s : a), SETTINGS[1]);
 L.push('');

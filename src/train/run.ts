@@ -9,7 +9,7 @@ import type { Graph } from '../ir/graph.js';
 import { initTrainingBackend } from './backend.js';
 import { openTeacher } from './frozen-teacher.js';
 import { studentToGraph } from './student.js';
-import { trainStudent, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
+import { trainStudent, usesFeatureLoss, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
 import { exportOnnx } from '../onnx/export.js';
 import { writeGraphJson } from '../ir/json.js';
 import { trainTeacher, validateTeacherConfig, type TeacherTrainConfig } from './teacher-train.js';
@@ -82,7 +82,7 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   if (kd !== 'none' && !o.teacher) throw new UserError(`--kd ${kd} needs --teacher (or use --kd none)`);
   const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit, o.validation);
   const evalName = o.validation !== undefined ? 'validation' : 'test';
-  const useFeature = kd === 'feature' || kd === 'both';
+  const useFeature = usesFeatureLoss(kd);
   // The teacher and the data are checked before the backend starts, so bad input costs one line and no output.
   const teacher = o.teacher && kd !== 'none' ? await openTeacher(o.teacher, train.shape, useFeature ? (o.teacherFeatures ?? 'auto') : []) : undefined;
   await initTrainingBackend({ quiet: o.quiet });

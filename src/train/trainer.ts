@@ -16,6 +16,16 @@ import { runTeacher, type FrozenTeacher } from './frozen-teacher.js';
 export type KdMode = 'none' | 'response' | 'feature' | 'both';
 export const KD_MODES: readonly KdMode[] = ['none', 'response', 'feature', 'both'];
 
+/** Whether a KD mode has the response loss (teacher soft labels): the only part that standardisation, α and τ change. */
+export function usesResponseLoss(kd: KdMode): boolean {
+  return kd === 'response' || kd === 'both';
+}
+
+/** Whether a KD mode has the feature loss (adapters on intermediate maps). */
+export function usesFeatureLoss(kd: KdMode): boolean {
+  return kd === 'feature' || kd === 'both';
+}
+
 /** Everything that defines a training run (stored in checkpoints so a resume continues the same run). */
 export interface TrainConfig {
   student: string;
@@ -257,8 +267,8 @@ export async function trainStudent(
   const classes = Math.max(train.classes, test.classes);
 
   const student = createStudent(studentSpec(config.student, classes), train.shape, classes, config.neuron, config.timesteps, config.encoding, config.seed);
-  const useResponse = config.kd === 'response' || config.kd === 'both';
-  const useFeature = config.kd === 'feature' || config.kd === 'both';
+  const useResponse = usesResponseLoss(config.kd);
+  const useFeature = usesFeatureLoss(config.kd);
 
   // Teacher outputs for the training set, computed once.
   let teacherLogits: Float32Array | undefined;
