@@ -263,25 +263,44 @@ function render(parts: Part[]): string {
   // One section per data set and student training-set size.
   const full = new Map<string, number>();
   for (const q of parts) full.set(q.dataset, Math.max(full.get(q.dataset) ?? 0, q.trainSamples));
-  // The first part of a data set sets its usual schedule; parts with other epoch counts get their own section.
-  const usualEpochs = new Map<string, number>();
-  for (const q of parts) if (!usualEpochs.has(q.dataset)) usualEpochs.set(q.dataset, q.epochs);
+  // Each data set and student training-set size is reported at its longest schedule; shorter schedules of the same
+  // students (earlier runs, kept because they were measured) follow in a section of their own.
+  const sizeKey = (q: Part) => `${q.dataset}|${q.trainSamples}`;
+  const longest = new Map<string, number>();
+  for (const q of parts) longest.set(sizeKey(q), Math.max(longest.get(sizeKey(q)) ?? 0, q.epochs));
+  const isShorter = (q: Part) => q.epochs < (longest.get(sizeKey(q)) ?? 0);
   const sectionKey = (q: Part) => `${q.dataset}|${q.trainSamples}|${q.epochs}`;
-  for (const key of [...new Set(parts.map(sectionKey))]) {
+  // Longest schedules first; within each, data sets in plan order, the full split before its subsets.
+  const datasets = [...new Set(parts.map((q) => q.dataset))];
+  const heads = [...new Map(parts.map((q) => [sectionKey(q), q])).values()].sort((a, b) =>
+    Number(isShorter(a)) - Number(isShorter(b)) || datasets.indexOf(a.dataset) - datasets.indexOf(b.dataset)
+    || b.trainSamples - a.trainSamples || b.epochs - a.epochs);
+  const ordered = heads.map(sectionKey);
+  let shorterHeading = false;
+  for (const key of ordered) {
     const group = parts.filter((q) => sectionKey(q) === key);
     const p = group[0];
     const dataset = p.dataset;
     const runs = group.flatMap((g) => g.runs.map((r) => ({ ...r, seed: r.seed ?? g.seed })));
     const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
     const fewer = p.trainSamples < (full.get(dataset) ?? 0);
-    const longer = p.epochs !== usualEpochs.get(dataset);
-    L.push(`## ${dataset}${fewer ? `, students on the first ${p.trainSamples.toLocaleString('en-US')} training samples` : ''}${longer ? `, ${p.epochs} student epochs` : ''}`);
+    const shorter = isShorter(p);
+    if (shorter && !shorterHeading) {
+      shorterHeading = true;
+      L.push('## Shorter schedules (earlier runs of the same students)');
+      L.push('');
+      L.push('The same teacher/student pairs trained for fewer epochs: runs made before the schedules above, which supersede them');
+      L.push('(on these, the students were still fitting their training samples when training stopped). They stay here because');
+      L.push("they were measured; each table's closing line says where KD's mean falls below direct training's.");
+      L.push('');
+    }
+    L.push(`${shorter ? '###' : '##'} ${dataset}${fewer ? `, students on the first ${p.trainSamples.toLocaleString('en-US')} training samples` : ''}, ${p.epochs} student epochs`);
     if (fewer) {
       L.push('');
       L.push(`The same teacher (trained on all ${(full.get(dataset) ?? 0).toLocaleString('en-US')} training samples); the students see only the first ${p.trainSamples.toLocaleString('en-US')}, with their labels and, with KD, the teacher's outputs on them. The test split is the same.`);
     }
     L.push('');
-    const seedsAt = TIMESTEPS.map((T) => `T = ${T}: ${[...new Set(runs.filter((r) => r.timesteps === T).map((r) => r.seed))].sort().join(', ')}`).join('; ');
+    const seedsAt = TIMESTEPS.filter((T) => runs.some((r) => r.timesteps === T)).map((T) => `T = ${T}: ${[...new Set(runs.filter((r) => r.timesteps === T).map((r) => r.seed))].sort().join(', ')}`).join('; ');
     L.push(`- Training samples: ${p.trainSamples}; test samples: ${p.testSamples}; student epochs: ${p.epochs}; student seeds (initialisation and batch order) ${seedsAt}. Every seed distils the same teacher.`);
     L.push(`- Teacher: ${p.teacher.arch} (ANN), ${p.teacher.parameters.toLocaleString('en-US')} parameters, test accuracy **${formatPercent(p.teacher.testAccuracy)}** after ${p.teacher.epochs} epochs (\`${p.teacher.command}\`).`);
     L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1 with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map).`);
@@ -322,7 +341,7 @@ function render(parts: Part[]): string {
       const m = mean(x.rows.map((r) => r.testAccuracy));
       return !acc || m > acc.m ? { kd: x.kd, label: x.label, m } : acc;
     }, undefined);
-    const target = fewer || longer ? undefined : dataset === 'mnist' ? 0.97 : dataset === 'fashion-mnist' ? 0.9 : undefined;
+    const target = fewer || shorter ? undefined : dataset === 'mnist' ? 0.97 : dataset === 'fashion-mnist' ? 0.9 : undefined;
     if (best && target !== undefined) {
       L.push(`Target at T = 4: ≥ ${formatPercent(target)}. Best T = 4 mean: ${best.kd === 'none' ? 'no KD' : `${best.label} KD`}, ${formatPercent(best.m)} — target ${best.m >= target ? '**met**' : '**not met**'}.`);
     }
