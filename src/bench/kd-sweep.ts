@@ -4,7 +4,11 @@
  * students at T = 4 for 8 epochs on the first 6,404 training digits, evaluated on the last 1,600
  * (`snnc train --validation 1600`; the test split is not read), seeds 1 and 2. Writes docs/kd-sweep.md.
  *
- *   node dist/src/bench/kd-sweep.js [--teacher FILE] [--work DIR]
+ *   node dist/src/bench/kd-sweep.js [--study response|feature] [--seeds 1,2] [--teacher FILE] [--work DIR]
+ *
+ * `--study feature` compares feature-KD variants instead (the teacher map raw or channel-standardised, β constant
+ * or cosine-decayed; 16 epochs) and writes docs/feature-sweep.md. `--seeds` runs only those seeds (two processes
+ * can share the work folder, one seed each); the page is written once every run of the study is there.
  *
  * Each run's result is kept in the work folder (default: $TMPDIR/snnc-kd-sweep) and reused, so an interrupted
  * sweep continues where it stopped.
@@ -18,19 +22,50 @@ import { formatPercent } from '../report/robustness.js';
 import { runStudentTraining } from '../train/run.js';
 import type { KdMode } from '../train/trainer.js';
 
-interface Setting { kd: KdMode; tau: number; alpha: number }
-const SETTINGS: Setting[] = [
-  { kd: 'none', tau: 4, alpha: 0.5 },
-  { kd: 'response', tau: 4, alpha: 0.5 },
-  { kd: 'response', tau: 2, alpha: 0.5 },
-  { kd: 'response', tau: 1, alpha: 0.5 },
-  { kd: 'response', tau: 2, alpha: 0.9 },
-];
-const SEEDS = [1, 2];
-const VALIDATION = 1600, EPOCHS = 8, T = 4;
+interface Setting { kd: KdMode; tau: number; alpha: number; featureNorm?: 'none' | 'channel'; betaSchedule?: 'constant' | 'cosine' }
+/** A study: the settings it compares, on the same split and seeds. */
+interface Study { settings: Setting[]; epochs: number; file: string; title: string; prefix: string }
+const STUDIES: Record<string, Study> = {
+  // Response KD's α and τ (8 epochs).
+  response: {
+    settings: [
+      { kd: 'none', tau: 4, alpha: 0.5 },
+      { kd: 'response', tau: 4, alpha: 0.5 },
+      { kd: 'response', tau: 2, alpha: 0.5 },
+      { kd: 'response', tau: 1, alpha: 0.5 },
+      { kd: 'response', tau: 2, alpha: 0.9 },
+    ],
+    epochs: 8, file: 'kd-sweep.md', title: 'Response-KD α and τ on a validation split', prefix: '',
+  },
+  // Feature KD's target (raw or channel-standardised teacher map) and β over training (constant or cosine-decayed),
+  // on the 16-epoch schedule of docs/results.md's MNIST table.
+  feature: {
+    settings: [
+      { kd: 'none', tau: 4, alpha: 0.5 },
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'none', betaSchedule: 'constant' },
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'constant' },
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'none', betaSchedule: 'cosine' },
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine' },
+    ],
+    epochs: 16, file: 'feature-sweep.md', title: 'Feature-KD target and β schedule on a validation split', prefix: 'feature-e16-',
+  },
+};
+const VALIDATION = 1600, T = 4;
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const studyName = arg('--study') ?? 'response';
+const study = STUDIES[studyName];
+if (!study) {
+  process.stderr.write(`kd-sweep: --study must be one of ${Object.keys(STUDIES).join(', ')}, got '${studyName}'\n`);
+  process.exit(2);
+}
+const SEEDS = [1, 2];
+const runSeeds = arg('--seeds') ? arg('--seeds')!.split(',').map(Number) : SEEDS;
+if (runSeeds.some((x) => !SEEDS.includes(x))) {
+  process.stderr.write(`kd-sweep: --seeds must be drawn from ${SEEDS.join(', ')}, got '${arg('--seeds')}'\n`);
+  process.exit(2);
+}
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const teacher = arg('--teacher') ?? join(tmpdir(), 'snnc-exp-teachers', 'mnist-vgg-e10-s1-nall-tall.onnx');
 const work = arg('--work') ?? join(tmpdir(), 'snnc-kd-sweep');
@@ -40,44 +75,60 @@ if (!existsSync(teacher)) {
 }
 mkdirSync(work, { recursive: true });
 
-const name = (seed: number, s: Setting) => `s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}`;
+const featureLabel = (s: Setting) => (s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : '');
+const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.kd === 'feature' ? featureLabel(s) : ''}`;
 const started = new Date().toISOString();
 const results = new Map<string, number>();
 for (const seed of SEEDS) {
-  for (const s of SETTINGS) {
+  for (const s of study.settings) {
     const file = join(work, `${name(seed, s)}.json`);
-    if (!existsSync(file)) {
+    if (!existsSync(file) && runSeeds.includes(seed)) {
       process.stderr.write(`\n== kd-sweep: ${name(seed, s)}\n`);
       const r = await runStudentTraining({
         teacher: s.kd === 'none' ? undefined : teacher, dataset: 'mnist', output: join(work, `${name(seed, s)}.onnx`),
-        validation: VALIDATION, quiet: false,
-        config: { student: 'cnn', kd: s.kd, timesteps: T, epochs: EPOCHS, seed, tau: s.tau, alpha: s.alpha },
+        validation: VALIDATION, quiet: false, teacherFeatures: 'auto',
+        config: {
+          student: 'cnn', kd: s.kd, timesteps: T, epochs: study.epochs, seed, tau: s.tau, alpha: s.alpha,
+          ...(s.featureNorm ? { featureNorm: s.featureNorm, betaSchedule: s.betaSchedule } : {}),
+        },
       });
       writeFileAtomic(file, `${JSON.stringify({ testAccuracy: r.result.testAccuracy })}\n`);
     }
-    results.set(name(seed, s), (JSON.parse(readFileSync(file, 'utf8')) as { testAccuracy: number }).testAccuracy);
+    if (existsSync(file)) results.set(name(seed, s), (JSON.parse(readFileSync(file, 'utf8')) as { testAccuracy: number }).testAccuracy);
   }
 }
+const missing = SEEDS.length * study.settings.length - results.size;
+if (missing > 0) {
+  process.stderr.write(`kd-sweep: ${missing} run(s) of the ${studyName} study not done yet (other seeds); docs/${study.file} is written once all are\n`);
+  process.exit(0);
+}
 
+const SETTINGS = study.settings;
 const L: string[] = [];
-L.push('# Response-KD α and τ on a validation split');
+L.push(`# ${study.title}`);
 L.push('');
-L.push('Written by `npm run experiments:kd-sweep` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md');
-L.push(`(trained on all 8,004 training digits); spiking CNN students, T = ${T}, ${EPOCHS} epochs, trained on the first 6,404 training digits and`);
-L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. Response KD on z-scored logits.`);
+L.push(`Written by \`npm run experiments:kd-sweep${studyName === 'response' ? '' : ` -- --study ${studyName}`}\` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
+L.push(`(trained on all 8,004 training digits); spiking CNN students, T = ${T}, ${study.epochs} epochs, trained on the first 6,404 training digits and`);
+L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map.'}`);
 L.push(`Finished ${new Date().toISOString()} (this invocation started ${started}; earlier runs reused from ${work}); load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);
+L.push(`One validation digit is ${formatPercent(1 / VALIDATION)}: differences of a few tenths of a point are within what the seed alone moves.`);
 L.push('');
-L.push(`| KD | τ | α | ${SEEDS.map((s) => `seed ${s}`).join(' | ')} | mean | Δ vs no KD |`);
+const columns = studyName === 'response' ? ['τ', 'α'] : ['teacher map', 'β over training'];
+const cells = (s: Setting) => (s.kd === 'none' ? ['—', '—'] : studyName === 'response' ? [String(s.tau), String(s.alpha)]
+  : [s.featureNorm === 'channel' ? 'channel-standardised' : 'raw', s.betaSchedule === 'cosine' ? 'cosine to 0' : 'constant']);
+L.push(`| KD | ${columns.join(' | ')} | ${SEEDS.map((x) => `seed ${x}`).join(' | ')} | mean | Δ vs no KD |`);
 L.push(`|---|---|---|${SEEDS.map(() => '---|').join('')}---|---|`);
 const meanOf = (s: Setting) => SEEDS.reduce((a, seed) => a + results.get(name(seed, s))!, 0) / SEEDS.length;
 const base = meanOf(SETTINGS[0]);
 for (const s of SETTINGS) {
   const m = meanOf(s);
   const d = s.kd === 'none' ? '—' : `${m - base >= 0 ? '+' : ''}${(100 * (m - base)).toFixed(2)} pt`;
-  L.push(`| ${s.kd} | ${s.kd === 'none' ? '—' : s.tau} | ${s.kd === 'none' ? '—' : s.alpha} | ${SEEDS.map((seed) => formatPercent(results.get(name(seed, s))!)).join(' | ')} | **${formatPercent(m)}** | ${d} |`);
+  L.push(`| ${s.kd} | ${cells(s).join(' | ')} | ${SEEDS.map((seed) => formatPercent(results.get(name(seed, s))!)).join(' | ')} | **${formatPercent(m)}** | ${d} |`);
 }
 const best = SETTINGS.slice(1).reduce((a, s) => (meanOf(s) > meanOf(a) ? s : a), SETTINGS[1]);
 L.push('');
-L.push(`Best on validation: response KD with τ = ${best.tau}, α = ${best.alpha}. docs/results.md evaluates it on the test split (the MNIST rows marked with α and τ).`);
-writeFileAtomic(join(root, 'docs', 'kd-sweep.md'), `${L.join('\n')}\n`);
-process.stderr.write(`wrote ${join(root, 'docs', 'kd-sweep.md')}\n`);
+L.push(studyName === 'response'
+  ? `Best on validation: response KD with τ = ${best.tau}, α = ${best.alpha}. docs/results.md evaluates it on the test split (the MNIST rows marked with α and τ).`
+  : `Best on validation: feature KD with the ${cells(best)[0]} teacher map and ${cells(best)[1]} β (\`--feature-norm ${best.featureNorm} --beta-schedule ${best.betaSchedule}\`).`);
+writeFileAtomic(join(root, 'docs', study.file), `${L.join('\n')}\n`);
+process.stderr.write(`wrote ${join(root, 'docs', study.file)}\n`);

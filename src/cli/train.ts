@@ -30,6 +30,8 @@ interface TrainArgs {
   'student-tap': string;
   'augment-shift': number;
   'kd-standardize': boolean;
+  'feature-norm': string;
+  'beta-schedule': string;
   'train-limit'?: number;
   'test-limit'?: number;
   validation?: number;
@@ -65,6 +67,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('surrogate', { type: 'string', choices: [...SURROGATES], default: 'arctan' as SurrogateKind, describe: 'surrogate gradient of the spike' })
     .option('sharpness', { type: 'number', default: 2, describe: 'surrogate sharpness α' })
     .option('encoding', { type: 'string', choices: ['direct', 'rate'] as const, default: 'direct' as const, describe: 'input encoding' })
+    .option('feature-norm', { type: 'string', choices: ['none', 'channel'], default: 'none', describe: 'feature KD: teacher map as is, or each channel standardised over the training set' })
+    .option('beta-schedule', { type: 'string', choices: ['constant', 'cosine'], default: 'constant', describe: 'feature KD: β throughout, or decayed to 0 with the learning rate' })
     .option('kd-standardize', { type: 'boolean', default: true, describe: 'response KD on per-sample z-scored logits (logit standardisation); --no-kd-standardize: raw logits (Hinton)' })
     .option('augment-shift', { type: 'number', default: 0, describe: 'translate training images by up to N pixels at random (0: off); the teacher sees the same images' })
     .option('teacher-features', { type: 'string', describe: "feature KD: teacher tensor name (default: the deepest ReLU feature map)" })
@@ -94,6 +98,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         student: argv.student, kd: argv.kd, timesteps: argv.timesteps, epochs: argv.epochs, batchSize: argv['batch-size'],
         learningRate: argv.lr, seed: argv.seed, alpha: argv.alpha, tau: argv.tau, beta: argv.beta, encoding: argv.encoding,
         studentTap: argv['student-tap'], augmentShift: argv['augment-shift'], kdStandardize: argv['kd-standardize'],
+        featureNorm: argv['feature-norm'] as 'none' | 'channel', betaSchedule: argv['beta-schedule'] as 'constant' | 'cosine',
         neuron: { model: argv.neuron, threshold: argv.threshold, reset: argv.reset, leak: argv.neuron === 'LIF' ? argv.leak : 0, surrogate: argv.surrogate, alpha: argv.sharpness },
       },
     });

@@ -40,6 +40,13 @@ export interface TrainConfig {
   tau: number;
   /** Feature KD: weight β of the L2 term. */
   beta: number;
+  /**
+   * Feature KD target: the teacher's map as it is ('none'), or each channel standardised with its mean and standard
+   * deviation over the training set ('channel'), so that every teacher channel weighs the same in the L2 loss.
+   */
+  featureNorm: 'none' | 'channel';
+  /** Feature KD weight over training: β throughout ('constant'), or β decayed to 0 with the learning rate's cosine ('cosine'). */
+  betaSchedule: 'constant' | 'cosine';
   neuron: NeuronOptions;
   encoding: 'direct' | 'rate';
   /** Student neuron layer whose spike rates feature KD matches to the teacher's feature ('auto': picked by size). */
@@ -61,7 +68,7 @@ export interface TrainConfig {
 
 export const DEFAULT_CONFIG: TrainConfig = {
   student: 'cnn', kd: 'response', timesteps: 4, epochs: 5, batchSize: 64, learningRate: 2e-3, seed: 1,
-  alpha: 0.5, tau: 4, beta: 1, neuron: DEFAULT_NEURON, encoding: 'direct', studentTap: 'auto', augmentShift: 0, kdStandardize: true,
+  alpha: 0.5, tau: 4, beta: 1, featureNorm: 'none', betaSchedule: 'constant', neuron: DEFAULT_NEURON, encoding: 'direct', studentTap: 'auto', augmentShift: 0, kdStandardize: true,
 };
 
 /** One line of the JSONL training log. */
@@ -143,6 +150,8 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.neuron.alpha > 0 && Number.isFinite(c.neuron.alpha))) throw new UserError(`--sharpness must be positive, got ${c.neuron.alpha}`);
   if (!KD_MODES.includes(c.kd)) throw new UserError(`--kd must be one of ${KD_MODES.join(', ')}, got '${c.kd}'`);
   if (!Number.isInteger(c.seed)) throw new UserError(`--seed must be an integer, got ${c.seed}`);
+  if (c.featureNorm !== 'none' && c.featureNorm !== 'channel') throw new UserError(`--feature-norm must be none or channel, got '${c.featureNorm}'`);
+  if (c.betaSchedule !== 'constant' && c.betaSchedule !== 'cosine') throw new UserError(`--beta-schedule must be constant or cosine, got '${c.betaSchedule}'`);
   if (!Number.isInteger(c.augmentShift) || c.augmentShift < 0 || c.augmentShift > 8) throw new UserError(`--augment-shift must be an integer from 0 to 8, got ${c.augmentShift}`);
 }
 
@@ -225,6 +234,39 @@ export function pickStudentTap(student: Student, teacherShape: number[]): string
   return pick;
 }
 
+/** Per-channel mean and 1/standard deviation of teacher feature maps `[N, C, H, W]` (flat, `shape` = [C, H, W]). */
+export function channelStats(features: Float32Array, shape: number[]): { mean: Float64Array; inverseStd: Float64Array } {
+  const [c] = shape;
+  const plane = shape[1] * shape[2];
+  const n = features.length / (c * plane);
+  const mean = new Float64Array(c), inverseStd = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    let sum = 0, sq = 0;
+    for (let i = 0; i < n; i++) {
+      const base = (i * c + ch) * plane;
+      for (let k = 0; k < plane; k++) { const v = features[base + k]; sum += v; sq += v * v; }
+    }
+    const m = sum / (n * plane);
+    mean[ch] = m;
+    // A channel that never varies (e.g. a dead ReLU) is only centred.
+    const sd = Math.sqrt(Math.max(0, sq / (n * plane) - m * m));
+    inverseStd[ch] = sd > 1e-6 ? 1 / sd : 1;
+  }
+  return { mean, inverseStd };
+}
+
+/** A copy of feature maps `[n, C, H, W]` with each channel standardised by `stats`. */
+export function standardizeChannels(features: Float32Array, shape: number[], stats: { mean: Float64Array; inverseStd: Float64Array }): Float32Array {
+  const [c] = shape;
+  const plane = shape[1] * shape[2];
+  const out = new Float32Array(features.length);
+  for (let base = 0, ch = 0; base < features.length; base += plane, ch = (ch + 1) % c) {
+    const m = stats.mean[ch], k = stats.inverseStd[ch];
+    for (let j = 0; j < plane; j++) out[base + j] = (features[base + j] - m) * k;
+  }
+  return out;
+}
+
 /** Memory budget for teacher features held for the whole training set (beyond it they are computed per batch). */
 const FEATURE_CACHE_BYTES = 512 * 1024 * 1024;
 
@@ -250,7 +292,7 @@ export async function trainStudent(
     }
     if (checkpoint.format !== 'snnc-train-checkpoint/1') throw new UserError(`'${io.checkpointPath}' is not an snnc training checkpoint`);
     // A resume continues the stored run; only the epoch budget may grow.
-    config = { ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs) };
+    config = { ...DEFAULT_CONFIG, ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs) };
     log(`resuming from ${io.checkpointPath} after epoch ${checkpoint.epoch}`);
   }
   if (config.kd !== 'none' && !teacher) throw new UserError(`--kd ${config.kd} needs a teacher (--teacher t.onnx)`);
@@ -275,6 +317,7 @@ export async function trainStudent(
   let teacherFeatures: Float32Array | undefined;
   let featureShape: number[] | undefined;
   let featureName: string | undefined;
+  let featureStats: { mean: Float64Array; inverseStd: Float64Array } | undefined;
   let tap: string | undefined;
   let adapter: { w: tf.Variable; b: tf.Variable } | undefined;
   if (teacher && config.kd !== 'none') {
@@ -291,6 +334,12 @@ export async function trainStudent(
     if (all.classes !== classes) throw new UserError(`the teacher gives ${all.classes} class scores, the data set has ${classes} classes`);
     teacherLogits = all.logits;
     if (cacheFeatures) teacherFeatures = all.features.get(featureName!);
+    if (useFeature && config.featureNorm === 'channel') {
+      // Statistics over the whole training set when its features are cached, else over its first 2,048 samples.
+      const probeCount = Math.min(train.count, 2048);
+      const source = teacherFeatures ?? (await runTeacher(teacher, train.images.subarray(0, probeCount * train.shape.reduce((a, b) => a * b, 1)), probeCount, train.shape)).features.get(featureName!)!;
+      featureStats = channelStats(source, featureShape!);
+    }
     log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
     if (useFeature) {
       tap = config.studentTap === 'auto' ? pickStudentTap(student, featureShape!) : config.studentTap;
@@ -342,7 +391,9 @@ export async function trainStudent(
   const totalSteps = stepsPerEpoch * config.epochs;
   let stopped = false;
   let peakRss = 0;
-  const lrAt = (step: number) => config.learningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, step / totalSteps)));
+  const cosineAt = (step: number) => 0.5 * (1 + Math.cos(Math.PI * Math.min(1, step / totalSteps)));
+  const lrAt = (step: number) => config.learningRate * cosineAt(step);
+  const betaAt = (step: number) => config.beta * (config.betaSchedule === 'cosine' ? cosineAt(step) : 1);
 
   for (let epoch = startEpoch; epoch < config.epochs && !stopped; epoch++) {
     const t0 = performance.now();
@@ -380,6 +431,7 @@ export async function trainStudent(
           tFeat = (await runTeacher(teacher!, batch.images, n, train.shape)).features.get(featureName!)!;
         }
       }
+      if (tFeat && featureStats) tFeat = standardizeChannels(tFeat, featureShape!, featureStats);
       (optimizer as unknown as { learningRate: number }).learningRate = lrAt(epoch * stepsPerEpoch + step);
       const stats = tf.tidy(() => {
         const x = imagesToNhwc(batch.images, n, train.shape);
@@ -402,7 +454,7 @@ export async function trainStudent(
           }
           if (useFeature) {
             feat = featureKdLoss(out.rates.get(tap!)!, adapter as unknown as { w: tf.Tensor4D; b: tf.Tensor1D }, featT!);
-            total = tf.add(total, tf.mul(feat, config.beta)) as tf.Scalar;
+            total = tf.add(total, tf.mul(feat, betaAt(epoch * stepsPerEpoch + step))) as tf.Scalar;
           }
           parts = [tf.keep(ce), tf.keep(kd), tf.keep(feat)];
           return total;
