@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/fs.js';
 import { formatPercent } from '../report/robustness.js';
 import { runStudentTraining, runTeacherTraining } from '../train/run.js';
-import { usesResponseLoss, type KdMode } from '../train/trainer.js';
+import { DEFAULT_CONFIG, usesFeatureLoss, usesResponseLoss, type KdMode } from '../train/trainer.js';
 import { renderComparison, renderComparisonMissing, type ComparePart } from './comparisons-render.js';
 
 interface Plan {
@@ -44,6 +44,9 @@ interface Plan {
   /** Response KD weight α and temperature τ when not the defaults (0.5, 4). */
   alpha?: number;
   tau?: number;
+  /** Feature KD's target and β schedule when not `snnc train`'s defaults. */
+  featureNorm?: 'none' | 'channel';
+  betaSchedule?: 'constant' | 'cosine';
 }
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -121,6 +124,9 @@ interface RunRow {
   /** Response KD α and τ when not the defaults (0.5, 4). */
   alpha?: number;
   tau?: number;
+  /** Feature KD's target and β schedule (absent in parts written before they were options: raw map, constant β). */
+  featureNorm?: 'none' | 'channel';
+  betaSchedule?: 'constant' | 'cosine';
   kd: KdMode; timesteps: number; testAccuracy: number; parameters: number; secondsPerEpoch: number;
   samplesPerSecond: number; epochs: number; executorAgreement: string; peakRssMB: number;
 }
@@ -196,6 +202,7 @@ async function runPlan(plan: Plan): Promise<Part> {
         config: {
           student: plan.student, kd, timesteps, epochs: plan.epochs, seed: plan.seed, kdStandardize: plan.kdStandardize ?? false,
           ...(plan.alpha !== undefined ? { alpha: plan.alpha } : {}), ...(plan.tau !== undefined ? { tau: plan.tau } : {}),
+          ...(plan.featureNorm !== undefined ? { featureNorm: plan.featureNorm } : {}), ...(plan.betaSchedule !== undefined ? { betaSchedule: plan.betaSchedule } : {}),
         },
       });
       const h = r.result.history;
@@ -205,6 +212,7 @@ async function runPlan(plan: Plan): Promise<Part> {
         // Standardisation changes only the response loss: a feature-only or no-KD run is the same run with or without it.
         ...(plan.kdStandardize && usesResponseLoss(kd) ? { standardized: true } : {}), seed: plan.seed, kd, timesteps,
         ...(plan.alpha !== undefined && usesResponseLoss(kd) ? { alpha: plan.alpha, tau: plan.tau } : {}),
+        ...(usesFeatureLoss(kd) ? { featureNorm: plan.featureNorm ?? DEFAULT_CONFIG.featureNorm, betaSchedule: plan.betaSchedule ?? DEFAULT_CONFIG.betaSchedule } : {}),
         testAccuracy: r.result.testAccuracy, parameters: r.result.parameters,
         secondsPerEpoch: h.reduce((a, e) => a + e.seconds, 0) / h.length,
         samplesPerSecond: h.reduce((a, e) => a + e.samplesPerSecond, 0) / h.length,
@@ -225,15 +233,23 @@ function isRawResponse(r: RunRow): boolean {
   return usesResponseLoss(r.kd) && !r.standardized;
 }
 
+/** A feature-KD run's target and β schedule when they are not `snnc train`'s defaults, as a label ('' otherwise). */
+function featureSetting(r: RunRow): string {
+  if (!usesFeatureLoss(r.kd)) return '';
+  const norm = r.featureNorm ?? 'none', schedule = r.betaSchedule ?? 'constant';
+  if (norm === DEFAULT_CONFIG.featureNorm && schedule === DEFAULT_CONFIG.betaSchedule) return '';
+  return `${norm === 'channel' ? 'standardised' : 'raw'} teacher map, ${schedule === 'cosine' ? 'cosine' : 'constant'} β`;
+}
+
 /** The table rows of one T: each KD mode, then its runs with non-default α and τ, each with its label. */
 function variants(at: RunRow[]): { kd: KdMode; label: string; rows: RunRow[] }[] {
   const out: { kd: KdMode; label: string; rows: RunRow[] }[] = [];
   for (const kd of KDS) {
     const mine = at.filter((r) => r.kd === kd);
-    const keyOf = (r: RunRow) => (r.alpha === undefined ? '' : `${r.alpha}/${r.tau}`);
+    const keyOf = (r: RunRow) => [r.alpha === undefined ? '' : `α ${r.alpha}, τ ${r.tau}`, featureSetting(r)].filter(Boolean).join(', ');
     for (const key of [...new Set(mine.map(keyOf))].sort()) {
       const rows = mine.filter((r) => keyOf(r) === key);
-      out.push({ kd, label: key ? `${kd} (α ${rows[0].alpha}, τ ${rows[0].tau})` : kd, rows });
+      out.push({ kd, label: key ? `${kd} (${key})` : kd, rows });
     }
   }
   return out;
@@ -303,7 +319,7 @@ function render(parts: Part[]): string {
     const seedsAt = TIMESTEPS.filter((T) => runs.some((r) => r.timesteps === T)).map((T) => `T = ${T}: ${[...new Set(runs.filter((r) => r.timesteps === T).map((r) => r.seed))].sort().join(', ')}`).join('; ');
     L.push(`- Training samples: ${p.trainSamples}; test samples: ${p.testSamples}; student epochs: ${p.epochs}; student seeds (initialisation and batch order) ${seedsAt}. Every seed distils the same teacher.`);
     L.push(`- Teacher: ${p.teacher.arch} (ANN), ${p.teacher.parameters.toLocaleString('en-US')} parameters, test accuracy **${formatPercent(p.teacher.testAccuracy)}** after ${p.teacher.epochs} epochs (\`${p.teacher.command}\`).`);
-    L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1 with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map).`);
+    L.push(`- Pair: ${p.teacher.arch} teacher → spiking ${p.student} student (IF neurons, θ = 1, subtract reset, arctan surrogate α = 2, direct encoding; response KD α = 0.5, τ = 4; feature KD β = 1${DEFAULT_CONFIG.betaSchedule === 'cosine' ? ' decayed to 0 with the learning rate' : ''} with a 1×1 adapter from the student's last spiking map to the teacher's last ReLU map${DEFAULT_CONFIG.featureNorm === 'channel' ? ', standardised channel by channel' : ''}; rows with other settings say so).`);
     for (const g of group) L.push(`- Part ${g.label ?? g.dataset} (T = ${[...new Set(g.runs.map((r) => r.timesteps))].join(', ')}; ${[...new Set(g.runs.map((r) => (isRawResponse(r) ? `${r.kd} raw` : r.kd)))].join(', ')}; seed ${g.seed}) ran ${g.started} → ${g.finished}; load average at the end ${g.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${g.cores} cores.`);
     L.push('');
     L.push(`| T | KD | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean (± sd over seeds) | Δ vs no KD, same seeds | parameters | s/epoch | samples/s | executor | peak RSS |`);
