@@ -6,7 +6,7 @@
  *
  *   node dist/src/bench/kd-sweep.js [--study response|feature] [--seeds 1,2] [--teacher FILE] [--work DIR]
  *
- * `--study feature` compares feature-KD variants instead (the teacher map raw or channel-standardised, β constant
+ * `--study feature` (`npm run experiments:feature-sweep`) compares feature-KD variants instead (the teacher map raw or channel-standardised, β constant
  * or cosine-decayed; 16 epochs) and writes docs/feature-sweep.md. `--seeds` runs only those seeds (two processes
  * can share the work folder, one seed each); the page is written once every run of the study is there.
  *
@@ -107,7 +107,7 @@ const SETTINGS = study.settings;
 const L: string[] = [];
 L.push(`# ${study.title}`);
 L.push('');
-L.push(`Written by \`npm run experiments:kd-sweep${studyName === 'response' ? '' : ` -- --study ${studyName}`}\` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
+L.push(`Written by \`npm run experiments:${studyName === 'response' ? 'kd-sweep' : 'feature-sweep'}\` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
 L.push(`(trained on all 8,004 training digits); spiking CNN students, T = ${T}, ${study.epochs} epochs, trained on the first 6,404 training digits and`);
 L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map.'}`);
 L.push(`Finished ${new Date().toISOString()} (this invocation started ${started}; earlier runs reused from ${work}); load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);
