@@ -234,8 +234,11 @@ export function pickStudentTap(student: Student, teacherShape: number[]): string
   return pick;
 }
 
+/** Per-channel mean and 1/standard deviation of feature maps. */
+export interface ChannelStats { mean: Float64Array; inverseStd: Float64Array }
+
 /** Per-channel mean and 1/standard deviation of teacher feature maps `[N, C, H, W]` (flat, `shape` = [C, H, W]). */
-export function channelStats(features: Float32Array, shape: number[]): { mean: Float64Array; inverseStd: Float64Array } {
+export function channelStats(features: Float32Array, shape: number[]): ChannelStats {
   const [c] = shape;
   const plane = shape[1] * shape[2];
   const n = features.length / (c * plane);
@@ -255,11 +258,10 @@ export function channelStats(features: Float32Array, shape: number[]): { mean: F
   return { mean, inverseStd };
 }
 
-/** A copy of feature maps `[n, C, H, W]` with each channel standardised by `stats`. */
-export function standardizeChannels(features: Float32Array, shape: number[], stats: { mean: Float64Array; inverseStd: Float64Array }): Float32Array {
+/** Feature maps `[n, C, H, W]` with each channel standardised by `stats`, into `out` (a new array unless given; may be `features`). */
+export function standardizeChannels(features: Float32Array, shape: number[], stats: ChannelStats, out: Float32Array = new Float32Array(features.length)): Float32Array {
   const [c] = shape;
   const plane = shape[1] * shape[2];
-  const out = new Float32Array(features.length);
   for (let base = 0, ch = 0; base < features.length; base += plane, ch = (ch + 1) % c) {
     const m = stats.mean[ch], k = stats.inverseStd[ch];
     for (let j = 0; j < plane; j++) out[base + j] = (features[base + j] - m) * k;
@@ -317,7 +319,7 @@ export async function trainStudent(
   let teacherFeatures: Float32Array | undefined;
   let featureShape: number[] | undefined;
   let featureName: string | undefined;
-  let featureStats: { mean: Float64Array; inverseStd: Float64Array } | undefined;
+  let featureStats: ChannelStats | undefined;
   let tap: string | undefined;
   let adapter: { w: tf.Variable; b: tf.Variable } | undefined;
   if (teacher && config.kd !== 'none') {
@@ -339,6 +341,8 @@ export async function trainStudent(
       const probeCount = Math.min(train.count, 2048);
       const source = teacherFeatures ?? (await runTeacher(teacher, train.images.subarray(0, probeCount * train.shape.reduce((a, b) => a * b, 1)), probeCount, train.shape)).features.get(featureName!)!;
       featureStats = channelStats(source, featureShape!);
+      // The cached maps are standardised once, in place; maps computed per batch are standardised as they come.
+      if (teacherFeatures) standardizeChannels(teacherFeatures, featureShape!, featureStats, teacherFeatures);
     }
     log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
     if (useFeature) {
@@ -394,6 +398,8 @@ export async function trainStudent(
   const cosineAt = (step: number) => 0.5 * (1 + Math.cos(Math.PI * Math.min(1, step / totalSteps)));
   const lrAt = (step: number) => config.learningRate * cosineAt(step);
   const betaAt = (step: number) => config.beta * (config.betaSchedule === 'cosine' ? cosineAt(step) : 1);
+  // Teacher maps computed for one batch (augmented or too large to cache), standardised in place when asked.
+  const perBatchFeature = (f: Float32Array) => (featureStats ? standardizeChannels(f, featureShape!, featureStats, f) : f);
 
   for (let epoch = startEpoch; epoch < config.epochs && !stopped; epoch++) {
     const t0 = performance.now();
@@ -416,7 +422,7 @@ export async function trainStudent(
           // The teacher sees the same translated images as the student.
           const t = await runTeacher(teacher, batch.images, n, train.shape);
           tLogits = t.logits;
-          if (useFeature) tFeat = t.features.get(featureName!)!;
+          if (useFeature) tFeat = perBatchFeature(t.features.get(featureName!)!);
         }
       } else if (teacherLogits) {
         tLogits = new Float32Array(n * classes);
@@ -428,10 +434,9 @@ export async function trainStudent(
           tFeat = new Float32Array(n * fsz);
           for (let i = 0; i < n; i++) tFeat.set(teacherFeatures.subarray(order[from + i] * fsz, (order[from + i] + 1) * fsz), i * fsz);
         } else {
-          tFeat = (await runTeacher(teacher!, batch.images, n, train.shape)).features.get(featureName!)!;
+          tFeat = perBatchFeature((await runTeacher(teacher!, batch.images, n, train.shape)).features.get(featureName!)!);
         }
       }
-      if (tFeat && featureStats) tFeat = standardizeChannels(tFeat, featureShape!, featureStats);
       (optimizer as unknown as { learningRate: number }).learningRate = lrAt(epoch * stepsPerEpoch + step);
       const stats = tf.tidy(() => {
         const x = imagesToNhwc(batch.images, n, train.shape);
