@@ -75,8 +75,8 @@ if (!existsSync(teacher)) {
 }
 mkdirSync(work, { recursive: true });
 
-const featureLabel = (s: Setting) => (s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : '');
-const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.kd === 'feature' ? featureLabel(s) : ''}`;
+// Only the feature study's settings carry a target and schedule: theirs join the name, the others' names are as before.
+const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : ''}`;
 const started = new Date().toISOString();
 const results = new Map<string, number>();
 for (const seed of SEEDS) {
