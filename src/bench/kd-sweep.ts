@@ -6,7 +6,7 @@
  *
  *   node dist/src/bench/kd-sweep.js [--study response|feature] [--seeds 1,2] [--teacher FILE] [--work DIR]
  *
- * `--study feature` (`npm run experiments:feature-sweep`) compares feature-KD variants instead (the teacher map raw or channel-standardised, β constant
+ * `--study feature` (`npm run experiments:feature-sweep`) compares feature-KD variants instead (the teacher map raw or channel-standardised, relu4, the pooled pool2 or the pre-ReLU conv4, β constant
  * or cosine-decayed; 16 epochs) and writes docs/feature-sweep.md. `--seeds` runs only those seeds (two processes
  * can share the work folder, one seed each); the page is written once every run of the study is there.
  *
@@ -22,7 +22,11 @@ import { formatPercent } from '../report/robustness.js';
 import { runStudentTraining } from '../train/run.js';
 import type { KdMode } from '../train/trainer.js';
 
-interface Setting { kd: KdMode; tau: number; alpha: number; featureNorm?: 'none' | 'channel'; betaSchedule?: 'constant' | 'cosine' }
+interface Setting {
+  kd: KdMode; tau: number; alpha: number; featureNorm?: 'none' | 'channel'; betaSchedule?: 'constant' | 'cosine';
+  /** The teacher tensor matched (default: the deepest ReLU map, relu4 [64, 14, 14]). */
+  teacherFeatures?: string;
+}
 /** A study: the settings it compares, on the same split and seeds. */
 interface Study { settings: Setting[]; epochs: number; file: string; title: string; prefix: string }
 const STUDIES: Record<string, Study> = {
@@ -46,6 +50,12 @@ const STUDIES: Record<string, Study> = {
       { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'constant' },
       { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'none', betaSchedule: 'cosine' },
       { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine' },
+      // The teacher's map after its last max-pool (pool2 [64, 7, 7]): a coarser, more translation-invariant hint; the
+      // student's 14×14 spike rates are average-pooled to 7×7 before the adapter.
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', teacherFeatures: 'pool2' },
+      // The teacher's map before its last ReLU (conv4 [64, 14, 14]): the negative responses the ReLU drops are kept (the
+      // pre-ReLU position of Heo et al., ICCV 2019), and standardised they are closer to Gaussian than the clipped map.
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', teacherFeatures: 'conv4' },
     ],
     epochs: 16, file: 'feature-sweep.md', title: 'Feature-KD target and β schedule on a validation split', prefix: 'feature-e16-',
   },
@@ -76,7 +86,7 @@ if (!existsSync(teacher)) {
 mkdirSync(work, { recursive: true });
 
 // Only the feature study's settings carry a target and schedule: theirs join the name, the others' names are as before.
-const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : ''}`;
+const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : ''}${s.teacherFeatures ? `-${s.teacherFeatures}` : ''}`;
 const started = new Date().toISOString();
 const results = new Map<string, number>();
 for (const seed of SEEDS) {
@@ -86,7 +96,7 @@ for (const seed of SEEDS) {
       process.stderr.write(`\n== kd-sweep: ${name(seed, s)}\n`);
       const r = await runStudentTraining({
         teacher: s.kd === 'none' ? undefined : teacher, dataset: 'mnist', output: join(work, `${name(seed, s)}.onnx`),
-        validation: VALIDATION, quiet: false, teacherFeatures: 'auto',
+        validation: VALIDATION, quiet: false, teacherFeatures: s.teacherFeatures ? [s.teacherFeatures] : 'auto',
         config: {
           student: 'cnn', kd: s.kd, timesteps: T, epochs: study.epochs, seed, tau: s.tau, alpha: s.alpha,
           ...(s.featureNorm ? { featureNorm: s.featureNorm, betaSchedule: s.betaSchedule } : {}),
@@ -109,13 +119,13 @@ L.push(`# ${study.title}`);
 L.push('');
 L.push(`Written by \`npm run experiments:${studyName === 'response' ? 'kd-sweep' : 'feature-sweep'}\` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
 L.push(`(trained on all 8,004 training digits); spiking CNN students, T = ${T}, ${study.epochs} epochs, trained on the first 6,404 training digits and`);
-L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map.'}`);
+L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map unless the row names another teacher tensor.'}`);
 L.push(`Finished ${new Date().toISOString()} (this invocation started ${started}; earlier runs reused from ${work}); load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);
 L.push(`One validation digit is ${formatPercent(1 / VALIDATION)}: differences of a few tenths of a point are within what the seed alone moves.`);
 L.push('');
 const columns = studyName === 'response' ? ['τ', 'α'] : ['teacher map', 'β over training'];
 const cells = (s: Setting) => (s.kd === 'none' ? ['—', '—'] : studyName === 'response' ? [String(s.tau), String(s.alpha)]
-  : [s.featureNorm === 'channel' ? 'channel-standardised' : 'raw', s.betaSchedule === 'cosine' ? 'cosine to 0' : 'constant']);
+  : [`${s.teacherFeatures ? `${s.teacherFeatures}, ` : ''}${s.featureNorm === 'channel' ? 'channel-standardised' : 'raw'}`, s.betaSchedule === 'cosine' ? 'cosine to 0' : 'constant']);
 L.push(`| KD | ${columns.join(' | ')} | ${SEEDS.map((x) => `seed ${x}`).join(' | ')} | mean | Δ vs no KD |`);
 L.push(`|---|---|---|${SEEDS.map(() => '---|').join('')}---|---|`);
 const meanOf = (s: Setting) => SEEDS.reduce((a, seed) => a + results.get(name(seed, s))!, 0) / SEEDS.length;
@@ -129,6 +139,6 @@ const best = SETTINGS.slice(1).reduce((a, s) => (meanOf(s) > meanOf(a) ? s : a),
 L.push('');
 L.push(studyName === 'response'
   ? `Best on validation: response KD with τ = ${best.tau}, α = ${best.alpha}. docs/results.md evaluates it on the test split (the MNIST rows marked with α and τ).`
-  : `Best on validation: feature KD with the ${cells(best)[0]} teacher map and ${cells(best)[1]} β (\`--feature-norm ${best.featureNorm} --beta-schedule ${best.betaSchedule}\`).`);
+  : `Best on validation: feature KD with the ${cells(best)[0]} teacher map and ${cells(best)[1]} β (\`--feature-norm ${best.featureNorm} --beta-schedule ${best.betaSchedule}${best.teacherFeatures ? ` --teacher-features ${best.teacherFeatures}` : ''}\`).`);
 writeFileAtomic(join(root, 'docs', study.file), `${L.join('\n')}\n`);
 process.stderr.write(`wrote ${join(root, 'docs', study.file)}\n`);
