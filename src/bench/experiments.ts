@@ -253,7 +253,7 @@ function featureSetting(r: RunRow): string {
   if (!usesFeatureLoss(r.kd)) return '';
   const norm = r.featureNorm ?? 'none', schedule = r.betaSchedule ?? 'constant';
   if (norm === DEFAULT_CONFIG.featureNorm && schedule === DEFAULT_CONFIG.betaSchedule && !r.teacherFeatures) return '';
-  return `${norm === 'channel' ? 'standardised' : 'raw'} teacher map${r.teacherFeatures ? ` ${r.teacherFeatures}` : ''}, ${schedule === 'cosine' ? 'cosine' : 'constant'} β`;
+  return `${norm === 'channel' ? 'standardised' : 'raw'} ${r.teacherFeatures ?? 'teacher'} map, ${schedule === 'cosine' ? 'cosine' : 'constant'} β`;
 }
 
 /** The table rows of one T: each KD mode, then its runs with non-default α and τ, each with its label. */
