@@ -6,8 +6,9 @@
  *
  *   node dist/src/bench/kd-sweep.js [--study response|feature] [--seeds 1,2] [--teacher FILE] [--work DIR]
  *
- * `--study feature` (`npm run experiments:feature-sweep`) compares feature-KD variants instead (the teacher map raw or channel-standardised, relu4, the pooled pool2 or the pre-ReLU conv4, β constant
- * or cosine-decayed; 16 epochs) and writes docs/feature-sweep.md. `--seeds` runs only those seeds (two processes
+ * `--study feature` (`npm run experiments:feature-sweep`) compares feature-KD variants instead (the teacher map raw
+ * or channel-standardised; relu4, the pooled pool2 or the pre-ReLU conv4; β constant or cosine-decayed; 16 epochs)
+ * and writes docs/feature-sweep.md. `--seeds` runs only those seeds (two processes
  * can share the work folder, one seed each); the page is written once every run of the study is there.
  *
  * Each run's result is kept in the work folder (default: $TMPDIR/snnc-kd-sweep) and reused, so an interrupted
@@ -20,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/fs.js';
 import { formatPercent } from '../report/robustness.js';
 import { runStudentTraining } from '../train/run.js';
-import type { KdMode } from '../train/trainer.js';
+import type { KdMode, TrainConfig } from '../train/trainer.js';
 
 interface Setting {
-  kd: KdMode; tau: number; alpha: number; featureNorm?: 'none' | 'channel'; betaSchedule?: 'constant' | 'cosine';
+  kd: KdMode; tau: number; alpha: number; featureNorm?: TrainConfig['featureNorm']; betaSchedule?: TrainConfig['betaSchedule'];
   /** The teacher tensor matched (default: the deepest ReLU map, relu4 [64, 14, 14]). */
   teacherFeatures?: string;
 }
