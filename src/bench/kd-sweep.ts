@@ -25,7 +25,7 @@ import type { KdMode, TrainConfig } from '../train/trainer.js';
 
 interface Setting {
   kd: KdMode; tau: number; alpha: number; featureNorm?: TrainConfig['featureNorm']; betaSchedule?: TrainConfig['betaSchedule'];
-  /** The teacher tensor matched (default: the deepest ReLU map, relu4 [64, 14, 14]). */
+  /** The teacher tensors matched, comma-separated (default: the deepest ReLU map, relu4 [64, 14, 14]). */
   teacherFeatures?: string;
 }
 /** A study: the settings it compares, on the same split and seeds. */
@@ -57,6 +57,11 @@ const STUDIES: Record<string, Study> = {
       // The teacher's map before its last ReLU (conv4 [64, 14, 14]): the negative responses the ReLU drops are kept (the
       // pre-ReLU position of Heo et al., ICCV 2019), and standardised they are closer to Gaussian than the clipped map.
       { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', teacherFeatures: 'conv4' },
+      // An earlier hint: the teacher's first-stage map (relu2 [32, 28, 28]) on the student's first spiking map (if1
+      // [28, 28, 16]), the middle-layer hint of FitNets; the last map, which the readout reads, is left to the labels.
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', teacherFeatures: 'relu2' },
+      // Both stages: relu2 → if1 and relu4 → if2, two adapters, the mean of their two L2 losses.
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', teacherFeatures: 'relu2,relu4' },
     ],
     epochs: 16, file: 'feature-sweep.md', title: 'Feature-KD target and β schedule on a validation split', prefix: 'feature-e16-',
   },
@@ -87,7 +92,7 @@ if (!existsSync(teacher)) {
 mkdirSync(work, { recursive: true });
 
 // Only the feature study's settings carry a target and schedule: theirs join the name, the others' names are as before.
-const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : ''}${s.teacherFeatures ? `-${s.teacherFeatures}` : ''}`;
+const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : ''}${s.teacherFeatures ? `-${s.teacherFeatures.replaceAll(',', '+')}` : ''}`;
 const started = new Date().toISOString();
 const results = new Map<string, number>();
 for (const seed of SEEDS) {
@@ -97,7 +102,7 @@ for (const seed of SEEDS) {
       process.stderr.write(`\n== kd-sweep: ${name(seed, s)}\n`);
       const r = await runStudentTraining({
         teacher: s.kd === 'none' ? undefined : teacher, dataset: 'mnist', output: join(work, `${name(seed, s)}.onnx`),
-        validation: VALIDATION, quiet: false, teacherFeatures: s.teacherFeatures ? [s.teacherFeatures] : 'auto',
+        validation: VALIDATION, quiet: false, teacherFeatures: s.teacherFeatures ? s.teacherFeatures.split(',') : 'auto',
         config: {
           student: 'cnn', kd: s.kd, timesteps: T, epochs: study.epochs, seed, tau: s.tau, alpha: s.alpha,
           ...(s.featureNorm ? { featureNorm: s.featureNorm, betaSchedule: s.betaSchedule } : {}),
@@ -120,7 +125,7 @@ L.push(`# ${study.title}`);
 L.push('');
 L.push(`Written by \`npm run experiments:${studyName === 'response' ? 'kd-sweep' : 'feature-sweep'}\` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
 L.push(`(trained on all 8,004 training digits); spiking CNN students, T = ${T}, ${study.epochs} epochs, trained on the first 6,404 training digits and`);
-L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map unless the row names another teacher tensor.'}`);
+L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map unless the row names other teacher tensors; each of those is matched to the deepest student map at least its size (relu2 → if1, the others → if2), several by the mean of their L2 losses.'}`);
 L.push(`Finished ${new Date().toISOString()} (this invocation started ${started}; earlier runs reused from ${work}); load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);
 L.push(`One validation digit is ${formatPercent(1 / VALIDATION)}: differences of a few tenths of a point are within what the seed alone moves.`);
 L.push('');

@@ -49,7 +49,10 @@ export interface TrainConfig {
   betaSchedule: 'constant' | 'cosine';
   neuron: NeuronOptions;
   encoding: 'direct' | 'rate';
-  /** Student neuron layer whose spike rates feature KD matches to the teacher's feature ('auto': picked by size). */
+  /**
+   * Student neuron layers whose spike rates feature KD matches to the teacher's feature maps, comma-separated, the
+   * i-th layer to the i-th teacher map ('auto': each teacher map gets the student layer `pickStudentTap` picks).
+   */
   studentTap: string;
   /**
    * Random translation of every training image by up to this many pixels in each direction (zero fill; 0: off).
@@ -270,7 +273,22 @@ export function standardizeChannels(features: Float32Array, shape: number[], sta
 }
 
 /** Memory budget for teacher features held for the whole training set (beyond it they are computed per batch). */
-const FEATURE_CACHE_BYTES = 512 * 1024 * 1024;
+const FEATURE_CACHE_BYTES = 1536 * 1024 * 1024;
+
+/** One feature-KD pairing: a teacher map, the student layer matched to it and the adapter between them. */
+interface FeatureHint {
+  /** Teacher tensor name and per-sample shape [C, H, W]. */
+  name: string;
+  shape: number[];
+  size: number;
+  tap: string;
+  /** Name of the adapter's weights in checkpoints. */
+  key: string;
+  /** The teacher's maps for the whole training set (standardised when asked), when they fit in memory. */
+  cached?: Float32Array;
+  stats?: ChannelStats;
+  adapter: { w: tf.Variable; b: tf.Variable };
+}
 
 /**
  * Trains a spiking student on `train`, evaluates on `test` after every epoch, optionally distilling from a
@@ -316,51 +334,54 @@ export async function trainStudent(
 
   // Teacher outputs for the training set, computed once.
   let teacherLogits: Float32Array | undefined;
-  let teacherFeatures: Float32Array | undefined;
-  let featureShape: number[] | undefined;
-  let featureName: string | undefined;
-  let featureStats: ChannelStats | undefined;
-  let tap: string | undefined;
-  let adapter: { w: tf.Variable; b: tf.Variable } | undefined;
+  const hints: FeatureHint[] = [];
   if (teacher && config.kd !== 'none') {
-    if (useFeature) {
-      if (teacher.features.length === 0) throw new UserError('feature KD needs a teacher feature tensor (--teacher-features)');
-      featureName = teacher.features[0].name;
-      featureShape = teacher.features[0].shape;
-    }
-    const featureBytes = featureShape ? train.count * featureShape.reduce((a, b) => a * b, 1) * 4 : 0;
+    if (useFeature && teacher.features.length === 0) throw new UserError('feature KD needs a teacher feature tensor (--teacher-features)');
+    const maps = useFeature ? teacher.features : [];
+    const featureBytes = maps.reduce((sum, f) => sum + train.count * f.shape.reduce((a, b) => a * b, 1) * 4, 0);
     const cacheFeatures = useFeature && featureBytes <= FEATURE_CACHE_BYTES;
     const t0 = performance.now();
     const probe: FrozenTeacher = cacheFeatures ? teacher : { ...teacher, features: [] };
     const all = await runTeacher(probe, train.images, train.count, train.shape);
     if (all.classes !== classes) throw new UserError(`the teacher gives ${all.classes} class scores, the data set has ${classes} classes`);
     teacherLogits = all.logits;
-    if (cacheFeatures) teacherFeatures = all.features.get(featureName!);
-    if (useFeature && config.featureNorm === 'channel') {
+    let statsSource: Map<string, Float32Array> | undefined;
+    if (useFeature && config.featureNorm === 'channel' && !cacheFeatures) {
       // Statistics over the whole training set when its features are cached, else over its first 2,048 samples.
       const probeCount = Math.min(train.count, 2048);
-      const source = teacherFeatures ?? (await runTeacher(teacher, train.images.subarray(0, probeCount * train.shape.reduce((a, b) => a * b, 1)), probeCount, train.shape)).features.get(featureName!)!;
-      featureStats = channelStats(source, featureShape!);
-      // The cached maps are standardised once, in place; maps computed per batch are standardised as they come.
-      if (teacherFeatures) standardizeChannels(teacherFeatures, featureShape!, featureStats, teacherFeatures);
+      statsSource = (await runTeacher(teacher, train.images.subarray(0, probeCount * train.shape.reduce((a, b) => a * b, 1)), probeCount, train.shape)).features;
     }
-    log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
-    if (useFeature) {
-      tap = config.studentTap === 'auto' ? pickStudentTap(student, featureShape!) : config.studentTap;
+    const taps = config.studentTap === 'auto' ? maps.map((f) => pickStudentTap(student, f.shape)) : config.studentTap.split(',').map((t) => t.trim());
+    if (useFeature && taps.length !== maps.length) {
+      throw new UserError(`--student-tap names ${taps.length} student layer(s) for ${maps.length} teacher feature map(s) (${maps.map((f) => f.name).join(', ')}); give one per map, in order`);
+    }
+    const rand = mulberry32(config.seed ^ 0x5eed);
+    maps.forEach((f, i) => {
+      const tap = taps[i];
       const s = student.shapes.get(tap);
       if (!s || s.length !== 3 || !neuronLayers(student).includes(tap)) throw new UserError(`student '${config.student}' has no spiking feature map '${tap}' (choose ${neuronLayers(student).join(', ')})`);
-      const cs = s[2], ct = featureShape![0];
-      const rand = mulberry32(config.seed ^ 0x5eed);
+      const cached = cacheFeatures ? all.features.get(f.name) : undefined;
+      let stats: ChannelStats | undefined;
+      if (config.featureNorm === 'channel') {
+        stats = channelStats(cached ?? statsSource!.get(f.name)!, f.shape);
+        // The cached maps are standardised once, in place; maps computed per batch are standardised as they come.
+        if (cached) standardizeChannels(cached, f.shape, stats, cached);
+      }
+      const cs = s[2], ct = f.shape[0];
       const bound = Math.sqrt(6 / cs);
-      adapter = {
-        w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, `${student.prefix}adapter/w`),
-        b: tf.variable(tf.zeros([ct]), true, `${student.prefix}adapter/b`),
+      // The first adapter keeps the one-map name (`adapter`), so checkpoints of one-map runs still resume.
+      const key = i === 0 ? 'adapter' : `adapter${i}`;
+      const adapter = {
+        w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, `${student.prefix}${key}/w`),
+        b: tf.variable(tf.zeros([ct]), true, `${student.prefix}${key}/b`),
       };
-      log(`feature KD: student ${tap} [${s}] → 1×1 adapter → teacher ${featureName} [${featureShape}]`);
-    }
+      hints.push({ name: f.name, shape: f.shape, size: f.shape.reduce((a, b) => a * b, 1), tap, key, cached, stats, adapter });
+      log(`feature KD: student ${tap} [${s}] → 1×1 adapter → teacher ${f.name} [${f.shape}]`);
+    });
+    log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
   }
 
-  const vars = [...trainableVariables(student), ...(adapter ? [adapter.w, adapter.b] : [])];
+  const vars = [...trainableVariables(student), ...hints.flatMap((h) => [h.adapter.w, h.adapter.b])];
   const optimizer = tf.train.adam(config.learningRate);
   let history: EpochLog[] = [];
   let startEpoch = 0;
@@ -372,9 +393,9 @@ export async function trainStudent(
         v.assign(tf.tensor(decodeF32(saved.data), saved.shape));
       }
     }
-    if (adapter) {
-      for (const [key, v] of [['w', adapter.w], ['b', adapter.b]] as const) {
-        const saved = checkpoint.weights[`adapter/${key}`];
+    for (const h of hints) {
+      for (const [key, v] of [['w', h.adapter.w], ['b', h.adapter.b]] as const) {
+        const saved = checkpoint.weights[`${h.key}/${key}`];
         if (saved) v.assign(tf.tensor(decodeF32(saved.data), saved.shape));
       }
     }
@@ -399,7 +420,10 @@ export async function trainStudent(
   const lrAt = (step: number) => config.learningRate * cosineAt(step);
   const betaAt = (step: number) => config.beta * (config.betaSchedule === 'cosine' ? cosineAt(step) : 1);
   // Teacher maps computed for one batch (augmented or too large to cache), standardised in place when asked.
-  const perBatchFeature = (f: Float32Array) => (featureStats ? standardizeChannels(f, featureShape!, featureStats, f) : f);
+  const perBatchFeatures = (computed: Map<string, Float32Array>) => hints.map((h) => {
+    const f = computed.get(h.name)!;
+    return h.stats ? standardizeChannels(f, h.shape, h.stats, f) : f;
+  });
 
   for (let epoch = startEpoch; epoch < config.epochs && !stopped; epoch++) {
     const t0 = performance.now();
@@ -415,26 +439,28 @@ export async function trainStudent(
       const n = to - from;
       const batch = gatherBatch(train, order, from, to);
       let tLogits: Float32Array | undefined;
-      let tFeat: Float32Array | undefined;
+      let tFeat: Float32Array[] | undefined;
       if (config.augmentShift > 0) {
         shiftImages(batch.images, n, train.shape, config.augmentShift, mulberry32((config.seed * 7919 + epoch * 1000003 + step) >>> 0));
         if (teacher && config.kd !== 'none') {
           // The teacher sees the same translated images as the student.
           const t = await runTeacher(teacher, batch.images, n, train.shape);
           tLogits = t.logits;
-          if (useFeature) tFeat = perBatchFeature(t.features.get(featureName!)!);
+          if (useFeature) tFeat = perBatchFeatures(t.features);
         }
       } else if (teacherLogits) {
         tLogits = new Float32Array(n * classes);
         for (let i = 0; i < n; i++) tLogits.set(teacherLogits.subarray(order[from + i] * classes, (order[from + i] + 1) * classes), i * classes);
       }
       if (useFeature && !tFeat) {
-        const fsz = featureShape!.reduce((a, b) => a * b, 1);
-        if (teacherFeatures) {
-          tFeat = new Float32Array(n * fsz);
-          for (let i = 0; i < n; i++) tFeat.set(teacherFeatures.subarray(order[from + i] * fsz, (order[from + i] + 1) * fsz), i * fsz);
+        if (hints[0].cached) {
+          tFeat = hints.map((h) => {
+            const f = new Float32Array(n * h.size);
+            for (let i = 0; i < n; i++) f.set(h.cached!.subarray(order[from + i] * h.size, (order[from + i] + 1) * h.size), i * h.size);
+            return f;
+          });
         } else {
-          tFeat = perBatchFeature((await runTeacher(teacher!, batch.images, n, train.shape)).features.get(featureName!)!);
+          tFeat = perBatchFeatures((await runTeacher(teacher!, batch.images, n, train.shape)).features);
         }
       }
       (optimizer as unknown as { learningRate: number }).learningRate = lrAt(epoch * stepsPerEpoch + step);
@@ -442,11 +468,11 @@ export async function trainStudent(
         const x = imagesToNhwc(batch.images, n, train.shape);
         const labels = tf.tensor1d(batch.labels);
         const teacherT = tLogits ? tf.tensor2d(tLogits, [n, classes]) : undefined;
-        const featT = tFeat ? tf.transpose(tf.tensor4d(tFeat, [n, ...featureShape!] as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D : undefined;
+        const featT = tFeat?.map((f, i) => tf.transpose(tf.tensor4d(f, [n, ...hints[i].shape] as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
         let parts: tf.Scalar[] = [];
         let logitsOut: tf.Tensor2D | undefined;
         const cost = optimizer.minimize(() => {
-          const out = runStudent(student, x, { rateTaps: tap ? [tap] : [], seed: config.seed + epoch * 100003 + step });
+          const out = runStudent(student, x, { rateTaps: hints.map((h) => h.tap), seed: config.seed + epoch * 100003 + step });
           logitsOut = tf.keep(out.logits);
           let total: tf.Scalar;
           let ce: tf.Scalar, kd: tf.Scalar = tf.scalar(0), feat: tf.Scalar = tf.scalar(0);
@@ -458,7 +484,8 @@ export async function trainStudent(
             total = ce;
           }
           if (useFeature) {
-            feat = featureKdLoss(out.rates.get(tap!)!, adapter as unknown as { w: tf.Tensor4D; b: tf.Tensor1D }, featT!);
+            // Several maps: the mean of their L2 losses, so that β weighs the feature term alike for one map or more.
+            feat = tf.div(tf.addN(hints.map((h, i) => featureKdLoss(out.rates.get(h.tap)!, h.adapter as unknown as { w: tf.Tensor4D; b: tf.Tensor1D }, featT![i]))), hints.length) as tf.Scalar;
             total = tf.add(total, tf.mul(feat, betaAt(epoch * stepsPerEpoch + step))) as tf.Scalar;
           }
           parts = [tf.keep(ce), tf.keep(kd), tf.keep(feat)];
@@ -497,9 +524,9 @@ export async function trainStudent(
         weights[`${name}/w`] = { shape: p.w.shape, data: encodeF32(p.w.dataSync() as Float32Array) };
         weights[`${name}/b`] = { shape: p.b.shape, data: encodeF32(p.b.dataSync() as Float32Array) };
       }
-      if (adapter) {
-        weights['adapter/w'] = { shape: adapter.w.shape, data: encodeF32(adapter.w.dataSync() as Float32Array) };
-        weights['adapter/b'] = { shape: adapter.b.shape, data: encodeF32(adapter.b.dataSync() as Float32Array) };
+      for (const h of hints) {
+        weights[`${h.key}/w`] = { shape: h.adapter.w.shape, data: encodeF32(h.adapter.w.dataSync() as Float32Array) };
+        weights[`${h.key}/b`] = { shape: h.adapter.b.shape, data: encodeF32(h.adapter.b.dataSync() as Float32Array) };
       }
       const opt = (await optimizer.getWeights()).map((w) => ({
         name: w.name.startsWith(student.prefix) ? w.name.slice(student.prefix.length) : w.name,
@@ -519,7 +546,7 @@ export async function trainStudent(
   }
   void size;
   const testPredictions = argmaxRows(studentLogits(student, test), classes);
-  adapter?.w.dispose(); adapter?.b.dispose();
+  for (const h of hints) { h.adapter.w.dispose(); h.adapter.b.dispose(); }
   optimizer.dispose();
   return {
     student, config, history, testPredictions, testAccuracy: accuracyOf(testPredictions, test.labels),

@@ -77,6 +77,33 @@ describe('KD training on real digits', () => {
   }, 300_000);
 });
 
+describe('feature KD on several maps', () => {
+  it('pairs each teacher map with a student map of its size through its own adapter, and resumes them', async () => {
+    const teacher = await openTeacher(TEACHER, [1, 28, 28], ['relu1', 'relu2']);
+    const lines: string[] = [];
+    const ckpt = join(dir, 'multi.ckpt.json');
+    const few = take(train, 300), check = take(test, 100);
+    try {
+      const r = await trainStudent(few, check, teacher, { kd: 'feature', featureNorm: 'channel', epochs: 1, seed: 4 }, { checkpointPath: ckpt }, { log: (l) => lines.push(l) });
+      expect(lines.filter((l) => l.startsWith('feature KD:'))).toEqual([
+        'feature KD: student if1 [28,28,16] → 1×1 adapter → teacher relu1 [16,28,28]',
+        'feature KD: student if2 [14,14,32] → 1×1 adapter → teacher relu2 [32,14,14]',
+      ]);
+      expect(r.history[0].feature).toBeGreaterThan(0);
+      const weights = JSON.parse(readFileSync(ckpt, 'utf8')).weights;
+      expect(weights['adapter/w'].shape).toEqual([1, 1, 16, 16]);
+      expect(weights['adapter1/w'].shape).toEqual([1, 1, 32, 32]);
+      const resumed = await trainStudent(few, check, teacher, { kd: 'feature', epochs: 2 }, { checkpointPath: ckpt, resume: true });
+      expect(resumed.history).toHaveLength(2);
+      expect(resumed.history[0]).toEqual(r.history[0]);
+      // One student layer named for two teacher maps is refused, naming both.
+      await expect(trainStudent(few, check, teacher, { kd: 'feature', epochs: 1, studentTap: 'if2' })).rejects.toThrow(/1 student layer\(s\) for 2 teacher feature map\(s\) \(relu1, relu2\)/);
+    } finally {
+      await teacher.close();
+    }
+  }, 300_000);
+});
+
 describe('teacher export', () => {
   it('onnxruntime on the exported teacher gives the tfjs logits', async () => {
     const m = createAnn('lenet', [1, 28, 28], 10, 5);
