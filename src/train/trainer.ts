@@ -338,6 +338,15 @@ export async function trainStudent(
   if (teacher && config.kd !== 'none') {
     if (useFeature && teacher.features.length === 0) throw new UserError('feature KD needs a teacher feature tensor (--teacher-features)');
     const maps = useFeature ? teacher.features : [];
+    const taps = !useFeature ? [] : config.studentTap === 'auto' ? maps.map((f) => pickStudentTap(student, f.shape)) : config.studentTap.split(',').map((t) => t.trim());
+    if (taps.length !== maps.length) {
+      throw new UserError(`--student-tap names ${taps.length} student layer(s) for ${maps.length} teacher feature map(s) (${maps.map((f) => f.name).join(', ')}); give one per map, in order`);
+    }
+    // The pairing is checked before the teacher runs over the training set.
+    for (const tap of taps) {
+      const s = student.shapes.get(tap);
+      if (!s || s.length !== 3 || !neuronLayers(student).includes(tap)) throw new UserError(`student '${config.student}' has no spiking feature map '${tap}' (choose ${neuronLayers(student).join(', ')})`);
+    }
     const featureBytes = maps.reduce((sum, f) => sum + train.count * f.shape.reduce((a, b) => a * b, 1) * 4, 0);
     const cacheFeatures = useFeature && featureBytes <= FEATURE_CACHE_BYTES;
     const t0 = performance.now();
@@ -351,15 +360,10 @@ export async function trainStudent(
       const probeCount = Math.min(train.count, 2048);
       statsSource = (await runTeacher(teacher, train.images.subarray(0, probeCount * train.shape.reduce((a, b) => a * b, 1)), probeCount, train.shape)).features;
     }
-    const taps = config.studentTap === 'auto' ? maps.map((f) => pickStudentTap(student, f.shape)) : config.studentTap.split(',').map((t) => t.trim());
-    if (useFeature && taps.length !== maps.length) {
-      throw new UserError(`--student-tap names ${taps.length} student layer(s) for ${maps.length} teacher feature map(s) (${maps.map((f) => f.name).join(', ')}); give one per map, in order`);
-    }
     const rand = mulberry32(config.seed ^ 0x5eed);
     maps.forEach((f, i) => {
       const tap = taps[i];
-      const s = student.shapes.get(tap);
-      if (!s || s.length !== 3 || !neuronLayers(student).includes(tap)) throw new UserError(`student '${config.student}' has no spiking feature map '${tap}' (choose ${neuronLayers(student).join(', ')})`);
+      const s = student.shapes.get(tap)!;
       const cached = cacheFeatures ? all.features.get(f.name) : undefined;
       let stats: ChannelStats | undefined;
       if (config.featureNorm === 'channel') {

@@ -98,6 +98,7 @@ describe('feature KD on several maps', () => {
       expect(resumed.history[0]).toEqual(r.history[0]);
       // One student layer named for two teacher maps is refused, naming both.
       await expect(trainStudent(few, check, teacher, { kd: 'feature', epochs: 1, studentTap: 'if2' })).rejects.toThrow(/1 student layer\(s\) for 2 teacher feature map\(s\) \(relu1, relu2\)/);
+      await expect(trainStudent(few, check, teacher, { kd: 'feature', epochs: 1, studentTap: 'if1,readout' })).rejects.toThrow(/no spiking feature map 'readout'/);
     } finally {
       await teacher.close();
     }
