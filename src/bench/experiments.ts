@@ -87,8 +87,8 @@ for (const seed of [1, 2, 3]) {
 // MNIST with twice the epochs (16), T = 4: does KD's regularisation matter once the student fits its training digits
 // (99.3 % after 8 epochs against 98.1 % on the test split)? Ten seeds: 4 and 5 were added when three left differences
 // of a digit or two; 6 to 10 when five left feature KD 0.03 pt ± 0.06 below no KD, a difference smaller than its
-// standard error. The ten are the estimate, whichever way the added seeds go. Seeds 6–10 in two parts each (no KD and
-// feature KD, response and both) that run side by side.
+// standard error (this plan was committed before any of their results came in). The ten are the estimate, whichever
+// way the added seeds go. Seeds 6–10 in two parts each (no KD and feature KD, response and both) that run side by side.
 for (const seed of [1, 2, 3, 4, 5]) {
   PLANS.push({ ...PLANS[0], label: `mnist-e16-s${seed}`, timesteps: [4], epochs: 16, seed, teacherSeed: 1, kdStandardize: true });
 }
