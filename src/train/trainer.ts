@@ -291,6 +291,64 @@ interface FeatureHint {
 }
 
 /**
+ * The teacher's targets for the whole training set, computed once: its logits, and for feature KD one hint per exposed
+ * teacher map (the student layer matched to it, a fresh 1×1 adapter, the maps themselves when they fit in memory).
+ */
+async function teacherTargets(
+  teacher: FrozenTeacher, train: Dataset, student: Student, config: TrainConfig, classes: number, log: (line: string) => void,
+): Promise<{ teacherLogits: Float32Array; hints: FeatureHint[] }> {
+  const useFeature = usesFeatureLoss(config.kd);
+  const hints: FeatureHint[] = [];
+  if (useFeature && teacher.features.length === 0) throw new UserError('feature KD needs a teacher feature tensor (--teacher-features)');
+  const maps = useFeature ? teacher.features : [];
+  const taps = !useFeature ? [] : config.studentTap === 'auto' ? maps.map((f) => pickStudentTap(student, f.shape)) : config.studentTap.split(',').map((t) => t.trim());
+  if (taps.length !== maps.length) {
+    throw new UserError(`--student-tap names ${taps.length} student layer(s) for ${maps.length} teacher feature map(s) (${maps.map((f) => f.name).join(', ')}); give one per map, in order`);
+  }
+  // The pairing is checked before the teacher runs over the training set.
+  for (const tap of taps) {
+    const s = student.shapes.get(tap);
+    if (!s || s.length !== 3 || !neuronLayers(student).includes(tap)) throw new UserError(`student '${config.student}' has no spiking feature map '${tap}' (choose ${neuronLayers(student).join(', ')})`);
+  }
+  const featureBytes = maps.reduce((sum, f) => sum + train.count * f.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const cacheFeatures = useFeature && featureBytes <= FEATURE_CACHE_BYTES;
+  const t0 = performance.now();
+  const probe: FrozenTeacher = cacheFeatures ? teacher : { ...teacher, features: [] };
+  const all = await runTeacher(probe, train.images, train.count, train.shape);
+  if (all.classes !== classes) throw new UserError(`the teacher gives ${all.classes} class scores, the data set has ${classes} classes`);
+  let statsSource: Map<string, Float32Array> | undefined;
+  if (useFeature && config.featureNorm === 'channel' && !cacheFeatures) {
+    // Standardisation statistics: over the whole training set when its maps are cached, else over its first 2,048 samples.
+    const probeCount = Math.min(train.count, 2048);
+    statsSource = (await runTeacher(teacher, train.images.subarray(0, probeCount * train.shape.reduce((a, b) => a * b, 1)), probeCount, train.shape)).features;
+  }
+  const rand = mulberry32(config.seed ^ 0x5eed);
+  maps.forEach((f, i) => {
+    const tap = taps[i];
+    const s = student.shapes.get(tap)!;
+    const cached = cacheFeatures ? all.features.get(f.name) : undefined;
+    let stats: ChannelStats | undefined;
+    if (config.featureNorm === 'channel') {
+      stats = channelStats(cached ?? statsSource!.get(f.name)!, f.shape);
+      // The cached maps are standardised once, in place; maps computed per batch are standardised as they come.
+      if (cached) standardizeChannels(cached, f.shape, stats, cached);
+    }
+    const cs = s[2], ct = f.shape[0];
+    const bound = Math.sqrt(6 / cs);
+    // The first adapter keeps the one-map name (`adapter`), so checkpoints of one-map runs still resume.
+    const key = i === 0 ? 'adapter' : `adapter${i}`;
+    const adapter = {
+      w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, `${student.prefix}${key}/w`),
+      b: tf.variable(tf.zeros([ct]), true, `${student.prefix}${key}/b`),
+    };
+    hints.push({ name: f.name, shape: f.shape, size: f.shape.reduce((a, b) => a * b, 1), tap, key, cached, stats, adapter });
+    log(`feature KD: student ${tap} [${s}] → 1×1 adapter → teacher ${f.name} [${f.shape}]`);
+  });
+  log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
+  return { teacherLogits: all.logits, hints };
+}
+
+/**
  * Trains a spiking student on `train`, evaluates on `test` after every epoch, optionally distilling from a
  * frozen teacher. The teacher is frozen and the inputs are not augmented, so its logits (and features,
  * when they fit in memory) for the training set are computed ONCE up front with onnxruntime, not per batch:
@@ -333,57 +391,9 @@ export async function trainStudent(
   const useFeature = usesFeatureLoss(config.kd);
 
   // Teacher outputs for the training set, computed once.
-  let teacherLogits: Float32Array | undefined;
-  const hints: FeatureHint[] = [];
-  if (teacher && config.kd !== 'none') {
-    if (useFeature && teacher.features.length === 0) throw new UserError('feature KD needs a teacher feature tensor (--teacher-features)');
-    const maps = useFeature ? teacher.features : [];
-    const taps = !useFeature ? [] : config.studentTap === 'auto' ? maps.map((f) => pickStudentTap(student, f.shape)) : config.studentTap.split(',').map((t) => t.trim());
-    if (taps.length !== maps.length) {
-      throw new UserError(`--student-tap names ${taps.length} student layer(s) for ${maps.length} teacher feature map(s) (${maps.map((f) => f.name).join(', ')}); give one per map, in order`);
-    }
-    // The pairing is checked before the teacher runs over the training set.
-    for (const tap of taps) {
-      const s = student.shapes.get(tap);
-      if (!s || s.length !== 3 || !neuronLayers(student).includes(tap)) throw new UserError(`student '${config.student}' has no spiking feature map '${tap}' (choose ${neuronLayers(student).join(', ')})`);
-    }
-    const featureBytes = maps.reduce((sum, f) => sum + train.count * f.shape.reduce((a, b) => a * b, 1) * 4, 0);
-    const cacheFeatures = useFeature && featureBytes <= FEATURE_CACHE_BYTES;
-    const t0 = performance.now();
-    const probe: FrozenTeacher = cacheFeatures ? teacher : { ...teacher, features: [] };
-    const all = await runTeacher(probe, train.images, train.count, train.shape);
-    if (all.classes !== classes) throw new UserError(`the teacher gives ${all.classes} class scores, the data set has ${classes} classes`);
-    teacherLogits = all.logits;
-    let statsSource: Map<string, Float32Array> | undefined;
-    if (useFeature && config.featureNorm === 'channel' && !cacheFeatures) {
-      // Statistics over the whole training set when its features are cached, else over its first 2,048 samples.
-      const probeCount = Math.min(train.count, 2048);
-      statsSource = (await runTeacher(teacher, train.images.subarray(0, probeCount * train.shape.reduce((a, b) => a * b, 1)), probeCount, train.shape)).features;
-    }
-    const rand = mulberry32(config.seed ^ 0x5eed);
-    maps.forEach((f, i) => {
-      const tap = taps[i];
-      const s = student.shapes.get(tap)!;
-      const cached = cacheFeatures ? all.features.get(f.name) : undefined;
-      let stats: ChannelStats | undefined;
-      if (config.featureNorm === 'channel') {
-        stats = channelStats(cached ?? statsSource!.get(f.name)!, f.shape);
-        // The cached maps are standardised once, in place; maps computed per batch are standardised as they come.
-        if (cached) standardizeChannels(cached, f.shape, stats, cached);
-      }
-      const cs = s[2], ct = f.shape[0];
-      const bound = Math.sqrt(6 / cs);
-      // The first adapter keeps the one-map name (`adapter`), so checkpoints of one-map runs still resume.
-      const key = i === 0 ? 'adapter' : `adapter${i}`;
-      const adapter = {
-        w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, `${student.prefix}${key}/w`),
-        b: tf.variable(tf.zeros([ct]), true, `${student.prefix}${key}/b`),
-      };
-      hints.push({ name: f.name, shape: f.shape, size: f.shape.reduce((a, b) => a * b, 1), tap, key, cached, stats, adapter });
-      log(`feature KD: student ${tap} [${s}] → 1×1 adapter → teacher ${f.name} [${f.shape}]`);
-    });
-    log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
-  }
+  const { teacherLogits, hints } = teacher && config.kd !== 'none'
+    ? await teacherTargets(teacher, train, student, config, classes, log)
+    : { teacherLogits: undefined, hints: [] as FeatureHint[] };
 
   const vars = [...trainableVariables(student), ...hints.flatMap((h) => [h.adapter.w, h.adapter.b])];
   const optimizer = tf.train.adam(config.learningRate);
