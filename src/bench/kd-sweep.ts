@@ -27,6 +27,8 @@ interface Setting {
   kd: KdMode; tau: number; alpha: number; featureNorm?: TrainConfig['featureNorm']; betaSchedule?: TrainConfig['betaSchedule'];
   /** The teacher tensors matched, comma-separated (default: the deepest ReLU map, relu4 [64, 14, 14]). */
   teacherFeatures?: string;
+  /** Feature-KD weight β (default 1; under the cosine schedule, its start value). */
+  beta?: number;
 }
 /** A study: the settings it compares, on the same split and seeds. */
 interface Study { settings: Setting[]; epochs: number; file: string; title: string; prefix: string }
@@ -62,6 +64,9 @@ const STUDIES: Record<string, Study> = {
       { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', teacherFeatures: 'relu2' },
       // Both stages: relu2 → if1 and relu4 → if2, two adapters, the mean of their two L2 losses.
       { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', teacherFeatures: 'relu2,relu4' },
+      // A lighter hint: every variant above sits 0–0.25 pt under no KD, the lightest (standardised, decayed) closest.
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', beta: 0.3 },
+      { kd: 'feature', tau: 4, alpha: 0.5, featureNorm: 'channel', betaSchedule: 'cosine', beta: 0.1 },
     ],
     epochs: 16, file: 'feature-sweep.md', title: 'Feature-KD target and β schedule on a validation split', prefix: 'feature-e16-',
   },
@@ -92,7 +97,7 @@ if (!existsSync(teacher)) {
 mkdirSync(work, { recursive: true });
 
 // Only the feature study's settings carry a target and schedule: theirs join the name, the others' names are as before.
-const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : ''}${s.teacherFeatures ? `-${s.teacherFeatures.replaceAll(',', '+')}` : ''}`;
+const name = (seed: number, s: Setting) => `${study.prefix}s${seed}-${s.kd}-tau${s.tau}-a${s.alpha}${s.featureNorm ? `-${s.featureNorm}-${s.betaSchedule}` : ''}${s.teacherFeatures ? `-${s.teacherFeatures.replaceAll(',', '+')}` : ''}${s.beta !== undefined ? `-beta${s.beta}` : ''}`;
 const started = new Date().toISOString();
 const results = new Map<string, number>();
 for (const seed of SEEDS) {
@@ -106,6 +111,7 @@ for (const seed of SEEDS) {
         config: {
           student: 'cnn', kd: s.kd, timesteps: T, epochs: study.epochs, seed, tau: s.tau, alpha: s.alpha,
           ...(s.featureNorm ? { featureNorm: s.featureNorm, betaSchedule: s.betaSchedule } : {}),
+          ...(s.beta !== undefined ? { beta: s.beta } : {}),
         },
       });
       writeFileAtomic(file, `${JSON.stringify({ testAccuracy: r.result.testAccuracy })}\n`);
@@ -125,13 +131,13 @@ L.push(`# ${study.title}`);
 L.push('');
 L.push(`Written by \`npm run experiments:${studyName === 'response' ? 'kd-sweep' : 'feature-sweep'}\` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
 L.push(`(trained on all 8,004 training digits); spiking CNN students, T = ${T}, ${study.epochs} epochs, trained on the first 6,404 training digits and`);
-L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map unless the row names other teacher tensors; each of those is matched to the deepest student map at least its size (relu2 → if1, the others → if2), several by the mean of their L2 losses.'}`);
+L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 unless the row says (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map unless the row names other teacher tensors; each of those is matched to the deepest student map at least its size (relu2 → if1, the others → if2), several by the mean of their L2 losses.'}`);
 L.push(`Finished ${new Date().toISOString()} (this invocation started ${started}; earlier runs reused from ${work}); load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);
 L.push(`One validation digit is ${formatPercent(1 / VALIDATION)}: differences of a few tenths of a point are within what the seed alone moves.`);
 L.push('');
 const columns = studyName === 'response' ? ['τ', 'α'] : ['teacher map', 'β over training'];
 const cells = (s: Setting) => (s.kd === 'none' ? ['—', '—'] : studyName === 'response' ? [String(s.tau), String(s.alpha)]
-  : [`${s.teacherFeatures ? `${s.teacherFeatures}, ` : ''}${s.featureNorm === 'channel' ? 'channel-standardised' : 'raw'}`, s.betaSchedule === 'cosine' ? 'cosine to 0' : 'constant']);
+  : [`${s.teacherFeatures ? `${s.teacherFeatures}, ` : ''}${s.featureNorm === 'channel' ? 'channel-standardised' : 'raw'}`, `${s.betaSchedule === 'cosine' ? 'cosine to 0' : 'constant'}${s.beta !== undefined ? ` from ${s.beta}` : ''}`]);
 L.push(`| KD | ${columns.join(' | ')} | ${SEEDS.map((x) => `seed ${x}`).join(' | ')} | mean | Δ vs no KD |`);
 L.push(`|---|---|---|${SEEDS.map(() => '---|').join('')}---|---|`);
 const meanOf = (s: Setting) => SEEDS.reduce((a, seed) => a + results.get(name(seed, s))!, 0) / SEEDS.length;
@@ -145,6 +151,6 @@ const best = SETTINGS.slice(1).reduce((a, s) => (meanOf(s) > meanOf(a) ? s : a),
 L.push('');
 L.push(studyName === 'response'
   ? `Best on validation: response KD with τ = ${best.tau}, α = ${best.alpha}. docs/results.md evaluates it on the test split (the MNIST rows marked with α and τ).`
-  : `Best on validation: feature KD with the ${cells(best)[0]} teacher map and ${cells(best)[1]} β (\`--feature-norm ${best.featureNorm} --beta-schedule ${best.betaSchedule}${best.teacherFeatures ? ` --teacher-features ${best.teacherFeatures}` : ''}\`).`);
+  : `Best on validation: feature KD, teacher map ${cells(best)[0]}, β ${cells(best)[1]} (\`--feature-norm ${best.featureNorm} --beta-schedule ${best.betaSchedule}${best.teacherFeatures ? ` --teacher-features ${best.teacherFeatures}` : ''}${best.beta !== undefined ? ` --beta ${best.beta}` : ''}\`).`);
 writeFileAtomic(join(root, 'docs', study.file), `${L.join('\n')}\n`);
 process.stderr.write(`wrote ${join(root, 'docs', study.file)}\n`);
