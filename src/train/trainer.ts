@@ -184,16 +184,18 @@ export function shiftImages(images: Float32Array, n: number, shape: number[], ma
   }
 }
 
+/** Rows `idx[from..to)` of a flat array of rows of `rowSize` values, in that order (a batch of images or of cached teacher outputs). */
+export function gatherRows(rows: Float32Array, rowSize: number, idx: ArrayLike<number>, from: number, to: number): Float32Array {
+  const out = new Float32Array((to - from) * rowSize);
+  for (let i = from; i < to; i++) out.set(rows.subarray(idx[i] * rowSize, (idx[i] + 1) * rowSize), (i - from) * rowSize);
+  return out;
+}
+
 /** Copies the samples `idx[from..to)` of a data set into one flat NCHW batch. */
 export function gatherBatch(ds: Dataset, idx: ArrayLike<number>, from: number, to: number): { images: Float32Array; labels: Float32Array } {
-  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const images = new Float32Array((to - from) * size);
+  const images = gatherRows(ds.images, ds.shape[0] * ds.shape[1] * ds.shape[2], idx, from, to);
   const labels = new Float32Array(to - from);
-  for (let i = from; i < to; i++) {
-    const s = idx[i];
-    images.set(ds.images.subarray(s * size, (s + 1) * size), (i - from) * size);
-    labels[i - from] = ds.labels[s];
-  }
+  for (let i = from; i < to; i++) labels[i - from] = ds.labels[idx[i]];
   return { images, labels };
 }
 
@@ -310,7 +312,8 @@ async function teacherTargets(
     const s = student.shapes.get(tap);
     if (!s || s.length !== 3 || !neuronLayers(student).includes(tap)) throw new UserError(`student '${config.student}' has no spiking feature map '${tap}' (choose ${neuronLayers(student).join(', ')})`);
   }
-  const featureBytes = maps.reduce((sum, f) => sum + train.count * f.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const sizes = maps.map((f) => f.shape.reduce((a, b) => a * b, 1));
+  const featureBytes = sizes.reduce((sum, size) => sum + train.count * size * 4, 0);
   const cacheFeatures = useFeature && featureBytes <= FEATURE_CACHE_BYTES;
   const t0 = performance.now();
   const probe: FrozenTeacher = cacheFeatures ? teacher : { ...teacher, features: [] };
@@ -341,7 +344,7 @@ async function teacherTargets(
       w: tf.variable(tf.tensor(Float32Array.from({ length: cs * ct }, () => (rand() * 2 - 1) * bound), [1, 1, cs, ct]), true, `${student.prefix}${key}/w`),
       b: tf.variable(tf.zeros([ct]), true, `${student.prefix}${key}/b`),
     };
-    hints.push({ name: f.name, shape: f.shape, size: f.shape.reduce((a, b) => a * b, 1), tap, key, cached, stats, adapter });
+    hints.push({ name: f.name, shape: f.shape, size: sizes[i], tap, key, cached, stats, adapter });
     log(`feature KD: student ${tap} [${s}] → 1×1 adapter → teacher ${f.name} [${f.shape}]`);
   });
   log(`teacher outputs for ${train.count} training samples computed once in ${((performance.now() - t0) / 1000).toFixed(1)} s${useFeature && !cacheFeatures ? ' (features per batch: too large to cache)' : ''}`);
@@ -425,7 +428,6 @@ export async function trainStudent(
     startEpoch = checkpoint.epoch;
   }
 
-  const size = train.shape[0] * train.shape[1] * train.shape[2];
   const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
   let stopped = false;
@@ -463,16 +465,11 @@ export async function trainStudent(
           if (useFeature) tFeat = perBatchFeatures(t.features);
         }
       } else if (teacherLogits) {
-        tLogits = new Float32Array(n * classes);
-        for (let i = 0; i < n; i++) tLogits.set(teacherLogits.subarray(order[from + i] * classes, (order[from + i] + 1) * classes), i * classes);
+        tLogits = gatherRows(teacherLogits, classes, order, from, to);
       }
       if (useFeature && !tFeat) {
         if (hints[0].cached) {
-          tFeat = hints.map((h) => {
-            const f = new Float32Array(n * h.size);
-            for (let i = 0; i < n; i++) f.set(h.cached!.subarray(order[from + i] * h.size, (order[from + i] + 1) * h.size), i * h.size);
-            return f;
-          });
+          tFeat = hints.map((h) => gatherRows(h.cached!, h.size, order, from, to));
         } else {
           tFeat = perBatchFeatures((await runTeacher(teacher!, batch.images, n, train.shape)).features);
         }
@@ -558,7 +555,6 @@ export async function trainStudent(
       p.b.assign(tf.tensor(decodeF32(ck.weights[`${name}/b`].data), p.b.shape));
     }
   }
-  void size;
   const testPredictions = argmaxRows(studentLogits(student, test), classes);
   for (const h of hints) { h.adapter.w.dispose(); h.adapter.b.dispose(); }
   optimizer.dispose();
