@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { renderComparison, renderComparisonMissing, type ComparePart, type ConversionRow } from '../../src/bench/comparisons-render.js';
+import { renderComparison, renderComparisonMissing, type ComparePart, type ConversionRow } from '../../bench/comparisons-render.js';
 import { ROBUSTNESS_FORMAT, ROBUSTNESS_VERSION } from '../../src/report/robustness.js';
 
 const conv = (model: ConversionRow['model'], T: number, acc: number, events: number): ConversionRow => ({

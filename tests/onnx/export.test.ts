@@ -61,7 +61,7 @@ describe('exportOnnx', () => {
       const model = onnx.ModelProto.decode(bytes);
       expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toContainEqual(['snnc', 1]);
       expect(model.producerName).toBe('snnc-trainer');
-      const neurons = model.graph!.node.filter((n) => n.domain === 'snnc').map((n) => n.opType);
+      const neurons = model.graph!.node!.filter((n) => n.domain === 'snnc').map((n) => n.opType);
       expect(neurons.length).toBeGreaterThan(0);
       if (hasOnnxChecker) checkBytes(bytes, graph.meta.name);
       const back = importOnnx(bytes).graph;

@@ -8,7 +8,7 @@ import type { MappedChip } from '../../compiler/types.js';
 import { ChipSimulator, FixedPointReference, readoutLag, simulate } from '../../simulator/index.js';
 import { argmax } from '../../simulator/arith.js';
 import { runCli } from '../../src/cli/main.js';
-import { buildTemplateStudent } from '../../src/bench/template-student.js';
+import { buildTemplateStudent } from '../fixtures/template-student.js';
 import { loadDataset, take, type Dataset } from '../../src/data/index.js';
 import { loadTarget } from '../../targets/load.js';
 import { captureOutput } from '../fixtures/capture.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { verifyModel } from '../../src/cli/verify.js';
-import { buildTemplateStudent } from '../../src/bench/template-student.js';
+import { buildTemplateStudent } from '../fixtures/template-student.js';
 import { captureOutput } from '../fixtures/capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'snnc-verify-'));

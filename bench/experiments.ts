@@ -1,11 +1,11 @@
 /**
- * `npm run experiments`: the evidence of issue 8, written to docs/results.md (and docs/results.json).
+ * `npm run experiments`: the evidence of issue 8, written to docs/results.md (runs stored in bench/results/).
  * For each data set: train an ANN teacher (`train-teacher`), then spiking students of another architecture
  * without KD and with response, feature and both KD, at T = 4 and T = 2, with the same seed.
  *
- *   node dist/src/bench/experiments.js [--only mnist|fashion-mnist-t4|fashion-mnist-t2] [--merge]
+ *   node dist/bench/experiments.js [--only mnist|fashion-mnist-t4|fashion-mnist-t2] [--merge]
  *
- * `--only LABEL` runs one part (mnist, fashion-mnist-t4, fashion-mnist-t2) and stores it in docs/results.<label>.json
+ * `--only LABEL` runs one part (mnist, fashion-mnist-t4, fashion-mnist-t2) and stores it in bench/results/results.<label>.json
  * (parts can run side by side); `--merge` (or a full run) renders every stored part into docs/results.md. Sizes (epochs, training
  * subset) are in PLANS below and recorded in the output; nothing in the Markdown is typed by hand.
  */
@@ -13,14 +13,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../util/fs.js';
-import { formatPercent } from '../report/robustness.js';
-import { runStudentTraining, runTeacherTraining } from '../train/run.js';
-import { DEFAULT_CONFIG, usesFeatureLoss, usesResponseLoss, type KdMode, type TrainConfig } from '../train/trainer.js';
+import { writeFileAtomic } from '../src/util/fs.js';
+import { formatPercent } from '../src/report/robustness.js';
+import { runStudentTraining, runTeacherTraining } from '../src/train/run.js';
+import { DEFAULT_CONFIG, usesFeatureLoss, usesResponseLoss, type KdMode, type TrainConfig } from '../src/train/trainer.js';
 import { renderComparison, renderComparisonMissing, type ComparePart } from './comparisons-render.js';
 
 interface Plan {
-  /** Part name (docs/results.<label>.json); defaults to the data set. Parts of one data set share one table. */
+  /** Part name (bench/results/results.<label>.json); defaults to the data set. Parts of one data set share one table. */
   label?: string;
   /** Time steps this part runs (all four KD modes at each). */
   timesteps: number[];
@@ -168,8 +168,10 @@ interface Part {
   student: string; runs: RunRow[]; started: string; finished: string; loadAverage: number[]; cores: number;
 }
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const docs = join(root, 'docs');
+/** Stored runs (the lab notebook behind docs/results.md). */
+const results = join(root, 'bench', 'results');
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const mergeOnly = args.includes('--merge');
@@ -305,7 +307,7 @@ function render(parts: Part[]): string {
   const L: string[] = [];
   L.push('# Results: spiking students distilled from ANN teachers');
   L.push('');
-  L.push('Written by `npm run experiments` (src/bench/experiments.ts) from the runs themselves; nothing here is typed by hand.');
+  L.push('Written by `npm run experiments` (bench/experiments.ts) from the runs themselves; nothing here is typed by hand.');
   L.push('Teachers are trained with `snnc train-teacher`, students with the `snnc train` code path (same library calls), all on the');
   L.push('CPU with tfjs-backend-wasm on a shared 2-core machine (two runs side by side, often with other jobs: seconds per epoch are pessimistic).');
   L.push('Readout is the accumulated membrane potential of the last layer; "executor" counts test samples on which the exported');
@@ -413,12 +415,12 @@ function render(parts: Part[]): string {
       L.push('');
     }
   }
-  // The comparisons of src/bench/comparisons.ts (KD vs direct vs conversion, robustness), one part per data set.
+  // The comparisons of bench/comparisons.ts (KD vs direct vs conversion, robustness), one part per data set.
   for (const dataset of ['mnist', 'fashion-mnist']) {
-    const f = join(docs, `results.compare-${dataset}.json`);
+    const f = join(results, `results.compare-${dataset}.json`);
     L.push(existsSync(f) ? renderComparison(JSON.parse(readFileSync(f, 'utf8')) as ComparePart) : renderComparisonMissing(dataset));
   }
-  const benchFile = join(docs, 'results.bench-train.json');
+  const benchFile = join(results, 'results.bench-train.json');
   if (existsSync(benchFile)) {
     const b = JSON.parse(readFileSync(benchFile, 'utf8')) as Record<string, unknown>;
     L.push('## Training speed (`npm run bench:train`)');
@@ -432,14 +434,14 @@ function render(parts: Part[]): string {
     L.push('2×2 average pooling as one op with its own BPTT gradient, run by a WebAssembly kernel image by image, with the backward pass');
     L.push('replaying the forward recurrence instead of storing it (src/train/neuron-kernel.ts; the same loops in JavaScript cost a third');
     L.push('of each batch, most of it in mispredicted branches of the spike test); the first layer\'s current computed once and read at');
-    L.push('every step (direct encoding). `bench:train` prints the figure; `node dist/src/bench/train.js --record` stores it here.');
+    L.push('every step (direct encoding). `bench:train` prints the figure; `node dist/bench/train.js --record` stores it here.');
     L.push('');
   }
   return `${L.join('\n')}\n`;
 }
 
 function loadParts(): Part[] {
-  return PLANS.map((p) => join(docs, `results.${p.label ?? p.dataset}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Part);
+  return PLANS.map((p) => join(results, `results.${p.label ?? p.dataset}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Part);
 }
 
 if (!mergeOnly) {
@@ -447,7 +449,7 @@ if (!mergeOnly) {
     const label = plan.label ?? plan.dataset;
     if (only && label !== only) continue;
     const part = await runPlan(plan);
-    writeFileAtomic(join(docs, `results.${label}.json`), `${JSON.stringify(part, null, 2)}\n`);
+    writeFileAtomic(join(results, `results.${label}.json`), `${JSON.stringify(part, null, 2)}\n`);
   }
 }
 writeFileAtomic(join(docs, 'results.md'), render(loadParts()));

@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OnnxBuilder, attr } from '../onnx/builder.js';
-import { compile, FitError } from '../../compiler/index.js';
-import { listTargets } from '../../targets/load.js';
+import { OnnxBuilder, attr } from '../src/onnx/builder.js';
+import { compile, FitError } from '../compiler/index.js';
+import { listTargets } from '../targets/load.js';
 
 class Seeded {
   private s: number;

@@ -4,7 +4,7 @@
  * students at T = 4 for 8 epochs on the first 6,404 training digits, evaluated on the last 1,600
  * (`snnc train --validation 1600`; the test split is not read), seeds 1 and 2. Writes docs/kd-sweep.md.
  *
- *   node dist/src/bench/kd-sweep.js [--study response|feature] [--seeds 1,2] [--teacher FILE] [--work DIR]
+ *   node dist/bench/kd-sweep.js [--study response|feature] [--seeds 1,2] [--teacher FILE] [--work DIR]
  *
  * `--study feature` (`npm run experiments:feature-sweep`) compares feature-KD variants instead (the teacher map raw
  * or channel-standardised; relu4, the pooled pool2 or the pre-ReLU conv4; β constant or cosine-decayed; 16 epochs)
@@ -18,10 +18,10 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../util/fs.js';
-import { formatPercent } from '../report/robustness.js';
-import { runStudentTraining } from '../train/run.js';
-import type { KdMode, TrainConfig } from '../train/trainer.js';
+import { writeFileAtomic } from '../src/util/fs.js';
+import { formatPercent } from '../src/report/robustness.js';
+import { runStudentTraining } from '../src/train/run.js';
+import type { KdMode, TrainConfig } from '../src/train/trainer.js';
 
 interface Setting {
   kd: KdMode; tau: number; alpha: number; featureNorm?: TrainConfig['featureNorm']; betaSchedule?: TrainConfig['betaSchedule'];
@@ -87,7 +87,7 @@ if (runSeeds.some((x) => !SEEDS.includes(x))) {
   process.stderr.write(`kd-sweep: --seeds must be drawn from ${SEEDS.join(', ')}, got '${arg('--seeds')}'\n`);
   process.exit(2);
 }
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const teacher = arg('--teacher') ?? join(tmpdir(), 'snnc-exp-teachers', 'mnist-vgg-e10-s1-nall-tall.onnx');
 const work = arg('--work') ?? join(tmpdir(), 'snnc-kd-sweep');
 if (!existsSync(teacher)) {
@@ -129,7 +129,7 @@ const SETTINGS = study.settings;
 const L: string[] = [];
 L.push(`# ${study.title}`);
 L.push('');
-L.push(`Written by \`npm run experiments:${studyName === 'response' ? 'kd-sweep' : 'feature-sweep'}\` (src/bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
+L.push(`Written by \`npm run experiments:${studyName === 'response' ? 'kd-sweep' : 'feature-sweep'}\` (bench/kd-sweep.ts) from its runs. MNIST: the VGG teacher of docs/results.md`);
 L.push(`(trained on all 8,004 training digits); spiking CNN students, T = ${T}, ${study.epochs} epochs, trained on the first 6,404 training digits and`);
 L.push(`evaluated on the last ${VALIDATION.toLocaleString('en-US')} (\`snnc train --validation ${VALIDATION}\`): the test split is not read. ${studyName === 'response' ? 'Response KD on z-scored logits.' : 'Feature KD β = 1 unless the row says (the start value under the cosine schedule), 1×1 adapter from the student\'s last spiking map to the teacher\'s last ReLU map unless the row names other teacher tensors; each of those is matched to the deepest student map at least its size (relu2 → if1, the others → if2), several by the mean of their L2 losses.'}`);
 L.push(`Finished ${new Date().toISOString()} (this invocation started ${started}; earlier runs reused from ${work}); load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);

@@ -1,10 +1,10 @@
 /**
  * The Markdown of the comparison part of the experiments (`npm run experiments:compare`): KD vs direct
  * training vs ANN→SNN conversion, and their noise robustness. Kept apart from the runner so that
- * src/bench/experiments.ts can render stored parts without running anything.
+ * bench/experiments.ts can render stored parts without running anything.
  */
-import { robustnessMarkdownTable, formatPercent, type RobustnessReport } from '../report/robustness.js';
-import { markdownTable } from '../report/format.js';
+import { robustnessMarkdownTable, formatPercent, type RobustnessReport } from '../src/report/robustness.js';
+import { markdownTable } from '../src/report/format.js';
 
 /** Wall time and peak resident memory of one step, each measured in its own child process. */
 export interface StepCost {
@@ -43,7 +43,7 @@ export interface TrainingRow {
   cost: StepCost;
 }
 
-/** docs/results.compare-<dataset>.json */
+/** bench/results/results.compare-<dataset>.json */
 export interface ComparePart {
   dataset: string;
   seed: number;
@@ -70,7 +70,7 @@ export function renderComparison(p: ComparePart): string {
   const L: string[] = [];
   L.push(`## KD vs direct training vs conversion — ${p.dataset}`);
   L.push('');
-  L.push(`Written by \`${p.command}\` (src/bench/comparisons.ts). Ran ${p.started} → ${p.finished}; load average at the end ${p.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${p.cores} cores. The machine was shared with other engineers' jobs: times are pessimistic and noisy.`);
+  L.push(`Written by \`${p.command}\` (bench/comparisons.ts). Ran ${p.started} → ${p.finished}; load average at the end ${p.loadAverage.map((x) => x.toFixed(1)).join(' / ')} on ${p.cores} cores. The machine was shared with other engineers' jobs: times are pessimistic and noisy.`);
   L.push(`Teacher: ${p.teacher.arch} ANN, ${p.teacher.file}, test accuracy ${formatPercent(p.teacher.testAccuracy)} (\`${p.teacher.command}\`). Students: spiking ${p.student}, T = 4, seed ${p.seed}, the same data and epochs with response KD (z-scored logits, the default of \`snnc train\`) and without KD (\`--kd none\`).`);
   L.push('');
   L.push('### Training time and peak memory');
@@ -121,7 +121,7 @@ export function renderComparisonMissing(dataset: string): string {
   return [
     `## KD vs direct training vs conversion — ${dataset}`,
     '',
-    `Not run yet. To run it: \`npm run experiments:compare -- --dataset ${dataset}\` (writes docs/results.compare-${dataset}.json and re-renders this page).`,
+    `Not run yet. To run it: \`npm run experiments:compare -- --dataset ${dataset}\` (writes bench/results/results.compare-${dataset}.json and re-renders this page).`,
     '',
   ].join('\n');
 }

@@ -3,7 +3,7 @@
  * A response-KD student and a directly trained student (same arch, T, seed, data, epochs); the teacher
  * converted ANN→SNN at T = 4, 8, 32 beside the KD student at T = 4 (float accuracy, simulator SOPs per
  * inference); wall time and peak memory of each; noise robustness of teacher, KD and direct students.
- * Writes docs/results.compare-<dataset>.json, then re-renders docs/results.md through
+ * Writes bench/results/results.compare-<dataset>.json, then re-renders docs/results.md through
  * `experiments --merge` (which keeps every other section).
  *
  * Every costed step runs in a child process of this script (`--step FILE.json`) so its peak RSS is its own:
@@ -14,16 +14,16 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { writeFileAtomic } from '../util/fs.js';
-import { runStudentTraining, runTeacherTraining, loadSplits } from '../train/run.js';
-import type { KdMode } from '../train/trainer.js';
-import { compile } from '../../compiler/index.js';
-import { simulate } from '../../simulator/index.js';
-import { runGraph, accuracy } from '../ir/execute.js';
-import { take } from '../data/dataset.js';
-import { DEFAULT_NOISE } from '../data/noise.js';
-import { loadModelEvaluators } from '../report/models.js';
-import { evaluateRobustness } from '../report/robustness.js';
+import { writeFileAtomic } from '../src/util/fs.js';
+import { runStudentTraining, runTeacherTraining, loadSplits } from '../src/train/run.js';
+import type { KdMode } from '../src/train/trainer.js';
+import { compile } from '../compiler/index.js';
+import { simulate } from '../simulator/index.js';
+import { runGraph, accuracy } from '../src/ir/execute.js';
+import { take } from '../src/data/dataset.js';
+import { DEFAULT_NOISE } from '../src/data/noise.js';
+import { loadModelEvaluators } from '../src/report/models.js';
+import { evaluateRobustness } from '../src/report/robustness.js';
 import type { ComparePart, ConversionRow, StepCost, TrainingRow } from './comparisons-render.js';
 
 interface Plan {
@@ -103,8 +103,9 @@ async function runStep(step: Step): Promise<unknown> {
 }
 
 const self = fileURLToPath(import.meta.url);
-const root = resolve(dirname(self), '../../..');
+const root = resolve(dirname(self), '../..');
 const docs = join(root, 'docs');
+const results = join(root, 'bench', 'results');
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 
@@ -181,6 +182,6 @@ if (stepFile) {
   const plan = PLANS[dataset];
   if (!plan) throw new Error(`--dataset: one of ${Object.keys(PLANS).join(', ')}`);
   const part = await runPlan(plan);
-  writeFileAtomic(join(docs, `results.compare-${dataset}.json`), `${JSON.stringify(part, null, 2)}\n`);
+  writeFileAtomic(join(results, `results.compare-${dataset}.json`), `${JSON.stringify(part, null, 2)}\n`);
   execFileSync(process.execPath, [join(dirname(self), 'experiments.js'), '--merge'], { stdio: 'inherit' });
 }

@@ -9,15 +9,15 @@
  * Figures depend on the machine's load: say so when quoting them.
  */
 import { join } from 'node:path';
-import { packageRoot } from '../../targets/load.js';
-import { importOnnxFile } from '../onnx/import.js';
-import { runGraph, predict } from '../ir/execute.js';
-import { rebuild } from '../ir/graph.js';
-import { lowerMaxPool } from '../../compiler/passes/lower-maxpool.js';
-import { convertToSnn } from '../../compiler/passes/convert.js';
-import { loadMnist } from '../data/mnist.js';
-import { take } from '../data/dataset.js';
-import { inspectGraph } from '../ir/inspect.js';
+import { packageRoot } from '../targets/load.js';
+import { importOnnxFile } from '../src/onnx/import.js';
+import { runGraph, predict } from '../src/ir/execute.js';
+import { rebuild } from '../src/ir/graph.js';
+import { lowerMaxPool } from '../compiler/passes/lower-maxpool.js';
+import { convertToSnn } from '../compiler/passes/convert.js';
+import { loadMnist } from '../src/data/mnist.js';
+import { take } from '../src/data/dataset.js';
+import { inspectGraph } from '../src/ir/inspect.js';
 
 const graph = importOnnxFile(join(packageRoot(), 'tests/fixtures/onnx/lenet.onnx')).graph;
 const test = loadMnist('test');

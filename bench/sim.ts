@@ -7,18 +7,18 @@
  * Networks are built in integer form directly (seeded weights), mapped sequentially on loihi-like cores.
  * Figures depend on the machine's load: say so when quoting them.
  */
-import type { Population, Projection, QuantGraph } from '../../compiler/types.js';
-import { loadTarget } from '../../targets/load.js';
-import { ChipSimulator, simulate } from '../../simulator/index.js';
-import { sequentialMapping } from '../../simulator/sequential.js';
-import { rowLength } from '../../simulator/program.js';
-import { loadMnist } from '../data/mnist.js';
-import { compile } from '../../compiler/index.js';
+import type { Population, Projection, QuantGraph } from '../compiler/types.js';
+import { loadTarget } from '../targets/load.js';
+import { ChipSimulator, simulate } from '../simulator/index.js';
+import { sequentialMapping } from '../simulator/sequential.js';
+import { rowLength } from '../simulator/program.js';
+import { loadMnist } from '../src/data/mnist.js';
+import { compile } from '../compiler/index.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../targets/load.js';
-import { take } from '../data/dataset.js';
+import { packageRoot } from '../targets/load.js';
+import { take } from '../src/data/dataset.js';
 
 const target = loadTarget('loihi-like');
 

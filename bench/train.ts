@@ -5,33 +5,23 @@
  * Adam, response KD. Prints wall-clock samples/s and samples per CPU-second of this process (the machine is
  * shared: the second figure is what one free core gives).
  */
-import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initTrainingBackend, tf } from '../train/backend.js';
-import { createStudent, imagesToNhwc, runStudent, studentSpec, trainableVariables } from '../train/student.js';
-import { DEFAULT_NEURON } from '../train/spiking.js';
-import { responseKdLoss } from '../train/losses.js';
-import { openTeacher, runTeacher } from '../train/frozen-teacher.js';
-import { annToGraph, createAnn } from '../train/teacher.js';
-import { exportOnnx } from '../onnx/export.js';
-import { mulberry32 } from '../train/random.js';
-import { DEFAULT_CONFIG } from '../train/trainer.js';
+import { initTrainingBackend, tf } from '../src/train/backend.js';
+import { createStudent, imagesToNhwc, runStudent, studentSpec, trainableVariables } from '../src/train/student.js';
+import { DEFAULT_NEURON } from '../src/train/spiking.js';
+import { responseKdLoss } from '../src/train/losses.js';
+import { openTeacher, runTeacher } from '../src/train/frozen-teacher.js';
+import { shippedTeacher } from '../src/demo.js';
+import { mulberry32 } from '../src/train/random.js';
+import { DEFAULT_CONFIG } from '../src/train/trainer.js';
 
 const B = 64, T = 4, STEPS = Number(process.env.BENCH_STEPS ?? 30), WARMUP = 3;
 
 const backend = await initTrainingBackend();
 const here = dirname(fileURLToPath(import.meta.url));
-const shipped = [join(here, '../assets/mnist-lenet-teacher.onnx'), join(here, '../../../src/assets/mnist-lenet-teacher.onnx')].find(existsSync);
-let teacherPath = shipped;
-let tmp: string | undefined;
-if (!teacherPath) {
-  // No shipped teacher in this checkout: a LeNet with random weights costs the same to run.
-  tmp = mkdtempSync(join(tmpdir(), 'snnc-bench-'));
-  teacherPath = join(tmp, 'lenet.onnx');
-  writeFileSync(teacherPath, exportOnnx(annToGraph(createAnn('lenet', [1, 28, 28], 10, 7))));
-}
+const teacherPath = shippedTeacher();
 const teacher = await openTeacher(teacherPath, [1, 28, 28], []);
 const student = createStudent(studentSpec('cnn', 10), [1, 28, 28], 10, DEFAULT_NEURON, T, 'direct', 1);
 const vars = trainableVariables(student);
@@ -59,11 +49,10 @@ const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await teacher.close();
-if (tmp) rmSync(tmp, { recursive: true, force: true });
 const samples = STEPS * B;
 const result = {
   bench: 'train', backend, student: 'cnn (conv3x3 16 + IF + avgpool2, conv3x3 32 + IF + avgpool2, linear 1568→10)',
-  teacher: shipped ? 'src/assets/mnist-lenet-teacher.onnx (onnxruntime, per batch)' : 'LeNet, random weights (onnxruntime, per batch)',
+  teacher: 'src/assets/mnist-lenet-teacher.onnx (onnxruntime, per batch)',
   timesteps: T, batch: B, steps: STEPS, kd: 'response (z-scored logits, the default)',
   samplesPerSecond: Number((samples / wall).toFixed(1)),
   samplesPerCpuSecond: Number((samples / cpuSeconds).toFixed(1)),
@@ -75,6 +64,6 @@ process.stdout.write(`train bench: ${result.samplesPerSecond} samples/s wall (${
 process.stdout.write(`${JSON.stringify(result)}\n`);
 if (process.argv.includes('--record')) {
   // docs/results.md quotes the recorded run (npm run experiments -- --merge renders it).
-  const { writeFileAtomic } = await import('../util/fs.js');
-  writeFileAtomic(join(here, '../../../docs/results.bench-train.json'), `${JSON.stringify({ ...result, measured: new Date().toISOString() }, null, 2)}\n`);
+  const { writeFileAtomic } = await import('../src/util/fs.js');
+  writeFileAtomic(join(here, '../../bench/results/results.bench-train.json'), `${JSON.stringify({ ...result, measured: new Date().toISOString() }, null, 2)}\n`);
 }
