@@ -114,6 +114,12 @@ const unsqueezeInput = (opset: number): NodeSpec[] => [
 
 const bn = { consts: [pos(3), rand(3), rand(3), pos(3)] };
 
+const refused = (op: string, opset: number, pattern: RegExp, more: Partial<OpCase> = {}): OpCase => ({
+  name: `${op} is refused`, op, opset, input: [4], expectRefusal: pattern, ...more,
+});
+/** The reason and the remedy every refused activation's message gives (issue 21). */
+const NO_RATE_CODE = /no exact spiking equivalent.*non-negative.*Relu or Clip\(0, max\).*snnc train/;
+
 export const OP_CASES: OpCase[] = [
   // ---- Conv ----
   { name: 'Conv 3×3 with bias', op: 'Conv', opset: 13, input: [2, 7, 7], consts: [rand(3, 2, 3, 3), rand(3)] },
@@ -127,6 +133,7 @@ export const OP_CASES: OpCase[] = [
   { name: 'Conv auto_pad SAME_LOWER, stride 2 (uneven padding)', op: 'Conv', opset: 13, input: [2, 6, 6], attributes: { auto_pad: A.string('SAME_LOWER'), strides: A.ints([2, 2]) }, consts: [rand(3, 2, 3, 3), rand(3)] },
   { name: 'Conv auto_pad VALID', op: 'Conv', opset: 21, input: [2, 6, 6], attributes: { auto_pad: A.string('VALID') }, consts: [rand(3, 2, 3, 3), rand(3)] },
   { name: 'Conv 1-D is refused as not supported yet', op: 'Conv', opset: 13, input: [2, 8], consts: [rand(3, 2, 3)], expectRefusal: /1-D convolution .*not supported yet/ },
+  { name: 'ConvTranspose is refused as not supported yet', op: 'ConvTranspose', opset: 13, input: [2, 4, 4], consts: [rand(2, 3, 3, 3)], expectRefusal: /ConvTranspose is not supported yet/ },
 
   // ---- pools ----
   { name: 'MaxPool 2×2 stride 2', op: 'MaxPool', opset: 13, input: [2, 6, 6], attributes: { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]) } },
@@ -308,4 +315,22 @@ export const OP_CASES: OpCase[] = [
     name: 'Softmax that is not the last op is refused', op: 'Softmax', opset: 13, input: [6],
     nodes: [{ op: 'Softmax', in: ['x'], out: 's' }, { op: 'Relu', in: ['s'], out: 'y' }], expectRefusal: /Softmax is only supported as the last op/,
   },
+
+  // ---- refused: no exact spiking equivalent (issue 21), not supported yet ----
+  refused('Tanh', 13, NO_RATE_CODE),
+  refused('Sigmoid', 13, NO_RATE_CODE),
+  refused('LeakyRelu', 13, NO_RATE_CODE, { attributes: { alpha: A.float(0.1) } }),
+  refused('PRelu', 13, NO_RATE_CODE, { consts: [rand(4)] }),
+  refused('Elu', 13, NO_RATE_CODE),
+  refused('Selu', 13, NO_RATE_CODE),
+  refused('Celu', 13, NO_RATE_CODE),
+  refused('Erf', 13, NO_RATE_CODE),
+  refused('Gelu', 20, NO_RATE_CODE),
+  refused('Softplus', 13, NO_RATE_CODE),
+  refused('Mish', 18, NO_RATE_CODE),
+  refused('HardSwish', 14, NO_RATE_CODE),
+  refused('LSTM', 13, /LSTM has no exact spiking equivalent.*non-negative rate code.*snnc train/, { input: [2, 3], consts: [rand(1, 16, 3), rand(1, 16, 4)], attributes: { hidden_size: A.int(4) } }),
+  refused('GRU', 13, /GRU has no exact spiking equivalent.*snnc train/, { input: [2, 3], consts: [rand(1, 12, 3), rand(1, 12, 4)], attributes: { hidden_size: A.int(4) } }),
+  refused('RNN', 13, /RNN has no exact spiking equivalent.*snnc train/, { input: [2, 3], consts: [rand(1, 4, 3), rand(1, 4, 4)], attributes: { hidden_size: A.int(4) } }),
+  refused('Resize', 13, /Resize is not supported yet/, { input: [2, 3, 3], consts: [null, floats([1, 1, 2, 2])], attributes: { mode: A.string('nearest') } }),
 ];

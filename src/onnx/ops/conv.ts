@@ -1,7 +1,7 @@
-/** Conv (2-D, grouped and depthwise, dilated, auto_pad). */
+/** Conv (2-D, grouped and depthwise, dilated, auto_pad), and ConvTranspose (refused for now). */
 import type { IRNode } from '../../ir/graph.js';
 import { addPads, pair, positiveInts, windowPads } from './common.js';
-import { Attr, defineOp } from './types.js';
+import { Attr, defineOp, refuseOp } from './types.js';
 
 export const CONV_OPS = [
   defineOp({
@@ -31,4 +31,5 @@ export const CONV_OPS = [
       imp.emit(ctx, node, { ...x, pad: undefined });
     },
   }),
+  refuseOp('ConvTranspose', 'ConvTranspose is not supported yet (a transposed convolution is a linear map, but snnc has no IR node for it yet)'),
 ];

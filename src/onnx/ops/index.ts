@@ -8,6 +8,7 @@ import { GEMM_OPS } from './gemm.js';
 import { NORMALIZATION_OPS } from './normalization.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
+import { REFUSED_OPS } from './refused.js';
 import { SHAPE_OPS } from './shape.js';
 import { SNNC_DOMAIN, SNNC_OPS } from './snnc.js';
 import { SOFTMAX_OPS } from './softmax.js';
@@ -22,7 +23,7 @@ export const MAX_OPSET = 21;
 
 export const OP_TABLE: readonly AnyOpEntry[] = [
   ...CONV_OPS, ...GEMM_OPS, ...ELEMENTWISE_OPS, ...NORMALIZATION_OPS, ...POOL_OPS, ...PAD_OPS,
-  ...SHAPE_OPS, ...SOFTMAX_OPS, ...SNNC_OPS,
+  ...SHAPE_OPS, ...SOFTMAX_OPS, ...SNNC_OPS, ...REFUSED_OPS,
 ];
 
 /** '' for the default domain however the file spells it, else the domain. */
@@ -43,3 +44,6 @@ export const SUPPORTED_OPS: readonly string[] = supported('');
 
 /** Every supported op as a diagnostic names it: default-domain ops bare, others as `domain::Op`. */
 export const SUPPORTED_OP_NAMES: readonly string[] = [...SUPPORTED_OPS, ...supported(SNNC_DOMAIN).map((op) => `${SNNC_DOMAIN}::${op}`)];
+
+/** Ops refused with a reason (no exact spiking equivalent, or not supported yet). */
+export const REFUSED_OP_NAMES: readonly string[] = [...new Set(OP_TABLE.filter((e) => e.refusal).map((e) => e.op))];
