@@ -112,6 +112,17 @@ const unsqueezeInput = (opset: number): NodeSpec[] => [
   { op: 'Conv', in: ['img', 'w1', 'b'], out: 'y' },
 ];
 
+const reduce = (op: 'ReduceMean' | 'ReduceSum', opset: number, axes: number[], keepdims: number | undefined, asInput: boolean): Pick<OpCase, 'nodes' | 'inits'> => ({
+  nodes: [
+    conv3('x', 'h', { pads: A.ints([1, 1, 1, 1]) }),
+    {
+      op, in: asInput ? ['h', 'axes'] : ['h'], out: 'y',
+      attrs: { ...(asInput ? {} : { axes: A.ints(axes) }), ...(keepdims === undefined ? {} : { keepdims: A.int(keepdims) }) },
+    },
+  ],
+  inits: { w: rand(3, 2, 3, 3), b: rand(3), ...(asInput ? { axes: ints(axes) } : {}) },
+});
+
 const bn = { consts: [pos(3), rand(3), rand(3), pos(3)] };
 
 const refused = (op: string, opset: number, pattern: RegExp, more: Partial<OpCase> = {}): OpCase => ({
@@ -298,6 +309,11 @@ export const OP_CASES: OpCase[] = [
     inits: { w1: rand(4, 3, 1, 1), b: rand(4), start: ints([2], []), limit: ints([4], []), delta: ints([1], []) },
   },
   {
+    name: 'Range feeding ReduceMean axes (opset 18)', op: 'Range', opset: 18, input: [2, 5, 5],
+    nodes: [conv3('x', 'h'), { op: 'Range', in: ['start', 'limit', 'delta'], out: 'axes' }, { op: 'ReduceMean', in: ['h', 'axes'], out: 'y', attrs: { keepdims: A.int(0) } }],
+    inits: { w: rand(3, 2, 3, 3), b: rand(3), start: ints([2], []), limit: ints([4], []), delta: ints([1], []) },
+  },
+  {
     name: 'ConstantOfShape (float value) as a bias', op: 'ConstantOfShape', opset: 13, input: [4],
     nodes: [{ op: 'ConstantOfShape', in: ['n'], out: 'c', attrs: { value: A.tensor({ dims: [1], dataType: 1, floatData: [0.25] }) } }, { op: 'Add', in: ['x', 'c'], out: 'y' }],
     inits: { n: ints([4]) },
@@ -315,6 +331,20 @@ export const OP_CASES: OpCase[] = [
     name: 'Softmax that is not the last op is refused', op: 'Softmax', opset: 13, input: [6],
     nodes: [{ op: 'Softmax', in: ['x'], out: 's' }, { op: 'Relu', in: ['s'], out: 'y' }], expectRefusal: /Softmax is only supported as the last op/,
   },
+
+  // ---- ReduceMean / ReduceSum over H, W (axes: attribute → input at 18 / 13) ----
+  { name: 'ReduceMean axes [2, 3] attribute, keepdims 1 (opset 13)', op: 'ReduceMean', opset: 13, input: [2, 5, 4], ...reduce('ReduceMean', 13, [2, 3], undefined, false) },
+  { name: 'ReduceMean axes [-2, -1] attribute, keepdims 0 (opset 17)', op: 'ReduceMean', opset: 17, input: [2, 5, 4], ...reduce('ReduceMean', 17, [-2, -1], 0, false) },
+  { name: 'ReduceMean axes input, keepdims 0 (opset 18)', op: 'ReduceMean', opset: 18, input: [2, 5, 4], ...reduce('ReduceMean', 18, [2, 3], 0, true) },
+  { name: 'ReduceMean axes input, keepdims 1 (opset 21)', op: 'ReduceMean', opset: 21, input: [2, 5, 4], ...reduce('ReduceMean', 21, [3, 2], 1, true) },
+  { name: 'ReduceMean axes attribute from opset 18 is malformed', op: 'ReduceMean', opset: 18, input: [2, 5, 4], ...reduce('ReduceMean', 18, [2, 3], 0, false), expectRefusal: /'axes' is not an attribute of ReduceMean/, invalidOnnx: true },
+  { name: 'ReduceMean over the channels is refused', op: 'ReduceMean', opset: 13, input: [2, 5, 4], ...reduce('ReduceMean', 13, [1], 1, false), expectRefusal: /only over the spatial axes \[2, 3\]/ },
+  { name: 'ReduceSum axes [2, 3] attribute, keepdims 0 (opset 11)', op: 'ReduceSum', opset: 11, input: [2, 5, 4], ...reduce('ReduceSum', 11, [2, 3], 0, false) },
+  { name: 'ReduceSum axes attribute, keepdims 1 (opset 12)', op: 'ReduceSum', opset: 12, input: [2, 5, 4], ...reduce('ReduceSum', 12, [2, 3], 1, false) },
+  { name: 'ReduceSum axes input, keepdims 0 (opset 13)', op: 'ReduceSum', opset: 13, input: [2, 5, 4], ...reduce('ReduceSum', 13, [2, 3], 0, true) },
+  { name: 'ReduceSum axes input, keepdims 1 (opset 18)', op: 'ReduceSum', opset: 18, input: [2, 5, 4], ...reduce('ReduceSum', 18, [-1, -2], undefined, true) },
+  { name: 'ReduceSum without axes and noop_with_empty_axes=1 is the identity', op: 'ReduceSum', opset: 13, input: [2, 3, 3], attributes: { noop_with_empty_axes: A.int(1) } },
+  { name: 'ReduceSum over every axis is refused', op: 'ReduceSum', opset: 13, input: [2, 3, 3], expectRefusal: /ReduceSum over every axis .* is not supported/ },
 
   // ---- refused: no exact spiking equivalent (issue 21), not supported yet ----
   refused('Tanh', 13, NO_RATE_CODE),

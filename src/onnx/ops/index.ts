@@ -8,6 +8,7 @@ import { GEMM_OPS } from './gemm.js';
 import { NORMALIZATION_OPS } from './normalization.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
+import { REDUCE_OPS } from './reduce.js';
 import { REFUSED_OPS } from './refused.js';
 import { SHAPE_OPS } from './shape.js';
 import { SNNC_DOMAIN, SNNC_OPS } from './snnc.js';
@@ -22,7 +23,7 @@ export const MIN_OPSET = 11;
 export const MAX_OPSET = 21;
 
 export const OP_TABLE: readonly AnyOpEntry[] = [
-  ...CONV_OPS, ...GEMM_OPS, ...ELEMENTWISE_OPS, ...NORMALIZATION_OPS, ...POOL_OPS, ...PAD_OPS,
+  ...CONV_OPS, ...GEMM_OPS, ...ELEMENTWISE_OPS, ...NORMALIZATION_OPS, ...POOL_OPS, ...REDUCE_OPS, ...PAD_OPS,
   ...SHAPE_OPS, ...SOFTMAX_OPS, ...SNNC_OPS, ...REFUSED_OPS,
 ];
 
