@@ -45,6 +45,3 @@ export const SUPPORTED_OPS: readonly string[] = supported('');
 
 /** Every supported op as a diagnostic names it: default-domain ops bare, others as `domain::Op`. */
 export const SUPPORTED_OP_NAMES: readonly string[] = [...SUPPORTED_OPS, ...supported(SNNC_DOMAIN).map((op) => `${SNNC_DOMAIN}::${op}`)];
-
-/** Ops refused with a reason (no exact spiking equivalent, or not supported yet). */
-export const REFUSED_OP_NAMES: readonly string[] = [...new Set(OP_TABLE.filter((e) => e.refusal).map((e) => e.op))];
