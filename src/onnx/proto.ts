@@ -26,7 +26,7 @@ export const DataType = {
 } as const;
 
 /** AttributeProto.AttributeType codes. */
-export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, SPARSE_TENSOR: 11 } as const;
 
 /** An int64 as protobufjs hands it over: a number, or a Long when the `long` package is present. */
 export type Int64Like = number | { toNumber(): number; low: number; high: number } | string | null | undefined;
