@@ -79,7 +79,6 @@ function toJson(chip: MappedChip, weights: { sha256: string; arrays: number }): 
     target: q.target,
     timesteps: q.timesteps,
     delay: q.delay,
-    depth: q.depth ?? null,
     holdSteps: q.holdSteps ?? 0,
     input: q.input,
     populations: q.populations.map((p) => ({
@@ -201,7 +200,6 @@ export function readMapped(dir: string): MappedChip {
     name: data.name as string, target, timesteps: data.timesteps as number, delay: data.delay as QuantGraph['delay'],
     input: data.input as QuantGraph['input'], populations, projections,
     quantError: data.quantError as Record<string, number>,
-    ...(typeof data.depth === 'number' ? { depth: data.depth } : {}),
     ...(typeof data.holdSteps === 'number' ? { holdSteps: data.holdSteps } : {}),
   };
   return {

@@ -11,14 +11,16 @@ import { prepareOutputDir, writeFileAtomic } from '../src/util/fs.js';
 import { UserError } from '../src/util/errors.js';
 import { loadTarget } from '../targets/load.js';
 import type { TargetSpec } from '../targets/target.js';
-import { runPipeline, PASSES, type HoldOption, type PassName, type PipelineResult } from './pipeline.js';
+import { runPipeline, PASSES, type PassName, type PipelineResult } from './pipeline.js';
+import type { HoldOption } from './quantize.js';
 import { writeMapped } from './emit.js';
 import { formatSummary, type CompileSummary } from './summary.js';
 import type { MaxPoolLowering } from './passes/lower-maxpool.js';
 import type { Calibration } from './passes/convert.js';
 import type { MappedChip } from './types.js';
 
-export { runPipeline, PASSES, holdStepsFor, parseHold, type HoldOption } from './pipeline.js';
+export { runPipeline, PASSES, parseHold } from './pipeline.js';
+export { holdStepsFor, type HoldOption } from './quantize.js';
 export { readMapped, writeMapped, serializeMapped, MappedError } from './emit.js';
 export { FitError } from './errors.js';
 export { formatSummary } from './summary.js';

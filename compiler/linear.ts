@@ -6,140 +6,25 @@
  * Shapes are always 3-D [C, H, W]; a flat vector [N] is viewed as [N, 1, 1] (same memory order), so
  * Flatten is a change of view and never an operator.
  */
-import { GraphError, shapeSize, type IRNode } from '../src/ir/graph.js';
+import { GraphError, shapeSize, type IRNode, type NodeShapes } from '../src/ir/nodes.js';
+import { KINDS } from '../src/ir/kinds/index.js';
+import { applyOp, isDepthwise, type ConvOp, type LinOp } from '../src/ir/linear-op.js';
 
-export type Shape3 = [number, number, number];
+export { as3, applyOp, identityOp, isDepthwise, type ConvOp, type DenseOp, type LinOp, type Shape3 } from '../src/ir/linear-op.js';
 
-export interface DenseOp {
-  kind: 'dense';
-  inShape: Shape3;
-  outShape: Shape3;
-  /** [out][in] */
-  w: Float32Array;
+/** The linear operator of one node between two spiking layers (its registry entry's `linear`), or null for a relabelling. */
+export function opOfNode(name: string, node: IRNode, shapes: NodeShapes): LinOp | null {
+  const spec = KINDS[node.kind] as { linear?: (n: string, node: IRNode, s: NodeShapes) => LinOp | null };
+  if (!spec.linear) throw new GraphError(`a ${node.kind} node cannot sit between two spiking layers`, name);
+  return spec.linear(name, node, shapes);
 }
 
-export interface ConvOp {
-  kind: 'conv';
-  inShape: Shape3;
-  outShape: Shape3;
-  /** [out][in/groups][kh][kw] */
-  w: Float32Array;
-  kernel: [number, number];
-  stride: [number, number];
-  padding: [number, number, number, number];
-  dilation: [number, number];
-  groups: number;
-}
-
-export type LinOp = DenseOp | ConvOp;
-
-export function as3(shape: readonly number[]): Shape3 {
-  if (shape.length === 3) return [shape[0], shape[1], shape[2]];
-  return [shapeSize(shape), 1, 1];
-}
-
-/** A depthwise op maps channel c to channel c only (pooling, Scale, identity). */
-export function isDepthwise(op: ConvOp): boolean {
-  return op.groups === op.inShape[0] && op.groups === op.outShape[0];
-}
-
-/** The identity on a shape, as a depthwise 1×1 convolution. */
-export function identityOp(shape: readonly number[]): ConvOp {
-  const s = as3(shape);
-  return {
-    kind: 'conv', inShape: s, outShape: s, w: new Float32Array(s[0]).fill(1),
-    kernel: [1, 1], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: s[0],
-  };
-}
-
-/** The linear operator of one stateless IR node (its bias is not included), or null for Flatten/Sum. */
-export function opOfNode(name: string, node: IRNode, inShape: readonly number[], outShape: readonly number[]): LinOp | null {
-  const i3 = as3(inShape);
-  const o3 = as3(outShape);
-  switch (node.kind) {
-    case 'Flatten': case 'Sum':
-      return null;
-    case 'Affine': case 'Linear':
-      return { kind: 'dense', inShape: i3, outShape: o3, w: node.weight.data };
-    case 'Conv2d':
-      return {
-        kind: 'conv', inShape: i3, outShape: o3, w: node.weight.data, kernel: [node.weight.shape[2], node.weight.shape[3]],
-        stride: [...node.stride], padding: [...node.padding], dilation: [...node.dilation], groups: node.groups,
-      };
-    case 'AvgPool2d': case 'SumPool2d': {
-      const [kh, kw] = node.kernel;
-      const padded = node.padding.some((p) => p > 0);
-      if (node.kind === 'AvgPool2d' && padded && node.countIncludePad === false) {
-        throw new GraphError('average pooling that excludes padding from its divisor is not a convolution; re-export with count_include_pad=1 or without padding', name);
-      }
-      const value = node.kind === 'AvgPool2d' ? 1 / (kh * kw) : 1;
-      return {
-        kind: 'conv', inShape: i3, outShape: o3, w: new Float32Array(i3[0] * kh * kw).fill(value),
-        kernel: [kh, kw], stride: [...node.stride], padding: [...node.padding], dilation: [1, 1], groups: i3[0],
-      };
-    }
-    case 'Scale': {
-      const c = i3[0];
-      const w = new Float32Array(c);
-      for (let k = 0; k < c; k++) w[k] = node.scale.data.length === 1 ? node.scale.data[0] : node.scale.data[k];
-      return { kind: 'conv', inShape: i3, outShape: i3, w, kernel: [1, 1], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: c };
-    }
-    default:
-      throw new GraphError(`a ${node.kind} node cannot sit between two spiking layers`, name);
-  }
-}
-
-/** The node's bias as a per-channel vector (or null). */
+/** The node's constant offset per channel (its registry entry's `bias`), or null. */
 export function biasOfNode(node: IRNode): Float32Array | null {
-  if (node.kind === 'Affine') return node.bias.data;
-  if (node.kind === 'Conv2d') return node.bias?.data ?? null;
-  if (node.kind === 'Scale') return node.bias?.data ?? null;
-  return null;
+  const spec = KINDS[node.kind] as { bias?: (node: IRNode) => Float32Array | null };
+  return spec.bias ? spec.bias(node) : null;
 }
 
-/** y = op(x) for one sample (x of size inShape). */
-export function applyOp(op: LinOp, x: Float32Array): Float32Array {
-  const out = new Float32Array(shapeSize(op.outShape));
-  if (op.kind === 'dense') {
-    const n = x.length;
-    for (let o = 0; o < out.length; o++) {
-      let s = 0;
-      const base = o * n;
-      for (let i = 0; i < n; i++) s += op.w[base + i] * x[i];
-      out[o] = s;
-    }
-    return out;
-  }
-  const [cin, ih, iw] = op.inShape;
-  const [cout, oh, ow] = op.outShape;
-  const [kh, kw] = op.kernel;
-  const cinG = cin / op.groups;
-  const coutG = cout / op.groups;
-  for (let o = 0; o < cout; o++) {
-    const g = Math.floor(o / coutG);
-    for (let ci = 0; ci < cinG; ci++) {
-      const c = g * cinG + ci;
-      for (let ky = 0; ky < kh; ky++) {
-        for (let kx = 0; kx < kw; kx++) {
-          const wv = op.w[((o * cinG + ci) * kh + ky) * kw + kx];
-          if (wv === 0) continue;
-          for (let y = 0; y < oh; y++) {
-            const iy = y * op.stride[0] - op.padding[0] + ky * op.dilation[0];
-            if (iy < 0 || iy >= ih) continue;
-            const inRow = (c * ih + iy) * iw;
-            const outRow = (o * oh + y) * ow;
-            for (let xx = 0; xx < ow; xx++) {
-              const ix = xx * op.stride[1] - op.padding[1] + kx * op.dilation[1];
-              if (ix < 0 || ix >= iw) continue;
-              out[outRow + xx] += wv * x[inRow + ix];
-            }
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
 
 /** x = opᵀ(g): the adjoint of a convolution applied to one output-sized vector. */
 function applyConvTranspose(op: ConvOp, g: Float32Array): Float32Array {

@@ -2,7 +2,7 @@ import type { TargetSpec } from '../targets/target.js';
 import type { CoreSlice, Projection, QuantGraph } from './types.js';
 import { FitError } from './errors.js';
 import { as3, type Shape3 } from './linear.js';
-import { meshOf, tileXY } from './place.js';
+import { meshOf, hopsBetween } from './mesh.js';
 
 /** A half-open box of a population's [C, H, W] neurons. */
 export interface Box { c0: number; c1: number; y0: number; y1: number; x0: number; x1: number }
@@ -25,6 +25,8 @@ export interface VirtualCore {
 export interface CoreLink { from: number; to: number; neurons: number }
 
 export interface Partition {
+  /** The network it splits. */
+  graph: QuantGraph;
   cores: VirtualCore[];
   /** Core indices of each population, in order. */
   byPopulation: Map<string, number[]>;
@@ -299,11 +301,7 @@ function assignWholeLayers(q: QuantGraph, target: TargetSpec): number[] {
   // Complete backtracking (at most count! orders, tiny here), layers in dependency order, each trying
   // the free cores nearest to the core of the layer feeding it first: a valid assignment with short hops.
   const mesh = meshOf(target);
-  const hops = (a: number, b: number) => {
-    const [x1, y1] = tileXY(mesh, a);
-    const [x2, y2] = tileXY(mesh, b);
-    return Math.abs(x1 - x2) + Math.abs(y1 - y2);
-  };
+  const hops = (a: number, b: number) => hopsBetween(mesh, a, b);
   const index = new Map(pops.map((p, i) => [p, i]));
   const feeder = pops.map((p) => {
     const src = q.projections.filter((x) => x.to === p && x.from !== 'input').map((x) => index.get(x.from)!);
@@ -363,7 +361,7 @@ export function partition(q: QuantGraph): Partition {
         if (consumers.size > maxDest) throw new FitError(target.name, p.name, 'destination layers', consumers.size, maxDest, 'restructure the network so that each layer feeds at most ' + maxDest + ' layers');
       }
     }
-    return { cores, byPopulation: groupBy(cores), links };
+    return { graph: q, cores, byPopulation: groupBy(cores), links };
   }
 
   const neuronCap = new Map<string, number>(q.populations.map((p) => [p.name, caps.neurons.value]));
@@ -423,7 +421,7 @@ export function partition(q: QuantGraph): Partition {
     throw new FitError(target.name, largest[0], `cores for the whole network (this layer alone needs ${largest[1].length})`, cores.length, caps.count.value,
       'choose a target with more cores, or shrink the network (fewer channels or a smaller input)');
   }
-  return { cores, byPopulation: groupBy(cores), links };
+  return { graph: q, cores, byPopulation: groupBy(cores), links };
 }
 
 function groupBy(cores: VirtualCore[]): Map<string, number[]> {

@@ -8,14 +8,13 @@ import { foldScale } from './passes/fold-scale.js';
 import { lowerMaxPool, type MaxPoolLowering } from './passes/lower-maxpool.js';
 import { convertToSnn, type Calibration } from './passes/convert.js';
 import { lowerToPopulations } from './passes/lower.js';
-import { quantize } from './quantize.js';
-import { partition, boxToSlices, populationShapes, type Partition } from './partition.js';
-import { place, meshOf, tileXY } from './place.js';
+import { quantize, type HoldOption } from './quantize.js';
+import { partition, type Partition } from './partition.js';
+import { place } from './place.js';
 import { route } from './route.js';
 import { summarize, type CompileSummary } from './summary.js';
-import { readoutLag } from '../simulator/program.js';
 import { validateGraph, validateNet, validatePartition, validatePlacement, validateQuant } from './validate.js';
-import type { CoreAssignment, FloatNet, MappedChip, QuantGraph } from './types.js';
+import type { FloatNet, MappedChip } from './types.js';
 
 /** The named passes, in the order the pipeline runs them (`--dump-after` takes one of these). */
 export const PASSES = ['fold-scale', 'lower-maxpool', 'convert', 'lower', 'quantize', 'partition', 'place', 'route'] as const;
@@ -38,20 +37,6 @@ export interface PipelineOptions {
    * a delayed target); a number = that many. */
   hold?: HoldOption;
   warn?: (message: string) => void;
-}
-
-/** `--hold`: 'auto', 'none' or a step count. */
-export type HoldOption = 'auto' | 'none' | number;
-
-/**
- * Hold steps for a quantized graph: 'auto' extends a delayed chip's run by exactly the readout lag, so the
- * readout integrates all T steps of evidence the network was trained with (a same-step chip needs none).
- */
-export function holdStepsFor(q: QuantGraph, hold: HoldOption = 'auto'): number {
-  if (hold === 'none') return 0;
-  if (hold === 'auto') return q.delay === 'hardware' ? readoutLag(q) : 0;
-  if (!(Number.isInteger(hold) && hold >= 0 && hold <= 100_000)) throw new PipelineError(`--hold must be auto, none or an integer from 0 to 100000, got ${hold}`);
-  return hold;
 }
 
 /** Parses a `--hold` value as the user typed it ('auto', 'none', or a step count). */
@@ -102,63 +87,34 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   validateGraph('lower-maxpool', g, ['MaxPool2d']);
   dump('lower-maxpool', () => graphJson(g));
 
-  g = convertToSnn(g, { calibration: opts.calibration, balance: opts.balance, percentile: opts.percentile, warn });
-  validateGraph('convert', g, ['ReLU', 'Clip', 'MaxPool2d']);
-  dump('convert', () => graphJson(g));
-  const spikingGraph = g;
+  const spikingGraph = convertToSnn(g, { calibration: opts.calibration, balance: opts.balance, percentile: opts.percentile, warn });
+  validateGraph('convert', spikingGraph, ['ReLU', 'Clip', 'MaxPool2d']);
+  dump('convert', () => graphJson(spikingGraph));
 
   const copies = opts.target.precision.weightScale.value === 'axon-types' ? opts.target.core.maxDistinctWeightsPerNeuron?.value ?? 1 : 1;
-  const net = lowerToPopulations(g, {
+  const net = lowerToPopulations(spikingGraph, {
     timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / copies), foldPooling: opts.target.core.splitLayers?.value !== false,
   });
-  if (opts.calibration) net.rates = spikeRates(g, opts.calibration, timesteps);
+  if (opts.calibration) net.rates = spikeRates(spikingGraph, opts.calibration, timesteps);
   validateNet('lower', net);
   dump('lower', () => net);
 
-  const q = quantize(net, opts.target, { timesteps, warn });
+  const q = quantize(net, opts.target, { timesteps, hold: opts.hold, warn });
   validateQuant('quantize', q);
   dump('quantize', () => q);
-  q.holdSteps = holdStepsFor(q, opts.hold);
-  const lag = readoutLag(q);
-  if (q.delay === 'hardware' && q.holdSteps < lag) {
-    const evidence = Math.min(timesteps, Math.max(0, timesteps + q.holdSteps - lag));
-    warn(`${opts.target.name} delivers spikes one step later per layer, so the readout sees the input ${lag} step(s) late: with ${q.holdSteps} hold step(s) it integrates only ${evidence} of the ${timesteps} steps of evidence the network expects, and loses accuracy accordingly; --hold auto (the default) runs T + ${lag} = ${timesteps + lag} steps with the input held to keep the software accuracy`);
-  }
 
   const part = partition(q);
   validatePartition('partition', q, part);
   dump('partition', () => part);
 
   const rates = coreRates(part, net);
-  const placed = place(part, opts.target, rates);
+  const placed = place(part, rates);
   validatePlacement('place', placed.coreOf, opts.target.core.count.value);
-  dump('place', () => placed);
+  dump('place', () => ({ cores: placed.cores, cost: placed.cost, rowMajorCost: placed.rowMajorCost }));
 
-  const routes = route(part, opts.target, placed.coreOf);
-  const chip: MappedChip = {
-    format: 'snnc-mapped', version: 1,
-    placement: { graph: q, cores: coreAssignments(q, part, placed.coreOf), cost: placed.cost, rowMajorCost: placed.rowMajorCost, pinned: false },
-    routes,
-  };
-  dump('route', () => routes);
-  return { chip, summary: summarize(chip, part, placed.coreOf, rates), spikingGraph, floatNet: net, partition: part };
-}
-
-/** Physical cores with their slices, sorted by id. */
-function coreAssignments(q: QuantGraph, part: Partition, coreOf: Int32Array): CoreAssignment[] {
-  const mesh = meshOf(q.target);
-  const shapes = populationShapes(q);
-  const cores: CoreAssignment[] = part.cores.map((c, i) => {
-    const id = coreOf[i];
-    const [x, y] = tileXY(mesh, id);
-    return {
-      id, tile: Math.floor(id / mesh.perTile), x, y,
-      slices: boxToSlices(c.population, shapes.get(c.population)!, c.box),
-      box: { channels: [c.box.c0, c.box.c1], rows: [c.box.y0, c.box.y1], cols: [c.box.x0, c.box.x1] },
-      usage: { ...c.usage },
-    };
-  });
-  return cores.sort((a, b) => a.id - b.id);
+  const chip = route(placed);
+  dump('route', () => chip.routes);
+  return { chip, summary: summarize(chip, placed, rates), spikingGraph, floatNet: net, partition: part };
 }
 
 /**

@@ -1,23 +1,12 @@
-import type { TargetSpec } from '../targets/target.js';
-import type { Partition } from './partition.js';
+import { boxToSlices, populationShapes, type Partition } from './partition.js';
+import { hopsBetween, meshOf, tileXY, type Mesh } from './mesh.js';
+import type { CoreAssignment, PlacedNetwork } from './types.js';
 
-export interface PlacementResult {
+interface CoreIds {
   /** Physical core id of every virtual core. */
   coreOf: Int32Array;
   cost: number;
   rowMajorCost: number;
-}
-
-interface Mesh { width: number; height: number; perTile: number; count: number }
-
-export function meshOf(t: TargetSpec): Mesh {
-  return { width: t.mesh.width.value, height: t.mesh.height.value, perTile: t.mesh.coresPerTile.value, count: t.core.count.value };
-}
-
-/** Tile coordinates of a physical core id (tile = id / coresPerTile, tiles row-major on the mesh). */
-export function tileXY(mesh: Mesh, id: number): [number, number] {
-  const tile = Math.floor(id / mesh.perTile);
-  return [tile % mesh.width, Math.floor(tile / mesh.width)];
 }
 
 /** Undirected weighted adjacency between virtual cores: spikes per step both ways. */
@@ -38,11 +27,7 @@ function adjacency(p: Partition, rates: Float64Array): { nbr: Int32Array[]; weig
 /** Hop-weighted traffic: Σ over core pairs of spikes per step × Manhattan distance of their tiles. */
 export function placementCost(p: Partition, mesh: Mesh, coreOf: Int32Array, rates: Float64Array): number {
   let cost = 0;
-  for (const l of p.links) {
-    const [x1, y1] = tileXY(mesh, coreOf[l.from]);
-    const [x2, y2] = tileXY(mesh, coreOf[l.to]);
-    cost += l.neurons * rates[l.from] * (Math.abs(x1 - x2) + Math.abs(y1 - y2));
-  }
+  for (const l of p.links) cost += l.neurons * rates[l.from] * hopsBetween(mesh, coreOf[l.from], coreOf[l.to]);
   return cost;
 }
 
@@ -55,8 +40,33 @@ export function placementCost(p: Partition, mesh: Mesh, coreOf: Int32Array, rate
  * with the tiles around the weighted centre of its neighbours when that lowers the cost. Deterministic.
  * `rates` are spikes per neuron per step of every virtual core (calibration, else 1).
  */
-export function place(p: Partition, target: TargetSpec, rates?: Float64Array): PlacementResult {
-  const mesh = meshOf(target);
+export function place(p: Partition, rates?: Float64Array): PlacedNetwork {
+  const ids = placeCores(p, rates);
+  return {
+    graph: p.graph, cores: coreAssignments(p, ids.coreOf), cost: ids.cost, rowMajorCost: ids.rowMajorCost, pinned: false,
+    partition: p, coreOf: ids.coreOf,
+  };
+}
+
+/** Physical cores with their slices, sorted by id. */
+function coreAssignments(part: Partition, coreOf: Int32Array): CoreAssignment[] {
+  const mesh = meshOf(part.graph.target);
+  const shapes = populationShapes(part.graph);
+  const cores: CoreAssignment[] = part.cores.map((c, i) => {
+    const id = coreOf[i];
+    const [x, y] = tileXY(mesh, id);
+    return {
+      id, tile: Math.floor(id / mesh.perTile), x, y,
+      slices: boxToSlices(c.population, shapes.get(c.population)!, c.box),
+      box: { channels: [c.box.c0, c.box.c1], rows: [c.box.y0, c.box.y1], cols: [c.box.x0, c.box.x1] },
+      usage: { ...c.usage },
+    };
+  });
+  return cores.sort((a, b) => a.id - b.id);
+}
+
+function placeCores(p: Partition, rates?: Float64Array): CoreIds {
+  const mesh = meshOf(p.graph.target);
   const n = p.cores.length;
   const r = rates ?? new Float64Array(n).fill(1);
   const rowMajor = Int32Array.from({ length: n }, (_, i) => i);

@@ -1,8 +1,17 @@
 import type { TargetSpec } from '../targets/target.js';
+import { UserError } from '../src/util/errors.js';
+import { readoutLag } from './analysis.js';
 import type { FloatNet, FloatProjection, Population, Projection, QuantGraph, Encoding } from './types.js';
+
+/** `--hold`: steps run after T with the input held: 'auto', 'none' or a step count. */
+export type HoldOption = 'auto' | 'none' | number;
 
 export interface QuantizeOptions {
   timesteps: number;
+  /** Steps to run after T with the input held (QuantGraph.holdSteps): 'auto' (default) = the readout lag on a
+   * target with 'hardware' delay and 0 on a same-step one; 'none' = 0 (with a warning of what that costs on a
+   * delayed target); a number = that many. */
+  hold?: HoldOption;
   /** Seed of rate-encoded input spikes. */
   seed?: number;
   warn?: (message: string) => void;
@@ -194,7 +203,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     quantError[p.name] = den > 0 ? Math.sqrt(num / den) : 0;
   }
 
-  return {
+  const q: QuantGraph = {
     name: net.name,
     target,
     timesteps: opts.timesteps,
@@ -203,8 +212,26 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     populations,
     projections,
     quantError,
-    depth: networkDepth(populations, projections),
   };
+  q.holdSteps = holdStepsFor(q, opts.hold);
+  const lag = readoutLag(q);
+  if (q.delay === 'hardware' && q.holdSteps < lag) {
+    const T = opts.timesteps;
+    const evidence = Math.min(T, Math.max(0, T + q.holdSteps - lag));
+    opts.warn?.(`${target.name} delivers spikes one step later per layer, so the readout sees the input ${lag} step(s) late: with ${q.holdSteps} hold step(s) it integrates only ${evidence} of the ${T} steps of evidence the network expects, and loses accuracy accordingly; --hold auto (the default) runs T + ${lag} = ${T + lag} steps with the input held to keep the software accuracy`);
+  }
+  return q;
+}
+
+/**
+ * Hold steps for a quantized graph: 'auto' extends a delayed chip's run by exactly the readout lag, so the
+ * readout integrates all T steps of evidence the network was trained with (a same-step chip needs none).
+ */
+export function holdStepsFor(q: QuantGraph, hold: HoldOption = 'auto'): number {
+  if (hold === 'none') return 0;
+  if (hold === 'auto') return q.delay === 'hardware' ? readoutLag(q) : 0;
+  if (!(Number.isInteger(hold) && hold >= 0 && hold <= 100_000)) throw new UserError(`--hold must be auto, none or an integer from 0 to 100000, got ${hold}`);
+  return hold;
 }
 
 /** At most `k` distinct non-zero weights per output channel across all its incoming projections (axon types). */
@@ -232,17 +259,6 @@ function limitDistinctWeights(projections: Projection[], k: number): void {
       }
     }
   }
-}
-
-/** Longest chain of projections from the input to any population. */
-export function networkDepth(populations: Population[], projections: Projection[]): number {
-  const depth = new Map<string, number>([['input', 0]]);
-  for (const pop of populations) {
-    let d = 0;
-    for (const p of projections) if (p.to === pop.name) d = Math.max(d, (depth.get(p.from) ?? 0) + 1);
-    depth.set(pop.name, d);
-  }
-  return Math.max(0, ...depth.values());
 }
 
 function clamp(v: number, lo: number, hi: number): number {

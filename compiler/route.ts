@@ -1,7 +1,6 @@
 import type { TargetSpec } from '../targets/target.js';
-import type { Route } from './types.js';
-import type { Partition } from './partition.js';
-import { meshOf } from './place.js';
+import type { MappedChip, PlacedNetwork, Route } from './types.js';
+import { meshOf } from './mesh.js';
 
 /** Tiles along the dimension-order (x first, then y) path between two tiles, as links [fromTile, toTile]. */
 export function xyPath(width: number, fromTile: number, toTile: number): [number, number][] {
@@ -16,21 +15,25 @@ export function xyPath(width: number, fromTile: number, toTile: number): [number
 }
 
 /**
- * Routes between placed cores, dimension-order (x then y). With multicast a source core has one route
- * whose links are the union of the paths to all its destination cores (each link listed once, as a
- * multicast tree forks the packet); without it, one route per destination core.
+ * Routes between physical cores, dimension-order (x then y): the one router of snnc (the simulator builds its
+ * packet paths from these routes). With multicast a source core has one route whose links are the union of
+ * the paths to all its destination cores (each link listed once, as a multicast tree forks the packet);
+ * without it, one route per destination core. `pairs` lists (source core id, destination core id); routes come
+ * out sorted by source, then destination id.
  */
-export function route(p: Partition, target: TargetSpec, coreOf: Int32Array): Route[] {
+export function routeCores(target: TargetSpec, pairs: Iterable<readonly [number, number]>): Route[] {
   const mesh = meshOf(target);
-  const dests = new Map<number, number[]>();
-  for (const l of p.links) {
-    if (l.from === l.to) continue;
-    dests.set(l.from, [...(dests.get(l.from) ?? []), l.to]);
+  const dests = new Map<number, Set<number>>();
+  for (const [from, to] of pairs) {
+    if (from === to) continue;
+    let set = dests.get(from);
+    if (!set) dests.set(from, (set = new Set()));
+    set.add(to);
   }
-  const tile = (i: number) => Math.floor(coreOf[i] / mesh.perTile);
+  const tile = (id: number) => Math.floor(id / mesh.perTile);
   const routes: Route[] = [];
-  for (const from of [...dests.keys()].sort((a, b) => coreOf[a] - coreOf[b])) {
-    const to = [...new Set(dests.get(from)!)].sort((a, b) => coreOf[a] - coreOf[b]);
+  for (const from of [...dests.keys()].sort((a, b) => a - b)) {
+    const to = [...dests.get(from)!].sort((a, b) => a - b);
     if (target.mesh.multicast.value) {
       const seen = new Set<string>();
       const links: [number, number][] = [];
@@ -40,13 +43,21 @@ export function route(p: Partition, target: TargetSpec, coreOf: Int32Array): Rou
           if (!seen.has(key)) { seen.add(key); links.push(l); }
         }
       }
-      routes.push({ fromCore: coreOf[from], toCores: to.map((d) => coreOf[d]), links, hops: links.length });
+      routes.push({ fromCore: from, toCores: to, links, hops: links.length });
     } else {
       for (const d of to) {
         const links = xyPath(mesh.width, tile(from), tile(d));
-        routes.push({ fromCore: coreOf[from], toCores: [coreOf[d]], links, hops: links.length });
+        routes.push({ fromCore: from, toCores: [d], links, hops: links.length });
       }
     }
   }
   return routes;
+}
+
+/** Routes a placed network: the spike traffic between its cores, over the target's mesh. */
+export function route(placed: PlacedNetwork): MappedChip {
+  const { partition: p, coreOf } = placed;
+  const routes = routeCores(placed.graph.target, p.links.map((l) => [coreOf[l.from], coreOf[l.to]] as const));
+  const { partition: _partition, coreOf: _coreOf, ...placement } = placed;
+  return { format: 'snnc-mapped', version: 1, placement, routes };
 }

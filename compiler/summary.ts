@@ -1,7 +1,7 @@
-import type { MappedChip, Projection } from './types.js';
-import { boxSize, type Partition } from './partition.js';
-import { meshOf, tileXY } from './place.js';
-import { readoutLag } from '../simulator/program.js';
+import type { MappedChip, PlacedNetwork, Projection } from './types.js';
+import { boxSize } from './partition.js';
+import { hopsBetween, meshOf } from './mesh.js';
+import { readoutLag } from './analysis.js';
 
 /** One line of the compile summary: a population (layer) and what it takes on the chip. */
 export interface SummaryRow {
@@ -58,7 +58,8 @@ export function connections(p: Projection): number {
   return cout * (cin / s.groups) * taps(oh, ih, s.kernel[0], s.stride[0], s.padding[0], s.dilation[0]) * taps(ow, iw, s.kernel[1], s.stride[1], s.padding[1], s.dilation[1]);
 }
 
-export function summarize(chip: MappedChip, part: Partition, coreOf: Int32Array, rates: Float64Array): CompileSummary {
+export function summarize(chip: MappedChip, placed: PlacedNetwork, rates: Float64Array): CompileSummary {
+  const { partition: part, coreOf } = placed;
   const q = chip.placement.graph;
   const t = q.target;
   const mesh = meshOf(t);
@@ -84,11 +85,9 @@ export function summarize(chip: MappedChip, part: Partition, coreOf: Int32Array,
   for (const l of part.links) {
     if (l.from === l.to) continue;
     const row = rowOf.get(part.cores[l.from].population)!;
-    const [x1, y1] = tileXY(mesh, coreOf[l.from]);
-    const [x2, y2] = tileXY(mesh, coreOf[l.to]);
     const spikes = l.neurons * rates[l.from];
     row.trafficSpikes += spikes;
-    row.trafficHops += spikes * (Math.abs(x1 - x2) + Math.abs(y1 - y2));
+    row.trafficHops += spikes * hopsBetween(mesh, coreOf[l.from], coreOf[l.to]);
   }
   const tiles = new Set(chip.placement.cores.map((c) => c.tile));
   return {

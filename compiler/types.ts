@@ -1,8 +1,10 @@
 /**
  * The types that the compile pipeline hands from stage to stage:
- *   Graph (src/ir) → SpikingGraph (converted, float) → QuantGraph (integers for one target)
- *   → Placement (slices on cores) → MappedChip (routes; what the simulator loads).
- * Each stage takes the previous stage's type, so a stage run out of order does not type-check.
+ *   Graph (src/ir) → SpikingGraph (converted, float) → FloatNet (populations and projections)
+ *   → QuantGraph (integers for one target) → Partition (core boxes) → PlacedNetwork (cores on the mesh)
+ *   → MappedChip (routes; what the simulator loads).
+ * Each stage takes the previous stage's type, so a stage run out of order does not type-check
+ * (tests/types/stages.ts holds the proof: every out-of-order call there is a type error).
  *
  * The chip-level model is a set of neuron *populations* joined by *projections*. Every population is one
  * spiking layer (IF/LIF after a synaptic layer, or the readout); every projection is the synaptic layer
@@ -12,6 +14,14 @@
  */
 import type { Graph } from '../src/ir/graph.js';
 import type { TargetSpec } from '../targets/target.js';
+import type { Partition } from './partition.js';
+
+declare const converted: unique symbol;
+/** A graph that went through ANN → SNN conversion (compiler/passes/convert.ts): every rectifier is an IF neuron,
+ * or it was a spiking student to begin with. Only conversion returns it, and lowering takes nothing else. */
+export type SpikingGraph = Graph & { readonly [converted]: true };
+/** A graph before conversion (an imported ANN or student): what the passes before conversion take. */
+export type UnconvertedGraph = Graph & { readonly [converted]?: never };
 
 /** Spike delivery: 'hardware' = a spike fired at step t is integrated at t+1 (one step per synaptic hop, as
  * on Loihi and in SANA-FE); 'same-step' = it is integrated in step t (the trainer's software model). */
@@ -104,10 +114,6 @@ export interface QuantGraph {
   projections: Projection[];
   /** Per-layer quantization error (relative RMS of effective weights vs float), keyed by projection name. */
   quantError: Record<string, number>;
-  /** Longest chain of projections from the input to the readout. With 'hardware' delay the readout lags the
-   * input by depth − 1 steps (input events are integrated in the step they arrive; every projection from a
-   * spiking population adds one step): simulator/program.ts `readoutLag`. */
-  depth?: number;
   /** Extra steps run after the `timesteps` steps with the input held, so a chip with 'hardware' delay
    * integrates all `timesteps` steps of evidence at its readout: the chip runs timesteps + holdSteps steps.
    * The compiler sets it to the readout lag on delayed targets by default (`--hold auto`); absent = 0. */
@@ -142,6 +148,13 @@ export interface Placement {
   rowMajorCost: number;
   /** True when the user pinned the placement (e.g. a SANA-FE vector's mapping). */
   pinned: boolean;
+}
+
+/** What the placer returns: the placement, with the partition and the physical core of each virtual core
+ * that routing reads (not serialised). */
+export interface PlacedNetwork extends Placement {
+  partition: Partition;
+  coreOf: Int32Array;
 }
 
 /** A route from a source core to its destination cores (dimension-order, multicast tree where the target has it). */

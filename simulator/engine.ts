@@ -19,7 +19,8 @@ import {
 } from './arith.js';
 import { InputEncoder } from './input.js';
 import { LinkState, isEastWest, xyRoute, type MeshPath } from './noc.js';
-import { buildEventProjections, expandTouched, populationOrder, rowLength, scatterConv, scatterTaps, type EventProjection } from './program.js';
+import { populationOrder } from '../compiler/analysis.js';
+import { buildEventProjections, expandTouched, rowLength, scatterConv, scatterTaps, type EventProjection } from './program.js';
 
 export interface SimOptions {
   /** Spike delivery; default the artifact's recorded delay (the compiler writes the target's own, `timing.delay`). */

@@ -15,7 +15,7 @@ import { neuroBenchMetrics } from '../src/metrics/neurobench.js';
 export { ChipSimulator } from './engine.js';
 export type { SimOptions, SampleResult, SimCounts, LayerCounts, CoreCounts } from './engine.js';
 export { FixedPointReference } from './reference.js';
-export { readoutLag, buildEventProjections, populationOrder } from './program.js';
+export { buildEventProjections } from './program.js';
 export { sequentialMapping } from './sequential.js';
 export type { ReferenceOptions, ReferenceResult } from './reference.js';
 export { buildReport, SOP_COUNTING } from './report.js';

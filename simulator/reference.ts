@@ -10,7 +10,7 @@ import type { DelayMode, Projection, QuantGraph } from '../compiler/types.js';
 import { UserError } from '../src/util/errors.js';
 import { applyExponent, argmax, decayPotential, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, type NeuronParams } from './arith.js';
 import { InputEncoder } from './input.js';
-import { populationOrder } from './program.js';
+import { populationOrder } from '../compiler/analysis.js';
 
 export interface ReferenceOptions {
   delay?: DelayMode;

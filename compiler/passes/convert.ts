@@ -1,6 +1,8 @@
 import {
-  isSpiking, rebuild, shapeSize, tensor, type Graph, type IRNode,
+  isSpiking, kindOf, rebuild, shapeSize, tensor, type Graph,
 } from '../../src/ir/graph.js';
+import type { Interval } from '../../src/ir/kind.js';
+import type { SpikingGraph, UnconvertedGraph } from '../types.js';
 import { runGraph } from '../../src/ir/execute.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -39,98 +41,30 @@ function percentileOf(values: Float32Array, p: number): number {
   return sorted[rank];
 }
 
-/** Per-channel interval [lo, hi] of a node's output (a flat vector has one channel per element). */
-interface Interval { lo: Float64Array; hi: Float64Array }
-
 /**
  * The largest value each ReLU/Clip can take for any input in [0, 1]: interval arithmetic per channel
- * through the network (a convolution's interior output bounds every position, padding only removes
- * terms). Exact bounds, no data, and a linear pass over the weights.
+ * through the network, each kind's step being its registry entry's `bounds` (a convolution's interior output
+ * bounds every position, padding only removes terms). Exact bounds, no data, and a linear pass over the weights.
  */
 function weightBasedScales(graph: Graph, rectifiers: string[]): Map<string, number> {
   const bounds = new Map<string, Interval>();
   const channelsOf = (shape: number[]) => (shape.length === 3 ? shape[0] : shapeSize(shape));
   for (const name of graph.order) {
     const node = graph.nodes.get(name)!;
-    const { input: inShape, output: outShape } = graph.shapes.get(name)!;
+    const shapes = graph.shapes.get(name)!;
     if (node.kind === 'Input') {
-      const c = channelsOf(outShape);
+      const c = channelsOf(shapes.output);
       bounds.set(name, { lo: new Float64Array(c), hi: new Float64Array(c).fill(1) });
       continue;
     }
-    const preds = graph.preds.get(name)!;
-    const inC = channelsOf(inShape);
-    let x: Interval = { lo: new Float64Array(inC), hi: new Float64Array(inC) };
-    for (const p of preds) {
+    const inC = channelsOf(shapes.input);
+    const x: Interval = { lo: new Float64Array(inC), hi: new Float64Array(inC) };
+    for (const p of graph.preds.get(name)!) {
       const b = bounds.get(p)!;
       for (let i = 0; i < inC; i++) { x.lo[i] += b.lo[i]; x.hi[i] += b.hi[i]; }
     }
-    const outC = channelsOf(outShape);
-    const affine = (w: Float32Array, perOut: number, inputOf: (o: number, k: number) => number, bias?: Float32Array): Interval => {
-      const y: Interval = { lo: new Float64Array(outC), hi: new Float64Array(outC) };
-      for (let o = 0; o < outC; o++) {
-        let lo = bias ? bias[o] : 0;
-        let hi = lo;
-        for (let k = 0; k < perOut; k++) {
-          const v = w[o * perOut + k];
-          const i = inputOf(o, k);
-          if (v >= 0) { lo += v * x.lo[i]; hi += v * x.hi[i]; } else { lo += v * x.hi[i]; hi += v * x.lo[i]; }
-        }
-        y.lo[o] = lo; y.hi[o] = hi;
-      }
-      return y;
-    };
-    switch (node.kind) {
-      case 'Affine': case 'Linear':
-        x = affine(node.weight.data, inC, (_o, k) => k, node.kind === 'Affine' ? node.bias.data : undefined);
-        break;
-      case 'Conv2d': {
-        const [, cinG, kh, kw] = node.weight.shape;
-        const coutG = outC / node.groups;
-        x = affine(node.weight.data, cinG * kh * kw, (o, k) => Math.floor(o / coutG) * cinG + Math.floor(k / (kh * kw)), node.bias?.data);
-        break;
-      }
-      case 'SumPool2d': {
-        const n = node.kernel[0] * node.kernel[1];
-        x = { lo: x.lo.map((v) => Math.min(v * n, 0)), hi: x.hi.map((v) => Math.max(v * n, 0)) };
-        break;
-      }
-      case 'AvgPool2d': case 'MaxPool2d':
-        // padding contributes zeros: the interval widens to include 0 when padded
-        if (node.padding.some((p) => p > 0)) x = { lo: x.lo.map((v) => Math.min(v, 0)), hi: x.hi.map((v) => Math.max(v, 0)) };
-        break;
-      case 'Flatten': {
-        const per = shapeSize(inShape) / inC;
-        const lo = new Float64Array(outC);
-        const hi = new Float64Array(outC);
-        for (let i = 0; i < outC; i++) { lo[i] = x.lo[Math.floor(i / per)]; hi[i] = x.hi[Math.floor(i / per)]; }
-        x = { lo, hi };
-        break;
-      }
-      case 'Scale': {
-        const at = (t: Float32Array, c: number) => (t.length === 1 ? t[0] : t[c]);
-        const lo = new Float64Array(inC);
-        const hi = new Float64Array(inC);
-        for (let c = 0; c < inC; c++) {
-          const sc = at(node.scale.data, c);
-          const b = node.bias ? at(node.bias.data, c) : 0;
-          const a1 = sc * x.lo[c];
-          const a2 = sc * x.hi[c];
-          lo[c] = Math.min(a1, a2) + b; hi[c] = Math.max(a1, a2) + b;
-        }
-        x = { lo, hi };
-        break;
-      }
-      case 'ReLU':
-        x = { lo: x.lo.map((v) => Math.max(v, 0)), hi: x.hi.map((v) => Math.max(v, 0)) };
-        break;
-      case 'Clip':
-        x = { lo: x.lo.map((v) => Math.min(Math.max(v, node.min), node.max)), hi: x.hi.map((v) => Math.min(Math.max(v, node.min), node.max)) };
-        break;
-      default:
-        break;
-    }
-    bounds.set(name, x);
+    const spec = kindOf(node);
+    bounds.set(name, spec.bounds ? spec.bounds(node, x, shapes) : x);
   }
   return new Map(rectifiers.map((r) => [r, Math.max(0, ...bounds.get(r)!.hi)]));
 }
@@ -182,7 +116,7 @@ function dataBasedScales(graph: Graph, rectifiers: string[], cal: Calibration, b
  * weight-based bound (the largest activation any input in [0, 1] can cause, by interval arithmetic). Spiking graphs (students)
  * are returned unchanged.
  */
-export function convertToSnn(graph: Graph, opts: ConvertOptions = {}): Graph {
+export function convertToSnn(graph: UnconvertedGraph, opts: ConvertOptions = {}): SpikingGraph {
   const rectifiers = graph.order.filter((n) => {
     const k = graph.nodes.get(n)!;
     return k.kind === 'ReLU' || k.kind === 'Clip';
@@ -191,7 +125,8 @@ export function convertToSnn(graph: Graph, opts: ConvertOptions = {}): Graph {
     if (rectifiers.length > 0) {
       throw new ConversionError(`graph '${graph.meta.name}' mixes spiking neurons with ReLU/Clip (e.g. '${rectifiers[0]}'): convert a plain ANN or compile a spiking student`);
     }
-    return graph;
+    // A spiking student is already what lowering takes.
+    return graph as Graph as SpikingGraph;
   }
   for (const r of rectifiers) {
     const k = graph.nodes.get(r)!;
@@ -228,5 +163,5 @@ export function convertToSnn(graph: Graph, opts: ConvertOptions = {}): Graph {
   const converted = rebuild(graph, nodes, edges, {
     notes: { ...(graph.meta.notes ?? {}), conversion: how, thresholds: JSON.stringify(thresholds) },
   });
-  return converted;
+  return converted as SpikingGraph;
 }

@@ -1,11 +1,12 @@
 import { rebuild, tensor, type Graph, type IRNode } from '../../src/ir/graph.js';
+import type { UnconvertedGraph } from '../types.js';
 
 /**
  * Folds a Scale node (what is left of a BatchNormalization, y = s ⊙ x + t per channel) into the synaptic
  * layer in front of it: W' = s ⊙ W row by row (output channel by output channel), b' = s ⊙ b + t. Only when
  * the synaptic layer feeds nothing else, so the fold changes no other consumer. Exact.
  */
-export function foldScale(graph: Graph): Graph {
+export function foldScale(graph: UnconvertedGraph): Graph {
   const nodes = new Map(graph.nodes);
   let edges = graph.edges.map(([a, b]) => [a, b] as [string, string]);
   let folded = 0;

@@ -1,4 +1,5 @@
 import { rebuild, type Graph } from '../../src/ir/graph.js';
+import type { UnconvertedGraph } from '../types.js';
 import { UserError } from '../../src/util/errors.js';
 
 /**
@@ -18,7 +19,7 @@ export class MaxPoolError extends UserError {
 }
 
 /** Replaces MaxPool2d nodes as `method` says, and reports each replacement as a warning (never silently). */
-export function lowerMaxPool(graph: Graph, method: MaxPoolLowering, warn: (message: string) => void): Graph {
+export function lowerMaxPool(graph: UnconvertedGraph, method: MaxPoolLowering, warn: (message: string) => void): Graph {
   const maxPools = graph.order.filter((n) => graph.nodes.get(n)!.kind === 'MaxPool2d');
   if (maxPools.length === 0) return graph;
   if (method === 'refuse') {

@@ -1,5 +1,5 @@
 import { GraphError, NEURON_KINDS, shapeSize, type Graph } from '../../src/ir/graph.js';
-import type { FloatNet, FloatPopulation, FloatProjection } from '../types.js';
+import type { FloatNet, FloatPopulation, FloatProjection, SpikingGraph } from '../types.js';
 import { applyOp, as3, biasOfNode, compose, identityOp, isDepthwise, opOfNode, type LinOp } from '../linear.js';
 
 export interface LowerOptions {
@@ -30,7 +30,7 @@ interface Term { source: string; ops: LinOp[] }
  * (e.g. a pooling before a padded convolution whose windows do not tile), a relay population of IF
  * neurons (threshold 1) is inserted between them, with a warning.
  */
-export function lowerToPopulations(graph: Graph, opts: LowerOptions = {}): FloatNet {
+export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {}): FloatNet {
   const popNodes = graph.order.filter((n) => NEURON_KINDS.has(graph.nodes.get(n)!.kind));
   const outPreds = graph.preds.get(graph.outputName)!;
   const readoutName = outPreds.length === 1 && !NEURON_KINDS.has(graph.nodes.get(outPreds[0])!.kind) && outPreds[0] !== graph.inputName
@@ -62,7 +62,7 @@ export function lowerToPopulations(graph: Graph, opts: LowerOptions = {}): Float
         if (!input) input = v.slice();
         else for (let i = 0; i < v.length; i++) input[i] += v[i];
       }
-      const op = opOfNode(n, node, graph.shapes.get(n)!.input, shapeOf(n));
+      const op = opOfNode(n, node, graph.shapes.get(n)!);
       if (input && op) input = applyOp(op, input);
       const bias = biasOfNode(node);
       if (bias) {
@@ -84,7 +84,7 @@ export function lowerToPopulations(graph: Graph, opts: LowerOptions = {}): Float
   const termsInto = (n: string, after: LinOp[]): Term[] => {
     if (isSource(n)) return [{ source: n, ops: after }];
     const node = graph.nodes.get(n)!;
-    const op = opOfNode(n, node, graph.shapes.get(n)!.input, shapeOf(n));
+    const op = opOfNode(n, node, graph.shapes.get(n)!);
     const next = op ? [op, ...after] : after;
     return graph.preds.get(n)!.flatMap((p) => termsInto(p, next));
   };

@@ -1,4 +1,4 @@
-import { shapeSize, type Graph, type IRNode } from './graph.js';
+import { kindOf, type Graph, type IRNode, type NodeShapes } from './graph.js';
 
 /** One row of {@link InspectReport}. */
 export interface LayerReport {
@@ -29,27 +29,14 @@ export interface InspectReport {
   totals: { layers: number; params: number; macs: number };
 }
 
-/** Parameters of one node (weights, biases, Scale factors). */
+/** Parameters of one node (weights, biases, Scale factors): its registry entry's count. */
 export function nodeParams(node: IRNode): number {
-  switch (node.kind) {
-    case 'Affine': return node.weight.data.length + node.bias.data.length;
-    case 'Linear': return node.weight.data.length;
-    case 'Conv2d': return node.weight.data.length + (node.bias?.data.length ?? 0);
-    case 'Scale': return node.scale.data.length + (node.bias?.data.length ?? 0);
-    default: return 0;
-  }
+  return kindOf(node).parameters(node);
 }
 
-/** MACs per inference of one node given its output shape (see {@link LayerReport.macs}). */
-export function nodeMacs(node: IRNode, outputShape: readonly number[]): number {
-  switch (node.kind) {
-    case 'Conv2d': {
-      const [, inPerGroup, kh, kw] = node.weight.shape;
-      return shapeSize(outputShape) * kh * kw * inPerGroup;
-    }
-    case 'Affine': case 'Linear': return node.weight.data.length;
-    default: return 0;
-  }
+/** MACs per inference of one node (see {@link LayerReport.macs}): its registry entry's count. */
+export function nodeMacs(node: IRNode, shapes: NodeShapes): number {
+  return kindOf(node).macs(node, shapes);
 }
 
 /** Layers with shapes, parameters and MACs, and the totals. */
@@ -57,7 +44,7 @@ export function inspectGraph(g: Graph): InspectReport {
   const layers: LayerReport[] = g.order.map((name) => {
     const node = g.nodes.get(name)!;
     const outputShape = [...g.shapes.get(name)!.output];
-    return { name, kind: node.kind, outputShape, params: nodeParams(node), macs: nodeMacs(node, outputShape) };
+    return { name, kind: node.kind, outputShape, params: nodeParams(node), macs: nodeMacs(node, g.shapes.get(name)!) };
   });
   const report: InspectReport = {
     name: g.meta.name,

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { validateSchema } from '../report/schema.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { buildGraph, shapeSize, GraphError, type Graph, type GraphMeta, type IRNode, type Tensor } from './graph.js';
+import { buildGraph, kindOf, shapeSize, GraphError, NODE_KINDS, type Graph, type GraphMeta, type IRNode, type Tensor } from './graph.js';
 
 /** A tensor in JSON: little-endian float32 values in base64 (compact and exact). */
 export interface TensorJson {
@@ -27,7 +27,6 @@ export interface IrJson {
 /** Largest IR JSON file read (a graph this size would not fit any target anyway). */
 export const MAX_IR_JSON_BYTES = 1 << 30;
 
-const TENSOR_FIELDS = new Set(['weight', 'bias', 'scale']);
 
 export function tensorToJson(t: Tensor): TensorJson {
   const bytes = new Uint8Array(t.data.length * 4);
@@ -54,9 +53,10 @@ export function graphToJson(g: Graph): IrJson {
   const nodes: NodeJson[] = g.order.map((name) => {
     const node = g.nodes.get(name)!;
     const out: NodeJson = { name, kind: node.kind };
+    const tensors = kindOf(node).tensors;
     for (const [k, v] of Object.entries(node)) {
       if (k === 'kind' || v === undefined) continue;
-      out[k] = TENSOR_FIELDS.has(k) ? tensorToJson(v as Tensor) : Array.isArray(v) ? [...v] : v;
+      out[k] = tensors.includes(k) ? tensorToJson(v as Tensor) : Array.isArray(v) ? [...v] : v;
     }
     return out;
   });
@@ -69,9 +69,11 @@ export function graphFromJson(json: unknown, origin = 'IR JSON'): Graph {
   const ir = validateSchema<IrJson>('ir.schema.json', json, origin);
   const nodes: [string, IRNode][] = ir.nodes.map((n) => {
     const node: Record<string, unknown> = {};
+    // An unknown kind is left to buildGraph, which names it.
+    const tensors = NODE_KINDS.includes(n.kind) ? kindOf(n as unknown as IRNode).tensors : [];
     for (const [k, v] of Object.entries(n)) {
       if (k === 'name') continue;
-      node[k] = TENSOR_FIELDS.has(k) ? tensorFromJson(v as TensorJson, `node '${n.name}' ${k}`) : v;
+      node[k] = tensors.includes(k) ? tensorFromJson(v as TensorJson, `node '${n.name}' ${k}`) : v;
     }
     return [n.name, node as unknown as IRNode];
   });

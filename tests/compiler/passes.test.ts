@@ -97,7 +97,7 @@ describe('lower (populations and projections)', () => {
       ['fc', { kind: 'Affine', weight: tensor([1, 4], [1, 2, 3, 4]), bias: tensor([1], [0.5]) }],
       ['out', { kind: 'Output' }],
     ]);
-    const net = lowerToPopulations(g);
+    const net = lowerToPopulations(convertToSnn(g));
     expect(net.populations.map((p) => p.name)).toEqual(['if', 'fc']);
     const head = net.projections.find((p) => p.to === 'fc')!;
     expect(head.synapse.kind).toBe('dense');
@@ -118,7 +118,7 @@ describe('lower (populations and projections)', () => {
       ['fc', { kind: 'Linear', weight: tensor([1, 1], [1]) }],
       ['out', { kind: 'Output' }],
     ]);
-    const net = lowerToPopulations(g);
+    const net = lowerToPopulations(convertToSnn(g));
     const p = net.projections.find((x) => x.to === 'if1')!;
     if (p.synapse.kind !== 'conv') throw new Error('kind');
     expect(p.synapse.kernel).toEqual([4, 4]);
@@ -142,7 +142,7 @@ describe('lower (populations and projections)', () => {
     ]);
     // add the skip a → b (b = fc(a) + a)
     const withSkip = { ...g };
-    const net = lowerToPopulations(chainWithSkip(g));
+    const net = lowerToPopulations(convertToSnn(chainWithSkip(g)));
     void withSkip;
     const into = net.projections.filter((p) => p.to === 'b').map((p) => p.from).sort();
     expect(into).toEqual(['a', 'a']);
@@ -164,7 +164,7 @@ describe('quantize', () => {
       ['head', { kind: 'Linear', weight: tensor([1, 1], [1]) }],
       ['out', { kind: 'Output' }],
     ]);
-    const q = quantize(lowerToPopulations(g), loadTarget('loihi-like'), { timesteps: 8 });
+    const q = quantize(lowerToPopulations(convertToSnn(g)), loadTarget('loihi-like'), { timesteps: 8 });
     const b = q.populations.find((p) => p.name === 'b')!;
     // θ_max = min((2^17 − 1) · 2^6, floor((2^23 − 1) / 2^3)) = 1,048,575 → θ = round(1,048,575 / 64) · 64
     expect(b.neuron.threshold).toBe(16384 * 64);
@@ -181,7 +181,7 @@ describe('quantize', () => {
       ['head', { kind: 'Linear', weight: tensor([1, 2], [1, 1]) }],
       ['out', { kind: 'Output' }],
     ]);
-    const q = quantize(lowerToPopulations(g), loadTarget('loihi-like'), { timesteps: 4 });
+    const q = quantize(lowerToPopulations(convertToSnn(g)), loadTarget('loihi-like'), { timesteps: 4 });
     const lif = q.populations.find((p) => p.name === 'lif')!;
     expect(lif.neuron).toMatchObject({ model: 'LIF', reset: 'zero', decay: 3072, stateBits: 24 });
   });
@@ -195,7 +195,7 @@ describe('quantize', () => {
       ['head', { kind: 'Linear', weight: tensor([1, 3], [1, 1, 1]) }],
       ['out', { kind: 'Output' }],
     ]);
-    const q = quantize(lowerToPopulations(g), loadTarget('truenorth-like'), { timesteps: 8 });
+    const q = quantize(lowerToPopulations(convertToSnn(g)), loadTarget('truenorth-like'), { timesteps: 8 });
     const p = q.projections.find((x) => x.to === 'b')!;
     for (let row = 0; row < 3; row++) {
       const vals = new Set(Array.from(p.synapse.weights.slice(row * 20, row * 20 + 20)).filter((v) => v !== 0));
