@@ -11,7 +11,6 @@ import type { Population, Projection, QuantGraph } from '../compiler/types.js';
 import { loadTarget } from '../targets/load.js';
 import { ChipSimulator, simulate } from '../simulator/index.js';
 import { sequentialMapping } from '../simulator/sequential.js';
-import { rowLength } from '../simulator/program.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { compile } from '../compiler/index.js';
 import { existsSync } from 'node:fs';
@@ -118,7 +117,7 @@ function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequen
     for (let s = 1; s <= samples; s++) {
       for (const q of sim.projections) {
         if (q.from !== -1) continue;
-        for (let i = 0; i < size; i++) if (Math.round(mnist.images[s * size + i] * g.input.inputScale) !== 0) replayed += rowLength(q, i) * (sim.timesteps - 1);
+        for (let i = 0; i < size; i++) if (Math.round(mnist.images[s * size + i] * g.input.inputScale) !== 0) replayed += q.rowLength(i) * (sim.timesteps - 1);
       }
     }
   }

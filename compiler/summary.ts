@@ -1,6 +1,7 @@
 import type { MappedChip, PlacedNetwork, Projection } from './types.js';
 import { boxSize } from './partition.js';
 import { hopsBetween, meshOf } from './mesh.js';
+import { hopsIfAllSpike } from './route.js';
 import { readoutLag } from './analysis.js';
 
 /** One line of the compile summary: a population (layer) and what it takes on the chip. */
@@ -20,6 +21,9 @@ export interface SummaryRow {
   trafficSpikes: number;
   /** The same weighted by hops. */
   trafficHops: number;
+  /** Mesh hops per step if every neuron of this layer spikes once, over the chip's routes (multicast trees
+   * crossed once per spike): the network load of a fully active step, and what the simulator counts then. */
+  hopsAllSpiking: number;
 }
 
 export interface CompileSummary {
@@ -40,6 +44,8 @@ export interface CompileSummary {
   placementCost: number;
   rowMajorCost: number;
   routes: number;
+  /** Σ of the layers' hopsAllSpiking. */
+  hopsAllSpiking: number;
   layers: SummaryRow[];
 }
 
@@ -60,6 +66,7 @@ export function connections(p: Projection): number {
 
 export function summarize(chip: MappedChip, placed: PlacedNetwork, rates: Float64Array): CompileSummary {
   const { partition: part, coreOf } = placed;
+  const allSpiking = hopsIfAllSpike(placed, chip.routes);
   const q = chip.placement.graph;
   const t = q.target;
   const mesh = meshOf(t);
@@ -79,6 +86,7 @@ export function summarize(chip: MappedChip, placed: PlacedNetwork, rates: Float6
       quantError: Math.max(0, ...ins.map((p) => q.quantError[p.name] ?? 0)),
       trafficSpikes: 0,
       trafficHops: 0,
+      hopsAllSpiking: allSpiking.get(pop.name) ?? 0,
     };
   });
   const rowOf = new Map(layers.map((r) => [r.layer, r]));
@@ -106,6 +114,7 @@ export function summarize(chip: MappedChip, placed: PlacedNetwork, rates: Float6
     placementCost: chip.placement.cost,
     rowMajorCost: chip.placement.rowMajorCost,
     routes: chip.routes.length,
+    hopsAllSpiking: layers.reduce((a, r) => a + r.hopsAllSpiking, 0),
     layers,
   };
 }

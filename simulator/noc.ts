@@ -1,8 +1,12 @@
 /**
- * The mesh network-on-chip: dimension-order (x first, then y) routes between tiles, one link per tile
- * and direction, each carrying `linkPacketsPerCycle` packets per cycle. Packets that find their link busy
+ * The mesh network-on-chip: packets follow the routes of the mapped chip (compiler/route.ts) from tile to
+ * tile, one link per tile and direction, each carrying `linkPacketsPerCycle` packets per cycle. Packets that find their link busy
  * wait in its queue; the wait is what link contention adds to a step's latency.
  */
+
+import type { Route } from '../compiler/types.js';
+import { linksTo } from '../compiler/route.js';
+import { UserError } from '../src/util/errors.js';
 
 /** Output link directions of a tile (index into the per-tile link table). */
 export const EAST = 0, WEST = 1, NORTH = 2, SOUTH = 3;
@@ -19,31 +23,64 @@ export interface MeshPath {
   northSouthHops: number;
 }
 
-/** The tile of mesh position (x, y). */
-export function tileAt(grid: TileGrid, x: number, y: number): number {
-  return y * grid.width + x;
+/**
+ * Packet paths from the mapped chip's routes (compiler/route.ts is the one router; the simulator only follows
+ * what it computed). A unicast route's links are its path; a multicast route is a tree whose links fork, and the
+ * path to one destination is the walk from the source tile down the tree. `pathOf(from, to)` (physical core ids)
+ * throws a UserError when the artifact holds no route between two cores that exchange spikes, or a route that is
+ * not a path on the mesh.
+ */
+export class RoutedPaths {
+  private readonly byPair = new Map<string, MeshPath>();
+  private readonly routeOf = new Map<string, Route>();
+
+  constructor(private readonly grid: TileGrid, private readonly perTile: number, routes: readonly Route[]) {
+    for (const r of routes) for (const to of r.toCores) this.routeOf.set(`${r.fromCore}>${to}`, r);
+  }
+
+  /** The path a packet from core `from` to core `to` takes. */
+  pathOf(from: number, to: number): MeshPath {
+    const key = `${from}>${to}`;
+    const known = this.byPair.get(key);
+    if (known) return known;
+    const r = this.routeOf.get(key);
+    // Cores of one tile exchange spikes without the mesh.
+    if (!r && Math.floor(from / this.perTile) !== Math.floor(to / this.perTile)) throw new UserError(`mapped.json has no route from core ${from} to core ${to}, which exchange spikes`);
+    let links: readonly (readonly [number, number])[] = [];
+    try {
+      if (r) links = linksTo(r, to, this.perTile);
+    } catch (e) {
+      throw new UserError(`mapped.json: ${(e as Error).message}`);
+    }
+    const ids: number[] = [];
+    let at = Math.floor(from / this.perTile);
+    let ew = 0, ns = 0;
+    for (const [a, b] of links) {
+      if (a !== at) throw new UserError(`mapped.json: the route from core ${from} to core ${to} is broken: link ${a}->${b} does not start at tile ${at}`);
+      const id = linkId(this.grid, a, b, from);
+      ids.push(id);
+      if (isEastWest(id)) ew++; else ns++;
+      at = b;
+    }
+    if (at !== Math.floor(to / this.perTile)) throw new UserError(`mapped.json: the route from core ${from} to core ${to} ends at tile ${at}, not at the destination's tile ${Math.floor(to / this.perTile)}`);
+    const path = { links: Int32Array.from(ids), eastWestHops: ew, northSouthHops: ns };
+    this.byPair.set(key, path);
+    return path;
+  }
 }
 
-/** The dimension-order route from one mesh position to another. */
-export function xyRoute(grid: TileGrid, fromX: number, fromY: number, toX: number, toY: number): MeshPath {
-  const links: number[] = [];
-  let x = fromX;
-  let y = fromY;
-  let ew = 0;
-  let ns = 0;
-  while (x !== toX) {
-    const dir = toX > x ? EAST : WEST;
-    links.push(tileAt(grid, x, y) * 4 + dir);
-    x += toX > x ? 1 : -1;
-    ew++;
+/** The link id (tile · 4 + direction) of a hop between two neighbouring tiles; refuses any other pair. */
+function linkId(grid: TileGrid, a: number, b: number, fromCore: number): number {
+  const tiles = grid.width * grid.height;
+  if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b >= 0 && a < tiles && b < tiles)) {
+    throw new UserError(`mapped.json: the route from core ${fromCore} uses tile ${a < 0 || a >= tiles || !Number.isInteger(a) ? a : b}, outside the ${grid.width}×${grid.height} mesh`);
   }
-  while (y !== toY) {
-    const dir = toY > y ? SOUTH : NORTH;
-    links.push(tileAt(grid, x, y) * 4 + dir);
-    y += toY > y ? 1 : -1;
-    ns++;
-  }
-  return { links: Int32Array.from(links), eastWestHops: ew, northSouthHops: ns };
+  const ax = a % grid.width, ay = Math.floor(a / grid.width), bx = b % grid.width, by = Math.floor(b / grid.width);
+  if (ay === by && bx === ax + 1) return a * 4 + EAST;
+  if (ay === by && bx === ax - 1) return a * 4 + WEST;
+  if (ax === bx && by === ay + 1) return a * 4 + SOUTH;
+  if (ax === bx && by === ay - 1) return a * 4 + NORTH;
+  throw new UserError(`mapped.json: the route from core ${fromCore} has a link ${a}->${b} between tiles that are not neighbours`);
 }
 
 /** Whether a link id runs east-west (for per-direction hop latency and energy). */

@@ -9,7 +9,7 @@ import type {
 } from '../compiler/types.js';
 import type { TargetSpec } from '../targets/target.js';
 import { UserError } from '../src/util/errors.js';
-import { xyRoute } from './noc.js';
+import { routeCores } from '../compiler/route.js';
 
 /** What SANA-FE reported for the vector (`expected_from_sanafe`). */
 export interface SanafeExpected {
@@ -203,28 +203,13 @@ export function vectorFromJson(doc: unknown, target: TargetSpec, file = '<vector
     for (const c of srcCores) byId.get(c)!.usage.outputAxons += src.filter((x) => x === c).length * dstCores.size;
   }
 
-  const routes = [];
-  const grid = { width, height };
-  for (const c of coreList) {
-    const dests = new Set<number>();
-    for (const pr of projections) {
-      if (!c.slices.some((s) => s.population === pr.from)) continue;
-      for (const d of coreOf.get(pr.to)!) dests.add(d);
-    }
-    for (const d of [...dests].sort((a, b) => a - b)) {
-      const to = byId.get(d)!;
-      const path = xyRoute(grid, c.x, c.y, to.x, to.y);
-      const links: [number, number][] = [];
-      let tile = c.tile;
-      for (const l of path.links) {
-        const dir = l & 3;
-        const next = dir === 0 ? tile + 1 : dir === 1 ? tile - 1 : dir === 3 ? tile + width : tile - width;
-        links.push([tile, next]);
-        tile = next;
-      }
-      routes.push({ fromCore: c.id, toCores: [d], links, hops: links.length });
-    }
+  // Every core holding a source layer of a projection sends to every core of its target layer (dense edges).
+  const pairs: [number, number][] = [];
+  for (const pr of projections) {
+    if (pr.from === 'input') continue;
+    for (const src of new Set(coreOf.get(pr.from)!)) for (const d of new Set(coreOf.get(pr.to)!)) pairs.push([src, d]);
   }
+  const routes = routeCores(target, pairs);
 
   const mapped: MappedChip = {
     format: 'snnc-mapped',

@@ -87,8 +87,8 @@ describe('the mapped chip matches the fixed-point reference bit for bit on MNIST
     const mapped = sequentialMapping(graph, 200);
     const expanded = new ChipSimulator(mapped, { record: true });
     const walked = new ChipSimulator(mapped, { record: true, expandLimit: 0 });
-    expect(walked.projections[0].geometry).toBeDefined();
-    expect(expanded.projections[0].geometry).toBeUndefined();
+    expect(walked.projections[0].format).toBe('conv-geometry');
+    expect(expanded.projections[0].format).toBe('conv-taps');
     for (let s = 0; s < SAMPLES; s++) {
       const image = mnist.images.subarray(s * 784, (s + 1) * 784);
       const a = expanded.runSample(image, s);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreAssignment, MappedChip, QuantGraph } from '../../compiler/types.js';
 import type { TargetSpec } from '../../targets/target.js';
-import { ChipSimulator, FixedPointReference, buildReport } from '../../simulator/index.js';
+import { ChipSimulator, FixedPointReference, buildReport, routedChip } from '../../simulator/index.js';
 import { dense, graphOf, ifPopulation, targetWith } from './helpers.js';
 
 /** Round figures so every expected number below can be worked out by hand. */
@@ -32,7 +32,7 @@ function core(id: number, target: TargetSpec, population: string, start: number,
 }
 
 function chip(graph: QuantGraph, cores: CoreAssignment[]): MappedChip {
-  return { format: 'snnc-mapped', version: 1, placement: { graph, cores, cost: 0, rowMajorCost: 0, pinned: true }, routes: [] };
+  return routedChip(graph, cores);
 }
 
 /** input(2) → A (2 IF, θ 10) on core 0, tile (0,0) → B (3, readout) on core 36, tile 9 = (1,1): one east and one south hop. */

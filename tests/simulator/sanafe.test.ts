@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTarget } from '../../targets/load.js';
-import { simulateVector, loadSanafeVector, vectorFromJson, VectorError, ChipSimulator, FixedPointReference } from '../../simulator/index.js';
+import { simulateVector, loadSanafeVector, vectorFromJson, VectorError, ChipSimulator, FixedPointReference, routedChip } from '../../simulator/index.js';
 
 // CI keeps shared/ beside the clone: ../shared relative to the repo root.
 const VECTOR = resolve('../shared/vectors/sanafe-ff/network.json');
@@ -47,6 +47,9 @@ describe.skipIf(!present)('SANA-FE conformance vector (784-256-128-10 on sanafe-
     Object.assign(h1, { id: 28, tile: 7, x: 7, y: 0 });
     const h2 = cores.find((c) => c.slices[0].population === 'h2')!;
     Object.assign(h2, { id: 124, tile: 31, x: 7, y: 3 });
+    // The old routes no longer lead to the moved cores: the simulator refuses them, and routing anew fixes that.
+    expect(() => new ChipSimulator(mapped, { timesteps: 100 })).toThrow(/no route from core 0 to core 28/);
+    mapped.routes = routedChip(mapped.placement.graph, cores).routes;
     const sim = new ChipSimulator(mapped, { timesteps: 100 });
     sim.runSample(new Float32Array(0));
     const net = sim.counts.network;
