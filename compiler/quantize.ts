@@ -1,7 +1,7 @@
 import type { TargetSpec } from '../targets/target.js';
 import { UserError } from '../src/util/errors.js';
 import { readoutLag } from './analysis.js';
-import type { FloatNet, FloatProjection, Population, Projection, QuantGraph, Encoding } from './types.js';
+import type { FloatNet, FloatPopulation, FloatProjection, Population, Projection, QuantGraph, Encoding } from './types.js';
 
 /** `--hold`: steps run after T with the input held: 'auto', 'none' or a step count. */
 export type HoldOption = 'auto' | 'none' | number;
@@ -125,7 +125,10 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   const inputScale = encoding === 'direct' ? 2 ** Math.min(inputBits, 8) - 1 : 1;
   const [eMin, eMax] = f.exponentRange;
   const incoming = new Map<string, FloatProjection[]>();
-  for (const p of net.projections) {
+  // Every input gain of the neuron model folds into the weights of the rows it scales (and into the constant
+  // input): the chip's registers then hold the plain sums of its update rule (simulator/arith.ts).
+  const folded = foldInputGains(net);
+  for (const p of folded.projections) {
     const list = incoming.get(p.to) ?? [];
     list.push(p);
     incoming.set(p.to, list);
@@ -133,14 +136,16 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
 
   const units = new Map<string, number>();
   const populations: Population[] = [];
-  for (const pop of net.populations) {
+  for (const pop of folded.populations) {
     const ins = incoming.get(pop.name) ?? [];
+    const d = pop.dynamics;
     let unit: number;
     const weightUnit = (p: FloatProjection) => maxAbs(p.synapse.weights) * eventValue(p, encoding, inputScale) / (f.maxMantissa * 2 ** eMax);
-    const biasMax = pop.bias.length > 0 ? maxAbs(pop.bias) : 0;
+    const biasMax = Math.max(pop.bias.length > 0 ? maxAbs(pop.bias) : 0, maxAbs(pop.currentBias));
+    const thetaMax = d.threshold ? Math.max(...d.threshold) : 0;
     if (!pop.readout) {
       const thresholdMax = Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, Math.floor(f.stateMax / 2 ** HEADROOM_BITS));
-      unit = pop.threshold / thresholdMax;
+      unit = thetaMax / thresholdMax;
     } else {
       // The worst case (every input at its maximum, every weight aligned) is far from real activity; the
       // readout keeps resolution by allowing for 1/READOUT_ACTIVITY of it (saturation is still modelled).
@@ -149,28 +154,50 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     }
     for (const p of ins) unit = Math.max(unit, weightUnit(p));
     unit = Math.max(unit, (2 * biasMax) / f.stateMax);
-    if (!(unit > 0) || !Number.isFinite(unit)) unit = pop.readout ? 1 : pop.threshold;
+    if (!(unit > 0) || !Number.isFinite(unit)) unit = pop.readout ? 1 : thetaMax;
     units.set(pop.name, unit);
 
     const step = 2 ** f.thresholdShift;
-    const threshold = pop.readout ? 0 : Math.max(step, Math.min(f.thresholdMantissaMax, Math.round(pop.threshold / unit / step)) * step);
+    const registerOf = (theta: number) => Math.max(step, Math.min(f.thresholdMantissaMax, Math.round(theta / unit / step)) * step);
+    const state = (x: number) => clamp(Math.round(x / unit), -f.stateMax - 1, f.stateMax);
+    const perNeuron = (values: Float64Array, toInt: (x: number) => number): { value: number; each?: Int32Array } => {
+      const ints = Int32Array.from(values, toInt);
+      return ints.every((x) => x === ints[0]) ? { value: ints[0] ?? 0 } : { value: Math.max(...ints), each: ints };
+    };
+    const threshold = pop.readout || !d.threshold ? { value: 0 } : perNeuron(d.threshold, registerOf);
+    const retention = (keep: Float64Array) => perNeuron(keep, (k) => Math.round(k * 2 ** f.decayBits));
+    const decay = d.keep.every((k) => k === 1) ? undefined : retention(d.keep);
+    const currentDecay = d.syn ? retention(d.syn.keep) : undefined;
+    const vReset = d.vReset.some((v) => v !== 0) ? perNeuron(d.vReset, state) : undefined;
+    const vInit = perNeuron(d.vInit, state);
     const bias = new Int32Array(pop.bias.length);
     for (let i = 0; i < bias.length; i++) bias[i] = clamp(Math.round(pop.bias[i] / unit), -f.stateMax - 1, f.stateMax);
+    const currentBias = pop.currentBias.length > 0 ? Int32Array.from(pop.currentBias, (b) => clamp(Math.round(b / unit), -f.stateMax - 1, f.stateMax)) : undefined;
     populations.push({
       name: pop.name, shape: [...pop.shape], size: pop.size,
       neuron: {
-        model: pop.model, threshold, reset: pop.reset,
-        ...(pop.model === 'LIF' ? { decay: Math.round((1 - pop.leak) * 2 ** f.decayBits) } : {}),
+        model: pop.model, threshold: threshold.value, reset: d.reset,
+        ...(vReset ? { vReset: vReset.value } : {}),
+        ...(pop.fire ? { fire: pop.fire } : {}),
+        ...(decay ? { decay: decay.value } : {}),
+        ...(currentDecay ? { currentDecay: currentDecay.value } : {}),
         stateBits: target.precision.stateBits.value,
-        vInit: clamp(Math.round(pop.vInit / unit), -f.stateMax - 1, f.stateMax),
+        vInit: vInit.value,
       },
       bias, readout: pop.readout, source: pop.source,
+      ...(pop.read === 'sum' ? { read: 'sum' as const } : {}),
+      ...(currentBias && currentBias.some((b) => b !== 0) ? { currentBias } : {}),
+      ...(vInit.each ? { vInitPerNeuron: vInit.each } : {}),
+      ...(threshold.each ? { thresholdPerNeuron: threshold.each } : {}),
+      ...(decay?.each ? { decayPerNeuron: decay.each } : {}),
+      ...(currentDecay?.each ? { currentDecayPerNeuron: currentDecay.each } : {}),
+      ...(vReset?.each ? { vResetPerNeuron: vReset.each } : {}),
     });
   }
 
   const quantError: Record<string, number> = {};
   const projections: Projection[] = [];
-  for (const p of net.projections) {
+  for (const p of folded.projections) {
     const unit = units.get(p.to)!;
     const scale = eventValue(p, encoding, inputScale) / unit;
     const w = p.synapse.weights;
@@ -183,6 +210,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     projections.push({
       name: p.name, from: p.from, to: p.to, preShape: [...p.preShape], postShape: [...p.postShape],
       weightExponent: e, weightBits: target.precision.weightBits.value,
+      ...(p.recurrent ? { recurrent: true } : {}), ...(p.delays ? { delays: p.delays } : {}),
       synapse: p.synapse.kind === 'dense'
         ? { kind: 'dense', weights: m }
         : { kind: 'conv', weights: m, kernel: p.synapse.kernel, stride: p.synapse.stride, padding: p.synapse.padding, dilation: p.synapse.dilation, groups: p.synapse.groups },
@@ -190,7 +218,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   }
   if (f.maxDistinct !== undefined) limitDistinctWeights(projections, f.maxDistinct);
   for (let k = 0; k < projections.length; k++) {
-    const p = net.projections[k];
+    const p = folded.projections[k];
     const q = projections[k];
     const back = (2 ** q.weightExponent * units.get(p.to)!) / eventValue(p, encoding, inputScale);
     let num = 0;
@@ -232,6 +260,59 @@ export function holdStepsFor(q: QuantGraph, hold: HoldOption = 'auto'): number {
   if (hold === 'auto') return q.delay === 'hardware' ? readoutLag(q) : 0;
   if (!(Number.isInteger(hold) && hold >= 0 && hold <= 100_000)) throw new UserError(`--hold must be auto, none or an integer from 0 to 100000, got ${hold}`);
   return hold;
+}
+
+/** A population with its input gains folded: `bias` is its constant potential input, `currentBias` (current-based
+ * kinds) its constant current input. */
+type FoldedPopulation = FloatPopulation & { currentBias: Float32Array };
+
+/**
+ * Folds each neuron's input gains into the weights of its rows: gain (voltage kinds) or gain · synGain
+ * (current-based kinds, whose current is then held in units of its contribution to v) per target neuron. A
+ * convolution shares its kernel over a channel, so its gains must agree within each output channel. The
+ * constant input (biases on the paths) becomes the potential bias (voltage kinds, plus the v_leak term) or
+ * the current bias (current kinds). Gains of 1 leave every value exactly as it was.
+ */
+function foldInputGains(net: FloatNet): { populations: FoldedPopulation[]; projections: FloatProjection[] } {
+  const scales = new Map<string, Float64Array>();
+  const populations = net.populations.map((pop): FoldedPopulation => {
+    const d = pop.dynamics;
+    const s = new Float64Array(pop.size);
+    for (let j = 0; j < pop.size; j++) s[j] = d.syn ? d.gain[j] * d.syn.gain[j] : d.gain[j];
+    scales.set(pop.name, s);
+    const constant = pop.bias;
+    const vBias = new Float32Array(pop.size);
+    const iBias = new Float32Array(d.syn ? pop.size : 0);
+    let anyV = false, anyI = false;
+    for (let j = 0; j < pop.size; j++) {
+      const b = constant.length > 0 ? s[j] * constant[j] : 0;
+      if (d.syn) { iBias[j] = b; vBias[j] = d.bias[j]; } else vBias[j] = b + d.bias[j];
+      anyV ||= vBias[j] !== 0; anyI ||= d.syn ? iBias[j] !== 0 : false;
+    }
+    return { ...pop, bias: anyV ? vBias : new Float32Array(0), currentBias: anyI ? iBias : new Float32Array(0) };
+  });
+  const projections = net.projections.map((p) => {
+    const s = scales.get(p.to)!;
+    if (s.every((x) => x === 1)) return p;
+    const w = p.synapse.weights.slice();
+    if (p.synapse.kind === 'dense') {
+      const pre = w.length / s.length;
+      for (let j = 0; j < s.length; j++) for (let i = 0; i < pre; i++) w[j * pre + i] *= s[j];
+    } else {
+      const channels = p.postShape[0];
+      const plane = s.length / channels;
+      const per = w.length / channels;
+      for (let c = 0; c < channels; c++) {
+        const g = s[c * plane];
+        for (let k = 1; k < plane; k++) {
+          if (s[c * plane + k] !== g) throw new UserError(`population '${p.to}': its neurons' input gains differ within output channel ${c} of the convolution '${p.name}', which shares one kernel per channel; give the layer per-channel parameters`);
+        }
+        for (let i = 0; i < per; i++) w[c * per + i] *= g;
+      }
+    }
+    return { ...p, synapse: { ...p.synapse, weights: w } } as FloatProjection;
+  });
+  return { populations, projections };
 }
 
 /** At most `k` distinct non-zero weights per output channel across all its incoming projections (axon types). */

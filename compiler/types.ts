@@ -15,6 +15,7 @@
 import type { Graph } from '../src/ir/graph.js';
 import type { TargetSpec } from '../targets/target.js';
 import type { Partition } from './partition.js';
+import type { NeuronDynamics } from '../src/ir/dynamics.js';
 
 declare const converted: unique symbol;
 /** A graph that went through ANN → SNN conversion (compiler/passes/convert.ts): every rectifier is an IF neuron,
@@ -29,16 +30,28 @@ export type DelayMode = 'hardware' | 'same-step';
 
 export type Encoding = 'direct' | 'rate';
 
-/** Integer neuron model of one population, all values in the target's units. */
+/** The IR neuron kind a population implements (snnc's readout integrator is an 'IF' that never fires). */
+export type NeuronModel = 'IF' | 'LIF' | 'CubaLIF' | 'LI' | 'CubaLI' | 'I' | 'Threshold';
+
+/**
+ * Integer neuron model of one population, all values in the target's units (the contract with
+ * simulator/arith.ts). Fields a model does not use are absent, so a plain IF/LIF layer reads as it always did.
+ */
 export interface QuantNeuron {
-  model: 'IF' | 'LIF';
-  /** Integer threshold θ: a neuron fires when v ≥ θ (target fireCondition 'ge') or v > θ ('gt'); reset by
-   * subtraction removes θ. */
+  model: NeuronModel;
+  /** Integer threshold θ (the layer's, or the largest of `Population.thresholdPerNeuron`): a neuron fires when
+   * v ≥ θ or v > θ (`fire`, default the target's fireCondition); reset by subtraction removes θ. */
   threshold: number;
   reset: 'subtract' | 'zero';
-  /** LIF only: the retention factor numerator over 2^decayBits: v ← trunc(v · decay / 2^decayBits)
-   * (simulator/arith.ts). Absent for IF. */
+  /** Reset 'zero': the potential after a spike (default 0). */
+  vReset?: number;
+  /** The node's own firing test, when it states one (NIR's v > θ); absent: the target's fireCondition. */
+  fire?: 'ge' | 'gt';
+  /** Voltage retention numerator over 2^decayBits: v ← trunc(v · decay / 2^decayBits) (leaky kinds; absent: 2^decayBits). */
   decay?: number;
+  /** Current-based kinds: the synaptic current's retention numerator (Loihi's 2^12 − δu); the current is a second
+   * state register of `stateBits` that the input feeds and the voltage integrates. */
+  currentDecay?: number;
   /** Membrane state width in bits (signed, saturating). */
   stateBits: number;
   /** Initial membrane potential (integer). */
@@ -51,15 +64,25 @@ export interface Population {
   shape: number[];
   size: number;
   neuron: QuantNeuron;
-  /** Integer bias current added every step, per neuron (length size) — empty when none. */
+  /** Integer bias added to the potential every step, per neuron (length size) — empty when none. */
   bias: Int32Array;
-  /** The readout integrates without spiking; its accumulated potential gives the class. */
+  /** Current-based kinds: integer bias added to the current every step (a constant synaptic input), or absent. */
+  currentBias?: Int32Array;
+  /** The readout: it never fires; its potential gives the class. */
   readout: boolean;
+  /** How the readout is read: 'final' potential (snnc's integrating readout, the default) or 'sum' of the
+   * potential over every step (a leaky integrator feeding the Output, as NIR's LI readouts). */
+  read?: 'final' | 'sum';
   /** The IR node this population comes from. */
   source: string;
   /** Per-neuron initial membrane potentials (length size), overriding `neuron.vInit` when present (e.g. a
    * SANA-FE vector's `initial_potential` list). */
   vInitPerNeuron?: Int32Array;
+  /** Per-neuron values overriding the layer's (NIR parameters that differ between neurons). */
+  thresholdPerNeuron?: Int32Array;
+  decayPerNeuron?: Int32Array;
+  currentDecayPerNeuron?: Int32Array;
+  vResetPerNeuron?: Int32Array;
 }
 
 export interface DenseProjection {
@@ -89,6 +112,11 @@ export interface Projection {
   postShape: number[];
   /** Effective weight = mantissa · 2^weightExponent (shared per projection; Loihi-style scale rule). */
   weightExponent: number;
+  /** The projection closes a cycle of the network: it carries its source's spikes of the previous step even where
+   * spikes are delivered in the same step (the IR's recurrent-edge rule). */
+  recurrent?: boolean;
+  /** Synaptic delay of each source neuron's spikes, in steps (from a Delay node on the path), or absent. */
+  delays?: Int32Array;
   weightBits: number;
   synapse: DenseProjection | ConvProjection;
 }
@@ -181,14 +209,15 @@ export interface FloatPopulation {
   name: string;
   shape: number[];
   size: number;
-  model: 'IF' | 'LIF';
-  threshold: number;
-  reset: 'subtract' | 'zero';
-  leak: number;
-  vInit: number;
-  /** Constant input current per neuron (length size) or empty. */
+  /** The IR kind it implements and its per-neuron discrete dynamics (src/ir/dynamics.ts). */
+  model: NeuronModel;
+  dynamics: NeuronDynamics;
+  /** Whether the node stated its firing test (NIR kinds); absent: the target's. */
+  fire?: 'ge' | 'gt';
+  /** Constant synaptic input per neuron (length size, from biases on the paths into it) or empty. */
   bias: Float32Array;
   readout: boolean;
+  read?: 'final' | 'sum';
   source: string;
 }
 
@@ -198,6 +227,8 @@ export interface FloatProjection {
   to: string;
   preShape: number[];
   postShape: number[];
+  recurrent?: boolean;
+  delays?: Int32Array;
   synapse:
     | { kind: 'dense'; weights: Float32Array }
     | { kind: 'conv'; weights: Float32Array; kernel: [number, number]; stride: [number, number]; padding: [number, number, number, number]; dilation: [number, number]; groups: number };

@@ -31,7 +31,7 @@ export function validateNet(pass: string, net: FloatNet): void {
     if (sizes.has(p.name)) fail(pass, `population '${p.name}' defined twice`);
     if (p.size !== shapeSize(p.shape)) fail(pass, `population '${p.name}' size ${p.size} disagrees with shape [${p.shape}]`);
     if (p.bias.length !== 0 && p.bias.length !== p.size) fail(pass, `population '${p.name}' has ${p.bias.length} biases for ${p.size} neurons`);
-    if (!(p.threshold > 0)) fail(pass, `population '${p.name}' threshold ${p.threshold}`);
+    if (!p.readout && !(p.dynamics.threshold && p.dynamics.threshold.every((t) => t > 0))) fail(pass, `population '${p.name}' has no positive threshold`);
     sizes.set(p.name, p.size);
   }
   if (net.populations.filter((p) => p.readout).length !== 1) fail(pass, 'exactly one readout population expected');

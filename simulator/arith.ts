@@ -7,10 +7,14 @@
  *   I_j   = Σ over incoming projections p of  scale(acc_p[j], e_p)        (acc_p = Σ mantissa · event)
  *           where scale(a, e) = a · 2^e for e ≥ 0 and floor(a / 2^−e) for e < 0 (an arithmetic shift of the
  *           projection's accumulated sum, as a dendritic accumulator with a per-projection exponent does)
- *   v_j   ← decay(v_j) + I_j + bias_j, saturated to the signed state width
- *           decay(v) = v for IF; for LIF trunc(v · decay / 2^decayBits) (toward zero, symmetric in sign)
- *   spike when v_j ≥ θ ('ge', snnc) or v_j > θ ('gt', SANA-FE); on a spike v_j ← v_j − θ or 0
- *   the readout population never spikes; its final v is the class score.
+ *   current-based kinds (CubaLIF, CubaLI; Loihi's compartment):
+ *         u_j ← decay_u(u_j) + I_j + currentBias_j, saturated; the potential is then driven by u_j instead of I_j
+ *   v_j   ← decay(v_j) + (u_j or I_j) + bias_j, saturated to the signed state width
+ *           decay(x) = x without a retention; else trunc(x · retention / 2^decayBits) (toward zero, symmetric in sign)
+ *   spike when v_j ≥ θ_j ('ge', snnc) or v_j > θ_j ('gt', NIR and SANA-FE; the neuron's own test, else the
+ *   target's); on a spike v_j ← v_j − θ_j ('subtract') or v_reset_j ('zero')
+ *   the readout population never spikes; its final v (or, read 'sum', the sum of its v over the steps) is the
+ *   class score.
  */
 import type { Population } from '../compiler/types.js';
 import type { TargetSpec } from '../targets/target.js';
@@ -28,33 +32,55 @@ export function stateRange(bits: number): [lo: number, hi: number] {
   return [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
 }
 
-/** Everything the inner neuron loop needs, resolved once per population. */
+/** Everything the inner neuron loop needs, resolved once per population. Per-neuron arrays are null when every
+ * neuron shares the layer's value. */
 export interface NeuronParams {
   threshold: number;
+  thresholds: Int32Array | null;
   resetToZero: boolean;
+  vReset: number;
+  vResets: Int32Array | null;
   fireStrict: boolean;
   leaky: boolean;
   decay: number;
+  decays: Int32Array | null;
   decayDivisor: number;
+  /** Current-based kinds: the current register's retention (and per neuron), and its constant input. */
+  currentBased: boolean;
+  currentDecay: number;
+  currentDecays: Int32Array | null;
+  currentBias: Int32Array | null;
   lo: number;
   hi: number;
   readout: boolean;
+  /** The readout is the sum of its potential over every step ('sum') or its final potential. */
+  readSum: boolean;
 }
 
 export function neuronParams(pop: Population, target: TargetSpec): NeuronParams {
   const n = pop.neuron;
   const [lo, hi] = stateRange(n.stateBits);
   const decayBits = target.precision.decayBits?.value ?? 12;
+  const full = 2 ** decayBits;
   return {
     threshold: n.threshold,
+    thresholds: pop.thresholdPerNeuron ?? null,
     resetToZero: n.reset === 'zero',
-    fireStrict: target.precision.fireCondition.value === 'gt',
-    leaky: n.model === 'LIF',
-    decay: n.decay ?? 2 ** decayBits,
-    decayDivisor: 2 ** decayBits,
+    vReset: n.vReset ?? 0,
+    vResets: pop.vResetPerNeuron ?? null,
+    fireStrict: (n.fire ?? target.precision.fireCondition.value) === 'gt',
+    leaky: n.decay !== undefined || pop.decayPerNeuron !== undefined,
+    decay: n.decay ?? full,
+    decays: pop.decayPerNeuron ?? null,
+    decayDivisor: full,
+    currentBased: n.currentDecay !== undefined,
+    currentDecay: n.currentDecay ?? full,
+    currentDecays: pop.currentDecayPerNeuron ?? null,
+    currentBias: pop.currentBias ?? null,
     lo,
     hi,
     readout: pop.readout,
+    readSum: pop.read === 'sum',
   };
 }
 
@@ -66,9 +92,43 @@ export function initialPotentials(pop: Population): Float64Array {
   return v;
 }
 
-/** LIF decay of a potential: truncation toward zero so that positive and negative states decay alike. */
+/** Decay of a register by a retention numerator over `divisor`: truncation toward zero, so positive and negative
+ * states decay alike. */
+export function decayBy(v: number, numerator: number, divisor: number): number {
+  return Math.trunc((v * numerator) / divisor);
+}
+
+/** LIF decay of a potential by the layer's retention (decayBy with the population's decay). */
 export function decayPotential(v: number, p: NeuronParams): number {
   return Math.trunc((v * p.decay) / p.decayDivisor);
+}
+
+/**
+ * One neuron's step in the general form (every model): the current register first (current-based kinds), then
+ * the potential, the firing test and the reset. `input` is the neuron's scaled synaptic input this step; `u`
+ * holds the current registers (updated in place). Returns the new potential, with `fired[0]` set when it fired.
+ */
+export function stepNeuron(p: NeuronParams, j: number, v: number, input: number, bias: number, u: Float64Array | null, fired: Uint8Array): number {
+  let drive = input;
+  if (p.currentBased) {
+    let c = decayBy(u![j], p.currentDecays ? p.currentDecays[j] : p.currentDecay, p.decayDivisor) + input + (p.currentBias ? p.currentBias[j] : 0);
+    if (c > p.hi) c = p.hi;
+    else if (c < p.lo) c = p.lo;
+    u![j] = c;
+    drive = c;
+  }
+  let x = (p.leaky ? decayBy(v, p.decays ? p.decays[j] : p.decay, p.decayDivisor) : v) + drive + bias;
+  if (x > p.hi) x = p.hi;
+  else if (x < p.lo) x = p.lo;
+  const theta = p.thresholds ? p.thresholds[j] : p.threshold;
+  if (!p.readout && (p.fireStrict ? x > theta : x >= theta)) {
+    fired[0] = 1;
+    x = p.resetToZero ? (p.vResets ? p.vResets[j] : p.vReset) : x - theta;
+    if (x < p.lo) x = p.lo;
+  } else {
+    fired[0] = 0;
+  }
+  return x;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { CoreAssignment, DelayMode, MappedChip, QuantGraph } from '../compi
 import type { TargetSpec } from '../targets/target.js';
 import { UserError } from '../src/util/errors.js';
 import { argmax, digestSpikes, DIGEST_SEED } from './arith.js';
-import { ChipState, deliverySlot } from './chip.js';
+import { ChipState } from './chip.js';
 import { StepSchedule } from './schedule.js';
 import { buildSynapses, type Synapses } from './synapses.js';
 import type { SimCounts } from './counts.js';
@@ -78,7 +78,7 @@ export class ChipSimulator {
       network: { packets: 0, hopsEastWest: 0, hopsNorthSouth: 0, linkWaitNs: 0, maxLinkQueue: 0, bufferOverflows: 0 },
       timing: { steps: 0, totalNs: 0, syncNs: 0, maxStepNs: 0 },
     };
-    this.chip = new ChipState(graph, this.target, this.projections, layers, opts.record ?? false);
+    this.chip = new ChipState(graph, this.target, this.projections, this.delay, layers, opts.record ?? false);
     this.schedule = new StepSchedule(mapped, this.target, this.chip.pops, this.projections, this.chip.inputProjections, this.chip.inputSize, this.counts);
     this.counts.cores = this.cores.map((c, k) => ({
       id: c.id, tile: c.tile, x: c.x, y: c.y, neurons: this.schedule.neuronsOf(k),
@@ -92,26 +92,24 @@ export class ChipSimulator {
     return this.schedule.syncNs;
   }
 
-  /** Runs one sample from the initial state. `image` holds the input values in [0, 1]. */
-  runSample(image: ArrayLike<number>, sampleIndex = 0): SampleResult {
+  /** Runs one sample from the initial state. `image` holds the input values in [0, 1]: one input (static), or
+   * `frames` steps of it (inputs over time; steps after the last frame get no input). */
+  runSample(image: ArrayLike<number>, sampleIndex = 0, frames = 1): SampleResult {
     const T = this.timesteps;
     const chip = this.chip, schedule = this.schedule;
-    chip.beginSample(image, sampleIndex, T);
+    chip.beginSample(image, sampleIndex, T, frames);
     const effectiveBefore = chip.inputEffectiveOps;
     let digest = DIGEST_SEED;
     const stepNs: number[] = [];
     const criticalCore: number[] = [];
-    let cur = 0;
     for (let t = 0; t < T; t++) {
-      if (this.delay === 'hardware' && t > 0) cur ^= 1;
       schedule.beginStep();
-      schedule.input(chip.inject(cur, t));
-      const slot = deliverySlot(this.delay, cur);
+      schedule.input(chip.inject(t));
       for (const pi of chip.order) {
         const pop = chip.pops[pi];
-        chip.update(pop, cur, t);
+        chip.update(pop, t);
         digest = digestSpikes(digest, t, pi, pop.spikes, pop.spikeCount);
-        chip.deliver(pop, slot);
+        chip.deliver(pop, t);
       }
       const { ns, critical } = schedule.step(chip.pops);
       stepNs.push(ns);

@@ -8,7 +8,7 @@
  */
 import type { DelayMode, Projection, QuantGraph } from '../compiler/types.js';
 import { UserError } from '../src/util/errors.js';
-import { applyExponent, argmax, decayPotential, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, type NeuronParams } from './arith.js';
+import { applyExponent, argmax, digestSpikes, DIGEST_SEED, initialPotentials, neuronParams, stepNeuron, type NeuronParams } from './arith.js';
 import { InputEncoder } from './input.js';
 import { populationOrder } from '../compiler/analysis.js';
 
@@ -85,7 +85,9 @@ export class FixedPointReference {
   private readonly order: number[];
   private readonly params: NeuronParams[];
   private readonly encoder: InputEncoder;
-  private readonly incoming: { proj: Projection; from: number }[][];
+  private readonly incoming: { proj: Projection; from: number; lag: number }[][];
+  /** Steps of spike history kept: the largest lag a projection reads (its delay and delivery step) plus one. */
+  private readonly history: number;
 
   constructor(readonly graph: QuantGraph, private readonly opts: ReferenceOptions = {}) {
     this.delay = opts.delay ?? graph.delay ?? graph.target.timing.delay.value;
@@ -94,70 +96,90 @@ export class FixedPointReference {
     this.order = populationOrder(graph);
     this.params = graph.populations.map((p) => neuronParams(p, graph.target));
     const index = new Map(graph.populations.map((p, i) => [p.name, i]));
+    const position = new Int32Array(graph.populations.length);
+    this.order.forEach((pi, k) => { position[pi] = k; });
     this.incoming = graph.populations.map(() => []);
+    let history = 2;
     for (const proj of graph.projections) {
       if (!(Number.isInteger(proj.weightExponent) && Math.abs(proj.weightExponent) <= 62)) {
         throw new UserError(`projection '${proj.name}': weight exponent ${proj.weightExponent} is not an integer in [-62, 62]`);
       }
-      this.incoming[index.get(proj.to)!].push({ proj, from: proj.from === 'input' ? -1 : index.get(proj.from)! });
+      const from = proj.from === 'input' ? -1 : index.get(proj.from)!;
+      const to = index.get(proj.to)!;
+      // Input events are integrated in the step they arrive. A spike is read the same step under same-step delivery
+      // from a population updated earlier in the step; else (hardware delay, recurrent, or a later population) the next.
+      const lag = from === -1 ? 0 : this.delay === 'same-step' && !proj.recurrent && position[from] < position[to] ? 0 : 1;
+      this.incoming[to].push({ proj, from, lag });
+      history = Math.max(history, lag + (proj.delays ? Math.max(0, ...proj.delays) : 0) + 1);
     }
+    this.history = history;
     this.encoder = new InputEncoder(graph.input, graph.input.shape.reduce((a, b) => a * b, 1));
   }
 
-  runSample(image: ArrayLike<number>, sampleIndex = 0): ReferenceResult {
+  /** Runs one sample; `image` holds one input (static) or `frames` steps of it (inputs over time). */
+  runSample(image: ArrayLike<number>, sampleIndex = 0, frames = 1): ReferenceResult {
     const g = this.graph;
     const T = this.timesteps;
     const pops = g.populations;
+    const H = this.history;
     const v = pops.map((p) => initialPotentials(p));
-    let prev = pops.map((p) => new Uint8Array(p.size));
-    let cur = pops.map((p) => new Uint8Array(p.size));
-    const position = new Int32Array(pops.length);
-    this.order.forEach((pi, k) => { position[pi] = k; });
+    const u = pops.map((p, i) => (this.params[i].currentBased ? new Float64Array(p.size) : null));
+    const readSum = pops.map((p, i) => (this.params[i].readSum ? new Float64Array(p.size) : null));
+    // Spikes of the last H steps per population, and the input events of the last H steps.
+    const spikes = pops.map((p) => Array.from({ length: H }, () => new Uint8Array(p.size)));
+    const inputs = Array.from({ length: H }, () => new Int32Array(this.encoder.size));
     const raster = this.opts.record ? pops.map((p) => new Uint8Array(T * p.size)) : undefined;
     const spikesPerLayer = new Map(pops.map((p) => [p.name, 0]));
-    this.encoder.begin(image, sampleIndex);
+    this.encoder.begin(image, sampleIndex, frames);
     let digest = DIGEST_SEED;
     const spikeList = new Int32Array(Math.max(1, ...pops.map((p) => p.size)));
+    const fired = new Uint8Array(1);
+    const at = (t: number) => ((t % H) + H) % H;
     for (let t = 0; t < T; t++) {
-      const input = this.encoder.step();
+      inputs[at(t)].set(this.encoder.step());
       for (const pi of this.order) {
         const pop = pops[pi];
         const prm = this.params[pi];
         const current = new Float64Array(pop.size);
-        for (const { proj, from } of this.incoming[pi]) {
-          // Same-step delivery reads what upstream fired this step; hardware delivery, last step.
-          let source: ArrayLike<number>;
-          if (from === -1) source = input;
-          else if (this.delay === 'same-step' && position[from] < position[pi]) source = cur[from];
-          else source = prev[from];
+        for (const { proj, from, lag } of this.incoming[pi]) {
           const acc = new Float64Array(pop.size);
-          project(proj, source, acc);
+          // What each source neuron sent that arrives now: its value `lag` (+ its delay) steps ago.
+          const sourceAt = (k: number) => (from === -1 ? inputs[at(k)] : spikes[from][at(k)]);
+          if (proj.delays) {
+            const preSize = proj.delays.length;
+            const source = new Int32Array(preSize);
+            for (let i = 0; i < preSize; i++) {
+              const k = t - lag - proj.delays[i];
+              source[i] = k < 0 ? 0 : sourceAt(k)[i];
+            }
+            project(proj, source, acc);
+          } else if (t - lag >= 0) {
+            project(proj, sourceAt(t - lag), acc);
+          }
           const e = proj.weightExponent;
           if (e === 0) for (let j = 0; j < pop.size; j++) current[j] += acc[j];
           else for (let j = 0; j < pop.size; j++) current[j] += applyExponent(acc[j], e);
         }
-        const s = cur[pi];
+        const s = spikes[pi][at(t)];
         let count = 0;
         for (let j = 0; j < pop.size; j++) {
           const bias = pop.bias.length > 0 ? pop.bias[j] : 0;
-          const base = prm.leaky ? decayPotential(v[pi][j], prm) : v[pi][j];
-          const x = Math.min(prm.hi, Math.max(prm.lo, base + current[j] + bias));
-          const fires = !prm.readout && (prm.fireStrict ? x > prm.threshold : x >= prm.threshold);
-          s[j] = fires ? 1 : 0;
-          v[pi][j] = fires ? Math.max(prm.lo, prm.resetToZero ? 0 : x - prm.threshold) : x;
-          if (fires) {
+          v[pi][j] = stepNeuron(prm, j, v[pi][j], current[j], bias, u[pi], fired);
+          s[j] = fired[0];
+          if (fired[0]) {
             spikeList[count++] = j;
             if (raster) raster[pi][t * pop.size + j] = 1;
           }
         }
+        const sum = readSum[pi];
+        if (sum) for (let j = 0; j < pop.size; j++) sum[j] += v[pi][j];
         spikesPerLayer.set(pop.name, spikesPerLayer.get(pop.name)! + count);
         digest = digestSpikes(digest, t, pi, spikeList, count);
       }
-      [prev, cur] = [cur, prev];
     }
     const readoutIndex = pops.findIndex((p) => p.readout);
     let readout: Float64Array;
-    if (readoutIndex >= 0) readout = v[readoutIndex].slice();
+    if (readoutIndex >= 0) readout = (readSum[readoutIndex] ?? v[readoutIndex]).slice();
     else {
       const last = this.order[this.order.length - 1];
       readout = new Float64Array(pops[last].size);

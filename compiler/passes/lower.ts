@@ -1,5 +1,7 @@
-import { GraphError, NEURON_KINDS, shapeSize, type Graph } from '../../src/ir/graph.js';
-import type { FloatNet, FloatPopulation, FloatProjection, SpikingGraph } from '../types.js';
+import { GraphError, kindOf, NEURON_KINDS, shapeSize, type Graph, type NodeKind } from '../../src/ir/graph.js';
+import type { NeuronDynamics } from '../../src/ir/dynamics.js';
+import { delaySteps } from '../../src/ir/kinds/neuron.js';
+import type { FloatNet, FloatPopulation, FloatProjection, NeuronModel, SpikingGraph } from '../types.js';
 import { applyOp, as3, biasOfNode, compose, identityOp, isDepthwise, opOfNode, type LinOp } from '../linear.js';
 
 export interface LowerOptions {
@@ -15,8 +17,21 @@ export interface LowerOptions {
   warn?: (message: string) => void;
 }
 
-/** One path from a source (population or the input) to a population, as the operators along it. */
-interface Term { source: string; ops: LinOp[] }
+/** One path from a source (population or the input) to a population, as the operators along it; whether it
+ * crosses a recurrent edge (it then carries the previous step's spikes), and the step delays of a Delay on it. */
+interface Term { source: string; ops: LinOp[]; recurrent: boolean; delays: Int32Array | null }
+
+/** Integrators that never fire: a population of one of these kinds outputs its potential. */
+const INTEGRATORS: ReadonlySet<NodeKind> = new Set(['LI', 'CubaLI', 'I']);
+
+/** Integrate-and-fire dynamics of relays (threshold 1) and of snnc's readout (it never fires: threshold null). */
+function ifDynamics(size: number, threshold: number | null): NeuronDynamics {
+  return {
+    size, syn: null, keep: new Float64Array(size).fill(1), gain: new Float64Array(size).fill(1), bias: new Float64Array(size),
+    threshold: threshold === null ? null : new Float64Array(size).fill(threshold), reset: 'subtract', vReset: new Float64Array(size),
+    fire: 'ge', vInit: new Float64Array(size),
+  };
+}
 
 /**
  * Lowers a spiking graph to populations and projections. Every IF/LIF node becomes a population, and so
@@ -62,7 +77,8 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
         if (!input) input = v.slice();
         else for (let i = 0; i < v.length; i++) input[i] += v[i];
       }
-      const op = opOfNode(n, node, graph.shapes.get(n)!);
+      // A Delay only shifts a constant in time: the constant passes through it.
+      const op = node.kind === 'Delay' ? null : opOfNode(n, node, graph.shapes.get(n)!);
       if (input && op) input = applyOp(op, input);
       const bias = biasOfNode(node);
       if (bias) {
@@ -81,17 +97,37 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
     return value;
   };
 
-  const termsInto = (n: string, after: LinOp[]): Term[] => {
-    if (isSource(n)) return [{ source: n, ops: after }];
+  const inEdges = new Map<string, number[]>(graph.order.map((n) => [n, []]));
+  graph.edges.forEach(([, to], e) => inEdges.get(to)!.push(e));
+  /** The paths into `n`: walked back to their sources. `after` holds the operators between n and the target,
+   * `sinceDelay` how many of them were collected when a Delay was passed (none may lie before it). */
+  const termsInto = (n: string, after: LinOp[], recurrent: boolean, delays: Int32Array | null, sinceDelay: number, seen: ReadonlySet<string>): Term[] => {
+    if (isSource(n)) {
+      if (delays && after.length > sinceDelay) throw new GraphError(`a Delay after a synaptic layer (a delay per target neuron) is not supported: put the Delay right after the neuron layer '${n}' it delays`, n);
+      return [{ source: n, ops: after, recurrent, delays }];
+    }
+    if (seen.has(n)) throw new GraphError('a cycle through this node holds no neuron: chips keep state in neurons only', n);
     const node = graph.nodes.get(n)!;
-    const op = opOfNode(n, node, graph.shapes.get(n)!);
+    let d = delays, since = sinceDelay;
+    let op: LinOp | null = null;
+    if (node.kind === 'Delay') {
+      const steps = delaySteps(n, node, shapeSize(shapeOf(n)));
+      if (d) { const sum = d.slice(); for (let i = 0; i < sum.length; i++) sum[i] += steps[i]; d = sum; } else d = steps;
+      since = after.length;
+    } else {
+      op = opOfNode(n, node, graph.shapes.get(n)!);
+    }
     const next = op ? [op, ...after] : after;
-    return graph.preds.get(n)!.flatMap((p) => termsInto(p, next));
+    const visited = new Set(seen).add(n);
+    return inEdges.get(n)!.flatMap((e) => termsInto(graph.edges[e][0], next, recurrent || graph.recurrent.has(e), d, since, visited));
   };
+  /** Every path into the node `n` (a population, or the Output). */
+  const pathsInto = (n: string): Term[] => inEdges.get(n)!.flatMap((e) => termsInto(graph.edges[e][0], [], graph.recurrent.has(e), null, 0, new Set()));
 
   const addPopulation = (name: string, shape: number[], source: string, fields: Partial<FloatPopulation>, bias: Float32Array | null) => {
+    const size = shapeSize(shape);
     populations.push({
-      name, shape: [...shape], size: shapeSize(shape), model: 'IF', threshold: 1, reset: 'subtract', leak: 0, vInit: 0,
+      name, shape: [...shape], size, model: 'IF', dynamics: ifDynamics(size, 1),
       bias: bias ?? new Float32Array(0), readout: false, source, ...fields,
     });
   };
@@ -101,6 +137,8 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
       const from = term.source === graph.inputName ? 'input' : term.source;
       let current: LinOp | null = null;
       let currentFrom = from;
+      // The term's recurrence and delays belong to its first projection (out of the source population).
+      let first = true;
       for (const op of term.ops) {
         if (!current) { current = op; continue; }
         const composed = compose(current, op);
@@ -112,8 +150,9 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
         // Not composable exactly: a relay population carries the intermediate values as spike rates.
         const relay = `${target}.relay${populations.filter((p) => p.name.startsWith(`${target}.relay`)).length}`;
         const relayShape = current.outShape[1] === 1 && current.outShape[2] === 1 ? [current.outShape[0]] : [...current.outShape];
-        addPopulation(relay, relayShape, target, { threshold: 1 }, null);
-        projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current));
+        addPopulation(relay, relayShape, target, {}, null);
+        projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current, first ? term : null));
+        first = false;
         if (!keepPooling) opts.warn?.(tooWide
           ? `inserted relay population '${relay}' before '${target}': folding the pooling into it would need a fan-in of ${fanIn(composed!)}, more than the target's ${opts.maxFanIn}; the relay carries the pooled spike rates (≤ 1 per step)`
           : `inserted relay population '${relay}' before '${target}': its input path cannot be folded into one projection exactly; the relay passes values ≤ 1 spike per step, larger values are clipped`);
@@ -122,14 +161,11 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
       }
       const op = current ?? identityOp(term.source === graph.inputName ? shapeOf(graph.inputName) : shapeOf(term.source));
       if (shapeSize(op.outShape) !== shapeSize(targetShape)) throw new GraphError(`path from '${term.source}' delivers ${shapeSize(op.outShape)} values, the population has ${shapeSize(targetShape)}`, target);
-      projections.push(toProjection(projectionName(currentFrom, target), currentFrom, target, op));
+      projections.push(toProjection(projectionName(currentFrom, target), currentFrom, target, op, first ? term : null));
     }
   };
 
-  for (const name of popNodes) {
-    const node = graph.nodes.get(name)!;
-    if (node.kind !== 'IF' && node.kind !== 'LIF') continue;
-    const preds = graph.preds.get(name)!;
+  const biasInto = (preds: readonly string[]): Float32Array | null => {
     let bias: Float32Array | null = null;
     for (const p of preds) {
       const v = zeroValue(p);
@@ -137,23 +173,30 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
       if (!bias) bias = v.slice();
       else for (let i = 0; i < v.length; i++) bias[i] += v[i];
     }
-    const terms = preds.flatMap((p) => termsInto(p, []));
-    emitTerms(name, shapeOf(name), terms);
-    addPopulation(name, shapeOf(name), name, {
-      model: node.kind, threshold: node.threshold, reset: node.reset, leak: node.kind === 'LIF' ? node.leak : 0, vInit: node.vInit ?? 0,
-    }, bias);
+    return bias;
+  };
+  const readoutIntegrator = readoutName === 'readout' && outPreds.length === 1 && INTEGRATORS.has(graph.nodes.get(outPreds[0])!.kind) ? outPreds[0] : null;
+  for (const name of popNodes) {
+    const node = graph.nodes.get(name)!;
+    const spec = kindOf(node);
+    const shape = shapeOf(name);
+    if (INTEGRATORS.has(node.kind) && name !== readoutIntegrator) {
+      const consumer = graph.succs.get(name)!.find((s) => s !== graph.outputName) ?? graph.succs.get(name)![0];
+      throw new GraphError(`${node.kind} layer sends its potential, not spikes, to '${consumer}': no chip target carries graded values between layers (only an ${node.kind} that feeds the Output, as the readout, maps)`, name);
+    }
+    emitTerms(name, shape, pathsInto(name));
+    const fire = 'fire' in node && node.fire !== undefined ? node.fire : undefined;
+    addPopulation(name, shape, name, {
+      model: node.kind as NeuronModel, dynamics: spec.dynamics!(name, node, shapeSize(shape), graph.meta.dt), ...(fire ? { fire } : {}),
+      ...(name === readoutIntegrator ? { readout: true, read: 'sum' as const, source: graph.outputName } : {}),
+    }, biasInto(graph.preds.get(name)!));
   }
-  // The readout: everything that reaches the Output, integrated without spiking.
-  let readoutBias: Float32Array | null = null;
-  for (const p of outPreds) {
-    const v = zeroValue(p);
-    if (!v) continue;
-    if (!readoutBias) readoutBias = v.slice();
-    else for (let i = 0; i < v.length; i++) readoutBias[i] += v[i];
+  if (!readoutIntegrator) {
+    // The readout: everything that reaches the Output, integrated without spiking.
+    const outShape = shapeOf(graph.outputName);
+    emitTerms(readoutName, outShape, pathsInto(graph.outputName));
+    addPopulation(readoutName, outShape, graph.outputName, { readout: true, dynamics: ifDynamics(shapeSize(outShape), null) }, biasInto(outPreds));
   }
-  const outShape = shapeOf(graph.outputName);
-  emitTerms(readoutName, outShape, outPreds.flatMap((p) => termsInto(p, [])));
-  addPopulation(readoutName, outShape, graph.outputName, { readout: true }, readoutBias);
 
   // Populations in dependency order: relays were appended before their consumer, so a stable sort by
   // first appearance is already topological; drop the all-zero biases to keep the artifact small.
@@ -166,12 +209,13 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
   };
 }
 
-function toProjection(name: string, from: string, to: string, op: LinOp): FloatProjection {
+function toProjection(name: string, from: string, to: string, op: LinOp, term: Term | null): FloatProjection {
+  const timing = { ...(term?.recurrent ? { recurrent: true } : {}), ...(term?.delays && term.delays.some((d) => d > 0) ? { delays: term.delays } : {}) };
   if (op.kind === 'dense') {
-    return { name, from, to, preShape: flatOr3(op.inShape), postShape: flatOr3(op.outShape), synapse: { kind: 'dense', weights: op.w } };
+    return { name, from, to, preShape: flatOr3(op.inShape), postShape: flatOr3(op.outShape), ...timing, synapse: { kind: 'dense', weights: op.w } };
   }
   return {
-    name, from, to, preShape: [...op.inShape], postShape: [...op.outShape],
+    name, from, to, preShape: [...op.inShape], postShape: [...op.outShape], ...timing,
     synapse: { kind: 'conv', weights: op.w, kernel: op.kernel, stride: op.stride, padding: op.padding, dilation: op.dilation, groups: op.groups },
   };
 }

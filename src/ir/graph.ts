@@ -6,10 +6,10 @@ import {
   GraphError, MAX_ACTIVATION_ELEMENTS, sameShape, shapeSize,
   type Graph, type GraphMeta, type IRNode, type NodeShapes,
 } from './nodes.js';
-import { kindOf, NEURON_KINDS, NODE_KINDS } from './kinds/index.js';
+import { kindOf, NEURON_KINDS, NODE_KINDS, STATEFUL_KINDS } from './kinds/index.js';
 
 export * from './nodes.js';
-export { KINDS, kindOf, NODE_KINDS, NEURON_KINDS, SYNAPTIC_KINDS } from './kinds/index.js';
+export { KINDS, kindOf, NODE_KINDS, NEURON_KINDS, STATEFUL_KINDS, SYNAPTIC_KINDS } from './kinds/index.js';
 
 /** Infers a node's output shape from its input shape, checking its parameters (its registry entry). */
 export function inferShape(name: string, node: IRNode, input: number[]): number[] {
@@ -17,8 +17,9 @@ export function inferShape(name: string, node: IRNode, input: number[]): number[
 }
 
 /**
- * Builds and validates a graph: exactly one Input and one Output, every edge between known nodes, no
- * cycles, every non-Input node reachable and fed, shapes inferred and consistent. Throws GraphError.
+ * Builds and validates a graph: exactly one Input and one Output, every edge between known nodes, every node
+ * reachable from the Input and leading to the Output, cycles only through a node with state (their closing edges
+ * are the graph's `recurrent` edges), shapes inferred and consistent. Throws GraphError.
  */
 export function buildGraph(
   nodeList: Iterable<readonly [string, IRNode]>,
@@ -36,10 +37,13 @@ export function buildGraph(
   const preds = new Map<string, string[]>();
   const succs = new Map<string, string[]>();
   for (const name of nodes.keys()) { preds.set(name, []); succs.set(name, []); }
+  /** Outgoing edges of each node as edge indices, in edge order. */
+  const outEdges = new Map<string, number[]>();
+  for (const name of nodes.keys()) outEdges.set(name, []);
   for (const [from, to] of edgeList) {
     if (!nodes.has(from)) throw new GraphError(`edge ${from} -> ${to} starts at an unknown node`, from);
     if (!nodes.has(to)) throw new GraphError(`edge ${from} -> ${to} ends at an unknown node`, to);
-    if (from === to) throw new GraphError('edge from a node to itself (cycle)', from);
+    outEdges.get(from)!.push(edges.length);
     edges.push([from, to]);
     preds.get(to)!.push(from);
     succs.get(from)!.push(to);
@@ -52,37 +56,72 @@ export function buildGraph(
   const outputName = outputs[0];
   if (preds.get(inputName)!.length > 0) throw new GraphError('the Input node has incoming edges', inputName);
   if (succs.get(outputName)!.length > 0) throw new GraphError('the Output node has outgoing edges', outputName);
+  for (const name of nodes.keys()) {
+    if (name !== inputName && preds.get(name)!.length === 0) throw new GraphError('node has no input (dangling)', name);
+  }
 
-  // Kahn's algorithm; ties broken by insertion order so the order is deterministic.
+  // The recurrent edges: back edges of a depth-first walk from the Input (successors in edge order). Each closes a
+  // cycle, which must pass through a node with state; it then carries its source's output of the previous step.
+  const recurrent = new Set<number>();
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [inputName];
+  const cursor: number[] = [0];
+  state.set(inputName, 1);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const out = outEdges.get(top)!;
+    const k = cursor[cursor.length - 1]++;
+    if (k >= out.length) { state.set(top, 2); stack.pop(); cursor.pop(); continue; }
+    const e = out[k];
+    const next = edges[e][1];
+    const seen = state.get(next);
+    if (seen === 1) {
+      const cycle = stack.slice(stack.indexOf(next));
+      if (!cycle.some((n) => STATEFUL_KINDS.has(nodes.get(n)!.kind))) {
+        throw new GraphError(`the graph has a cycle through ${cycle.slice(0, 5).join(' -> ')} -> ${next} with no node that holds state (a neuron or a Delay), so it has no value to start from`, next);
+      }
+      recurrent.add(e);
+    } else if (seen === undefined) {
+      state.set(next, 1);
+      stack.push(next);
+      cursor.push(0);
+    }
+  }
+  for (const name of nodes.keys()) if (!state.has(name)) throw new GraphError('node cannot be reached from the Input', name);
+
+  // Execution order: Kahn's algorithm over the edges that act within a step; ties broken by insertion order.
   const indegree = new Map<string, number>();
-  for (const [name, p] of preds) indegree.set(name, p.length);
+  for (const name of nodes.keys()) indegree.set(name, 0);
+  edges.forEach(([, to], e) => { if (!recurrent.has(e)) indegree.set(to, indegree.get(to)! + 1); });
   const order: string[] = [];
   const ready = [...nodes.keys()].filter((n) => indegree.get(n) === 0);
   while (ready.length > 0) {
     const name = ready.shift()!;
     order.push(name);
-    for (const s of succs.get(name)!) {
+    for (const e of outEdges.get(name)!) {
+      if (recurrent.has(e)) continue;
+      const s = edges[e][1];
       const d = indegree.get(s)! - 1;
       indegree.set(s, d);
       if (d === 0) ready.push(s);
     }
   }
-  if (order.length !== nodes.size) {
-    const stuck = [...nodes.keys()].filter((n) => !order.includes(n));
-    throw new GraphError(`the graph has a cycle through ${stuck.slice(0, 5).join(', ')}`, stuck[0]);
-  }
-  for (const name of order) {
-    if (name !== inputName && preds.get(name)!.length === 0) throw new GraphError('node has no input (dangling)', name);
-  }
+  if (order.length !== nodes.size) throw new Error('internal: the graph without its recurrent edges still has a cycle');
 
+  const inEdges = new Map<string, number[]>();
+  for (const name of nodes.keys()) inEdges.set(name, []);
+  edges.forEach(([, to], e) => inEdges.get(to)!.push(e));
   const shapes = new Map<string, NodeShapes>();
   for (const name of order) {
     const node = nodes.get(name)!;
     let input: number[] = [];
-    for (const p of preds.get(name)!) {
+    let first: string | undefined;
+    for (const e of inEdges.get(name)!) {
+      if (recurrent.has(e)) continue;
+      const p = edges[e][0];
       const out = shapes.get(p)!.output;
-      if (input.length === 0 && p === preds.get(name)![0]) input = out;
-      else if (!sameShape(input, out)) throw new GraphError(`inputs disagree in shape: [${input}] from '${preds.get(name)![0]}' and [${out}] from '${p}'`, name);
+      if (first === undefined) { first = p; input = out; }
+      else if (!sameShape(input, out)) throw new GraphError(`inputs disagree in shape: [${input}] from '${first}' and [${out}] from '${p}'`, name);
     }
     const output = inferShape(name, node, input);
     if (shapeSize(output) > MAX_ACTIVATION_ELEMENTS) {
@@ -90,15 +129,27 @@ export function buildGraph(
     }
     shapes.set(name, { input, output });
   }
+  for (const e of recurrent) {
+    const [from, to] = edges[e];
+    const out = shapes.get(from)!.output;
+    if (!sameShape(shapes.get(to)!.input, out)) throw new GraphError(`the recurrent edge from '${from}' delivers [${out}], the node takes [${shapes.get(to)!.input}]`, to);
+  }
+  // Time constants need the graph's time step: checked once it is known.
+  for (const name of order) {
+    const node = nodes.get(name)!;
+    const spec = kindOf(node);
+    if (spec.usesDt?.(node)) spec.dynamics!(name, node, shapeSize(shapes.get(name)!.output), meta.dt);
+  }
+  if (meta.dt !== undefined && !(Number.isFinite(meta.dt) && meta.dt > 0)) throw new GraphError(`the time step dt must be a positive number of seconds, got ${meta.dt}`);
   // Every node must lead to the Output, or its work is lost.
   const live = new Set<string>([outputName]);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const name = order[i];
-    if (succs.get(name)!.some((s) => live.has(s))) live.add(name);
+  const todo = [outputName];
+  while (todo.length > 0) {
+    for (const p of preds.get(todo.pop()!)!) if (!live.has(p)) { live.add(p); todo.push(p); }
   }
   for (const name of order) if (!live.has(name)) throw new GraphError('node does not lead to the Output', name);
 
-  return { nodes, edges, meta: { ...meta }, order, shapes, preds, succs, inputName, outputName };
+  return { nodes, edges, meta: { ...meta }, order, recurrent, shapes, preds, succs, inputName, outputName };
 }
 
 /** Rebuilds a graph with some nodes replaced, removed or added (passes use this; the result is revalidated). */

@@ -56,7 +56,7 @@ export function graphToJson(g: Graph): IrJson {
     const tensors = kindOf(node).tensors;
     for (const [k, v] of Object.entries(node)) {
       if (k === 'kind' || v === undefined) continue;
-      out[k] = tensors.includes(k) ? tensorToJson(v as Tensor) : Array.isArray(v) ? [...v] : v;
+      out[k] = tensors.includes(k) && typeof v === 'object' ? tensorToJson(v as Tensor) : Array.isArray(v) ? [...v] : v;
     }
     return out;
   });
@@ -73,7 +73,7 @@ export function graphFromJson(json: unknown, origin = 'IR JSON'): Graph {
     const tensors = NODE_KINDS.includes(n.kind) ? kindOf(n as unknown as IRNode).tensors : [];
     for (const [k, v] of Object.entries(n)) {
       if (k === 'name') continue;
-      node[k] = tensors.includes(k) ? tensorFromJson(v as TensorJson, `node '${n.name}' ${k}`) : v;
+      node[k] = tensors.includes(k) && typeof v === 'object' && v !== null ? tensorFromJson(v as TensorJson, `node '${n.name}' ${k}`) : v;
     }
     return [n.name, node as unknown as IRNode];
   });

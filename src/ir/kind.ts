@@ -6,6 +6,7 @@
 import type { AttrValue } from '../onnx/builder.js';
 import type { IRNode, NodeKind, NodeShapes } from './nodes.js';
 import type { LinOp } from './linear-op.js';
+import type { NeuronDynamics } from './dynamics.js';
 
 /** What a node is, for the passes that only need its class. */
 export type KindRole =
@@ -17,8 +18,10 @@ export type KindRole =
   | 'synaptic'
   /** a function of its input at the same step, without weights of its own to learn (pools, Flatten, Scale, …) */
   | 'stateless'
-  /** holds membrane state across steps and emits spikes */
-  | 'neuron';
+  /** a neuron layer: spiking (IF, LIF, CubaLIF, Threshold) or an integrator whose output is its potential (LI, CubaLI, I) */
+  | 'neuron'
+  /** shifts its input in time by whole steps, per neuron */
+  | 'delay';
 
 /** The float executor's form of one node, prepared once per run for up to `capacity` samples. */
 export interface Kernel {
@@ -42,6 +45,7 @@ export interface OnnxEmitter {
     int(v: number): AttrValue;
     ints(v: readonly number[]): AttrValue;
     float(v: number): AttrValue;
+    floats(v: number[]): AttrValue;
     string(v: string): AttrValue;
   };
 }
@@ -60,8 +64,14 @@ export interface KindSpec<N extends IRNode = IRNode> {
   parameters(node: N): number;
   /** Multiply–accumulates of one evaluation. */
   macs(node: N, shapes: NodeShapes): number;
+  /** Holds state across steps (neurons but Threshold, Delay): a cycle must pass through such a node. */
+  stateful?: boolean;
+  /** Neuron kinds: whether this node's parameters are time constants that need the graph's dt. */
+  usesDt?(node: N): boolean;
+  /** Neuron kinds: the discrete dynamics of `size` neurons at time step `dt`. */
+  dynamics?(name: string, node: N, size: number, dt: number | undefined): NeuronDynamics;
   /** The float executor's kernel; absent for the Input and Output, which the executor handles itself. */
-  kernel?(name: string, node: N, shapes: NodeShapes, capacity: number): Kernel;
+  kernel?(name: string, node: N, shapes: NodeShapes, capacity: number, dt: number | undefined): Kernel;
   /** Writes the node as ONNX nodes reading value `x`; returns the value holding its output. */
   toOnnx(e: OnnxEmitter, node: N, x: string, shapes: NodeShapes): string;
   /** The node as a linear operator for lowering (its bias apart), or null when it only relabels the neurons

@@ -64,21 +64,79 @@ export interface ClipNode { kind: 'Clip'; min: number; max: number }
 /** y = x (the sum of its inputs): an explicit residual junction. */
 export interface SumNode { kind: 'Sum' }
 
+/**
+ * After a spike: 'subtract' v ← v − θ (snnc's students, and the rate-preserving choice for conversion);
+ * 'zero' v ← v_reset (NIR's rule; v_reset defaults to 0).
+ */
 export type ResetMode = 'subtract' | 'zero';
 
+/** The firing test: 'ge' spikes when v ≥ θ (snnc's students, the default), 'gt' when v > θ (NIR's Heaviside, SANA-FE). */
+export type FireMode = 'ge' | 'gt';
+
 /**
- * Integrate-and-fire neuron (NIR IF, with r = 1): v[t] = v[t−1] + I[t]; s[t] = (v[t] ≥ θ);
- * on a spike v ← v − θ (reset 'subtract', the default) or v ← 0 (reset 'zero'). Output s ∈ {0, 1}.
+ * A neuron parameter: one number for the whole layer, or one value per neuron (a tensor holding the layer's
+ * size in values, or one value; NIR stores parameters as arrays of the layer's shape, older files as scalars).
  */
-export interface IFNode { kind: 'IF'; threshold: number; reset: ResetMode; vInit?: number }
+export type Param = number | Tensor;
+
+/** What every spiking kind has. */
+export interface SpikingFields {
+  /** θ, NIR's v_threshold. */
+  threshold: Param;
+  reset: ResetMode;
+  /** NIR's v_reset (reset 'zero' only); default 0. */
+  vReset?: Param;
+  /** Default 'ge'. */
+  fire?: FireMode;
+  /** Initial membrane potential; default 0. */
+  vInit?: Param;
+}
+
+/*
+ * Time. Steps t = 1..T. Kinds defined by NIR's continuous-time ODEs are discretised by forward Euler with the
+ * graph's time step dt (GraphMeta.dt, or --dt): for τ dv/dt = (v_leak − v) + r·I,
+ *   v[t] = v[t−1] + (dt/τ)·(v_leak − v[t−1] + r·I[t])  =  α·v[t−1] + (1 − α)·v_leak + (1 − α)·r·I[t],  α = 1 − dt/τ.
+ * Current-based kinds update the current first and feed the updated current to the voltage (Loihi's order, and
+ * snnTorch's Synaptic neuron): I_syn[t] = β·I_syn[t−1] + (1 − β)·w_in·x[t], β = 1 − dt/τ_syn.
+ * snnTorch's alpha/beta are these α (mem) and β (syn) when its inputs are scaled by (1 − α)·r and (1 − β)·w_in;
+ * Loihi's 12-bit decays are δv = round(dt/τ_mem · 2^12) and δu = round(dt/τ_syn · 2^12):
+ *   u ← u·(1 − δu/2^12) + Σ w·s;   v ← v·(1 − δv/2^12) + u + bias   (Loihi's compartment is exactly a CubaLIF).
+ * snnc's own IF/LIF with `leak` are the dt-free special case (α = 1 − leak, unit input gain).
+ */
+
 /**
- * Leaky integrate-and-fire: v[t] = (1 − leak) · v[t−1] + I[t]; spike and reset as IF. leak ∈ [0, 1).
+ * Integrate-and-fire (NIR IF): v[t] = v[t−1] + r·I[t]; a spike s[t] = 1 when v ≥ θ ('ge') or v > θ ('gt'); then
+ * v ← v − θ ('subtract') or v ← v_reset ('zero'). r defaults to 1 (snnc's students); integrating r·I once per
+ * step is how every platform of the NIR paper ran the Sinabs CNN, so IF needs no dt.
  */
-export interface LIFNode { kind: 'LIF'; threshold: number; reset: ResetMode; leak: number; vInit?: number }
+export interface IFNode extends SpikingFields { kind: 'IF'; r?: Param }
+/**
+ * Leaky integrate-and-fire, in one of two forms:
+ *  - snnc's dt-free form (`leak` ∈ [0, 1), one value per layer): v[t] = (1 − leak)·v[t−1] + I[t];
+ *  - NIR's (`tau`, `r`, `vLeak`, per neuron): τ dv/dt = (v_leak − v) + r·I, by forward Euler with dt (above).
+ * Spike and reset as IF.
+ */
+export interface LIFNode extends SpikingFields { kind: 'LIF'; leak?: number; tau?: Param; r?: Param; vLeak?: Param }
+/**
+ * Current-based LIF (NIR CubaLIF): τ_syn dI/dt = −I + w_in·x; τ_mem dv/dt = (v_leak − v) + r·I; by forward Euler,
+ * current first (above). Spike and reset as IF; the current is not reset. w_in, r default 1, v_leak 0.
+ */
+export interface CubaLIFNode extends SpikingFields { kind: 'CubaLIF'; tauSyn: Param; tauMem: Param; r?: Param; vLeak?: Param; wIn?: Param }
+/** Leaky integrator (NIR LI): τ dv/dt = (v_leak − v) + r·I; never spikes, outputs v. */
+export interface LINode { kind: 'LI'; tau: Param; r?: Param; vLeak?: Param; vInit?: Param }
+/** Current-based leaky integrator (NIR CubaLI): CubaLIF's dynamics without a threshold; outputs v. */
+export interface CubaLINode { kind: 'CubaLI'; tauSyn: Param; tauMem: Param; r?: Param; vLeak?: Param; wIn?: Param; vInit?: Param }
+/** Integrator (NIR I): v[t] = v[t−1] + r·I[t]; never spikes, outputs v. */
+export interface INode { kind: 'I'; r?: Param; vInit?: Param }
+/** Threshold (NIR): s[t] = 1 when x[t] ≥ θ ('ge') or > θ ('gt'), else 0. No state. */
+export interface ThresholdNode { kind: 'Threshold'; threshold: Param; fire?: FireMode }
+/** Delay (NIR): y[t] = x[t − d] per neuron (integer steps d ≥ 0; zero before the first input arrives). */
+export interface DelayNode { kind: 'Delay'; delay: Param }
 
 export type IRNode =
   | InputNode | OutputNode | AffineNode | LinearNode | Conv2dNode | PoolNode | FlattenNode
-  | ScaleNode | ReLUNode | ClipNode | SumNode | IFNode | LIFNode;
+  | ScaleNode | ReLUNode | ClipNode | SumNode | IFNode | LIFNode
+  | CubaLIFNode | LINode | CubaLINode | INode | ThresholdNode | DelayNode;
 
 export type NodeKind = IRNode['kind'];
 
@@ -90,6 +148,8 @@ export interface GraphMeta {
   /** Time steps the graph was built or trained for (spiking students). */
   timesteps?: number;
   encoding?: 'direct' | 'rate';
+  /** Seconds per step: the forward-Euler time step of the kinds defined by time constants (NIR's). */
+  dt?: number;
   /** Ops removed by import that only matter to training or to probabilities (Softmax, Dropout, …). */
   dropped?: string[];
   /** Free-form provenance (e.g. conversion thresholds, calibration data). */
@@ -103,8 +163,14 @@ export interface Graph {
   readonly nodes: ReadonlyMap<string, IRNode>;
   readonly edges: ReadonlyArray<readonly [string, string]>;
   readonly meta: GraphMeta;
-  /** Node names in a topological order (Input first). */
+  /** Node names in execution order (Input first): a topological order of the graph without its recurrent edges. */
   readonly order: readonly string[];
+  /**
+   * The edges that close a cycle (indices into `edges`): each carries its source's output of the previous step.
+   * They are the back edges of a depth-first walk from the Input that takes successors in edge order; every
+   * cycle passes through a node with state (a neuron or a Delay), or the graph is refused.
+   */
+  readonly recurrent: ReadonlySet<number>;
   readonly shapes: ReadonlyMap<string, NodeShapes>;
   /** Predecessors and successors of each node, in edge order. */
   readonly preds: ReadonlyMap<string, readonly string[]>;

@@ -1,7 +1,8 @@
 import { isSpiking, kindOf, type Graph } from '../ir/graph.js';
 import type { OnnxEmitter } from '../ir/kind.js';
 import { OnnxBuilder, attr } from './builder.js';
-import { SNNC_DOMAIN } from './ops/snnc.js';
+import { UserError } from '../util/errors.js';
+import { SNNC_DOMAIN } from './domain.js';
 
 /** Default-domain opset written: new enough for Clip/Pad inputs, old enough for every ONNX checker ≥ 1.8. */
 export const EXPORT_OPSET = 13;
@@ -16,10 +17,14 @@ export interface ExportOptions {
 /**
  * Writes a graph as standard ONNX (each kind's form is its registry entry's `toOnnx`: Conv, Gemm, MatMul,
  * AveragePool, MaxPool, Flatten, Relu, Clip, Add, Mul) with neurons as `snnc`-domain IF/LIF nodes, declared in opset_import; time steps and encoding go
- * to metadata_props (`snnc.timesteps`, `snnc.encoding`, and the graph's notes as JSON in `snnc.notes`). Several edges into a node become Add nodes.
+ * to metadata_props (`snnc.timesteps`, `snnc.encoding`, `snnc.dt`, and the graph's notes as JSON in `snnc.notes`). Several edges into a node become Add nodes.
  * `importOnnx` reads the result back into an equivalent graph.
  */
 export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
+  if (graph.recurrent.size > 0) {
+    const [from, to] = graph.edges[[...graph.recurrent][0]];
+    throw new UserError(`graph '${graph.meta.name}' is recurrent (the edge ${from} -> ${to} closes a cycle) and an ONNX graph cannot hold a cycle: write it as NIR instead`);
+  }
   const b = new OnnxBuilder({
     opset: EXPORT_OPSET,
     name: graph.meta.name || 'model',
@@ -28,6 +33,7 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
   if (isSpiking(graph)) b.opsetImport(SNNC_DOMAIN, SNNC_DOMAIN_VERSION);
   if (graph.meta.timesteps !== undefined) b.meta('snnc.timesteps', String(graph.meta.timesteps));
   if (graph.meta.encoding !== undefined) b.meta('snnc.encoding', graph.meta.encoding);
+  if (graph.meta.dt !== undefined) b.meta('snnc.dt', String(graph.meta.dt));
   if (graph.meta.notes && Object.keys(graph.meta.notes).length > 0) b.meta('snnc.notes', JSON.stringify(graph.meta.notes));
 
   const used = new Set<string>();

@@ -147,6 +147,10 @@ class Importer implements ImportContext {
       } else if (p.key === 'snnc.encoding') {
         if (p.value !== 'direct' && p.value !== 'rate') throw new OnnxError(`metadata snnc.encoding must be 'direct' or 'rate', got '${p.value}'`);
         meta.encoding = p.value;
+      } else if (p.key === 'snnc.dt') {
+        const dt = Number(p.value);
+        if (!(Number.isFinite(dt) && dt > 0)) throw new OnnxError(`metadata snnc.dt must be a positive number of seconds, got '${p.value}'`);
+        meta.dt = dt;
       }
     }
   }

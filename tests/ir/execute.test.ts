@@ -134,8 +134,8 @@ describe('SNN semantics', () => {
     }
     // The direct-encoded prefix (Scale → Conv → Clip → pools) is the same at every step.
     for (let t = 1; t < T; t++) expect(outputsByStep.get('max')![t]).toEqual(outputsByStep.get('max')![0]);
-    // The readout is the sum over steps of the head's per-step value.
-    const head = outputsByStep.get('head')!;
+    // The readout is the sum over steps of what reaches the Output (the CubaLI's potential).
+    const head = outputsByStep.get('cubali')!;
     const sum = [0, 1, 2].map((c) => head.reduce((a, h) => a + h[c], 0));
     const y = runGraph(g, x, 1, { timesteps: T });
     sum.forEach((s, c) => expect(y[c]).toBeCloseTo(s, 4));

@@ -77,10 +77,10 @@ describe('exportOnnx', () => {
     }
   });
 
-  it('metadata_props carry time steps, encoding and notes', () => {
+  it('metadata_props carry time steps, encoding, the time step and notes', () => {
     const model = onnx.ModelProto.decode(exportOnnx(allKindsGraph()));
     const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
-    expect(meta).toEqual({ 'snnc.timesteps': '6', 'snnc.encoding': 'direct', 'snnc.notes': '{"calibrated":true,"percentile":99.9,"method":"max"}' });
+    expect(meta).toEqual({ 'snnc.timesteps': '6', 'snnc.encoding': 'direct', 'snnc.dt': '0.001', 'snnc.notes': '{"calibrated":true,"percentile":99.9,"method":"max"}' });
     expect(importOnnx(exportOnnx(allKindsGraph())).graph.meta.notes).toEqual(allKindsGraph().meta.notes);
   });
 });

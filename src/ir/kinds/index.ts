@@ -13,10 +13,11 @@ import { SumPool2d, AvgPool2d, MaxPool2d } from './pool.js';
 import { Flatten, Sum } from './shape.js';
 import { Scale } from './scale.js';
 import { ReLU, Clip } from './activation.js';
-import { IF, LIF } from './neuron.js';
+import { IF, LIF, CubaLIF, LI, CubaLI, I, Threshold, Delay } from './neuron.js';
 
 export const KINDS: KindTable = {
-  Input, Output, Affine, Linear, Conv2d, SumPool2d, AvgPool2d, MaxPool2d, Flatten, Scale, ReLU, Clip, Sum, IF, LIF,
+  Input, Output, Affine, Linear, Conv2d, SumPool2d, AvgPool2d, MaxPool2d, Flatten, Scale, ReLU, Clip, Sum,
+  IF, LIF, CubaLIF, LI, CubaLI, I, Threshold, Delay,
 };
 
 /** The entry of a node's kind, typed for that node. */
@@ -27,5 +28,7 @@ export function kindOf<N extends IRNode>(node: N): KindSpec<N> {
 export const NODE_KINDS: readonly NodeKind[] = Object.keys(KINDS) as NodeKind[];
 /** Node kinds that hold weights and turn spikes into synaptic current. */
 export const SYNAPTIC_KINDS: ReadonlySet<NodeKind> = new Set(NODE_KINDS.filter((k) => KINDS[k].role === 'synaptic'));
-/** Node kinds with membrane state. */
+/** Neuron kinds: spiking layers and integrators, each a population on a chip. */
 export const NEURON_KINDS: ReadonlySet<NodeKind> = new Set(NODE_KINDS.filter((k) => KINDS[k].role === 'neuron'));
+/** Kinds that hold state across steps: a cycle of the graph must pass through one. */
+export const STATEFUL_KINDS: ReadonlySet<NodeKind> = new Set(NODE_KINDS.filter((k) => KINDS[k].stateful === true));
