@@ -69,6 +69,12 @@ function decodeInts(bits: number, length: number, data: Uint8Array, name: string
   return Int32Array.from(view);
 }
 
+/** Optional per-neuron arrays of a population, and their names in weights.pb. */
+const POPULATION_ARRAYS = [
+  ['currentBias', 'currentbias'], ['thresholdPerNeuron', 'threshold'], ['decayPerNeuron', 'decay'],
+  ['currentDecayPerNeuron', 'currentdecay'], ['vResetPerNeuron', 'vreset'],
+] as const;
+
 /** mapped.json without its integer arrays (they are in weights.pb), in a fixed key order. */
 function toJson(chip: MappedChip, weights: { sha256: string; arrays: number }): unknown {
   const q = chip.placement.graph;
@@ -85,10 +91,14 @@ function toJson(chip: MappedChip, weights: { sha256: string; arrays: number }): 
       name: p.name, shape: p.shape, size: p.size, neuron: p.neuron, readout: p.readout, source: p.source,
       bias: p.bias.length > 0 ? `population/${p.name}/bias` : null,
       vInitPerNeuron: p.vInitPerNeuron ? `population/${p.name}/vinit` : null,
+      ...(p.read ? { read: p.read } : {}),
+      ...Object.fromEntries(POPULATION_ARRAYS.filter(([field]) => p[field]).map(([field, file]) => [field, `population/${p.name}/${file}`])),
     })),
     projections: q.projections.map((p) => ({
       name: p.name, from: p.from, to: p.to, preShape: p.preShape, postShape: p.postShape,
       weightExponent: p.weightExponent, weightBits: p.weightBits,
+      ...(p.recurrent ? { recurrent: true } : {}),
+      ...(p.delays ? { delays: `projection/${p.name}/delays` } : {}),
       synapse: p.synapse.kind === 'dense'
         ? { kind: 'dense', weights: `projection/${p.name}/weights` }
         : { kind: 'conv', kernel: p.synapse.kernel, stride: p.synapse.stride, padding: p.synapse.padding, dilation: p.synapse.dilation, groups: p.synapse.groups, weights: `projection/${p.name}/weights` },
@@ -107,8 +117,12 @@ export function encodeWeights(q: QuantGraph): Uint8Array {
   for (const p of q.populations) {
     if (p.bias.length > 0) add(`population/${p.name}/bias`, p.bias);
     if (p.vInitPerNeuron) add(`population/${p.name}/vinit`, p.vInitPerNeuron);
+    for (const [field, file] of POPULATION_ARRAYS) if (p[field]) add(`population/${p.name}/${file}`, p[field]!);
   }
-  for (const p of q.projections) add(`projection/${p.name}/weights`, p.synapse.weights);
+  for (const p of q.projections) {
+    add(`projection/${p.name}/weights`, p.synapse.weights);
+    if (p.delays) add(`projection/${p.name}/delays`, p.delays);
+  }
   const { MappedWeights } = weightsProto();
   return MappedWeights.encode(MappedWeights.create({ format: 'snnc-weights', version: 1, arrays })).finish();
 }
@@ -117,7 +131,9 @@ export function encodeWeights(q: QuantGraph): Uint8Array {
 export function serializeMapped(chip: MappedChip): { json: string; weights: Uint8Array } {
   const weights = encodeWeights(chip.placement.graph);
   const sha256 = createHash('sha256').update(weights).digest('hex');
-  const arrays = chip.placement.graph.populations.reduce((a, p) => a + (p.bias.length > 0 ? 1 : 0) + (p.vInitPerNeuron ? 1 : 0), 0) + chip.placement.graph.projections.length;
+  const g = chip.placement.graph;
+  const arrays = g.populations.reduce((a, p) => a + (p.bias.length > 0 ? 1 : 0) + (p.vInitPerNeuron ? 1 : 0) + POPULATION_ARRAYS.filter(([f]) => p[f]).length, 0)
+    + g.projections.reduce((a, p) => a + 1 + (p.delays ? 1 : 0), 0);
   const json = `${JSON.stringify(toJson(chip, { sha256, arrays }), null, 1)}\n`;
   return { json, weights };
 }
@@ -171,24 +187,27 @@ export function readMapped(dir: string): MappedChip {
     if (a.length !== length) throw new MappedError(`${weightsPath}: array '${name}' has ${a.length} values, ${length} expected`);
     return a;
   };
-  type JsonPop = Omit<Population, 'bias' | 'vInitPerNeuron'> & { bias: string | null; vInitPerNeuron: string | null };
-  type JsonProj = Omit<Projection, 'synapse'> & { synapse: Record<string, unknown> & { kind: 'dense' | 'conv'; weights: string } };
+  type JsonPop = Omit<Population, 'bias' | 'vInitPerNeuron' | (typeof POPULATION_ARRAYS)[number][0]> & { bias: string | null; vInitPerNeuron: string | null } & Partial<Record<(typeof POPULATION_ARRAYS)[number][0], string>>;
+  type JsonProj = Omit<Projection, 'synapse' | 'delays'> & { delays?: string; synapse: Record<string, unknown> & { kind: 'dense' | 'conv'; weights: string } };
   const populations: Population[] = (data.populations as JsonPop[]).map((p) => ({
     name: p.name, shape: p.shape, size: p.size, neuron: p.neuron, readout: p.readout, source: p.source,
     bias: p.bias ? get(p.bias, p.size) : new Int32Array(0),
     ...(p.vInitPerNeuron ? { vInitPerNeuron: get(p.vInitPerNeuron, p.size) } : {}),
+    ...(p.read ? { read: p.read } : {}),
+    ...Object.fromEntries(POPULATION_ARRAYS.filter(([field]) => p[field]).map(([field]) => [field, get(p[field]!, p.size)])),
   }));
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  const projections: Projection[] = (data.projections as JsonProj[]).map((p) => {
+  const projections: Projection[] = (data.projections as JsonProj[]).map(({ delays: delayRef, ...p }) => {
     const s = p.synapse;
+    const delays = delayRef ? { delays: get(delayRef, size(p.preShape)) } : {};
     if (s.kind === 'dense') {
-      return { ...p, synapse: { kind: 'dense', weights: get(s.weights, size(p.preShape) * size(p.postShape)) } };
+      return { ...p, ...delays, synapse: { kind: 'dense', weights: get(s.weights, size(p.preShape) * size(p.postShape)) } };
     }
     const kernel = s.kernel as [number, number];
     const groups = s.groups as number;
     const n = p.postShape[0] * (p.preShape[0] / groups) * kernel[0] * kernel[1];
     return {
-      ...p,
+      ...p, ...delays,
       synapse: {
         kind: 'conv', weights: get(s.weights, n), kernel, stride: s.stride as [number, number],
         padding: s.padding as [number, number, number, number], dilation: s.dilation as [number, number], groups,

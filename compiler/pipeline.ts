@@ -9,6 +9,7 @@ import { lowerMaxPool, type MaxPoolLowering } from './passes/lower-maxpool.js';
 import { convertToSnn, type Calibration } from './passes/convert.js';
 import { lowerToPopulations } from './passes/lower.js';
 import { quantize, type HoldOption } from './quantize.js';
+import { checkFeatures } from './features.js';
 import { partition, type Partition } from './partition.js';
 import { place } from './place.js';
 import { route } from './route.js';
@@ -98,6 +99,7 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   if (opts.calibration) net.rates = spikeRates(spikingGraph, opts.calibration, timesteps);
   validateNet('lower', net);
   dump('lower', () => net);
+  checkFeatures(net, opts.target);
 
   const q = quantize(net, opts.target, { timesteps, hold: opts.hold, warn });
   validateQuant('quantize', q);

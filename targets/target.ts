@@ -102,6 +102,21 @@ export interface TargetSpec {
     /** Real-time step length, when the chip runs at a fixed tick (TrueNorth 1 ms). */
     tickNs?: Sourced;
   };
+  /** What the neurons and synapses can do beyond capacity (compiler/features.ts checks a network against it). */
+  features?: {
+    /** Connections that close a cycle (a population feeding itself or an earlier one). */
+    recurrence?: Sourced<boolean>;
+    /** Current-based neurons: a synaptic-current register with its own decay (Loihi's compartment u). */
+    currentBased?: Sourced<boolean>;
+    /** A leak proportional to the potential (v ← v · (1 − δ)); default true. */
+    leak?: Sourced<boolean>;
+    /** Longest synaptic (axonal) delay in steps; 0 = none. */
+    synapticDelayMax?: Sourced;
+    /** Thresholds, decays and reset values that differ between neurons of one layer. */
+    perNeuronParameters?: Sourced<boolean>;
+    /** A reset to a programmable potential other than 0. */
+    resetToValue?: Sourced<boolean>;
+  };
   energy: {
     synapticOpPJ: Sourced;
     neuronUpdateActivePJ: Sourced;

@@ -5,9 +5,11 @@ import { DataError } from './errors.js';
 import { readIdx, type IdxArray } from './idx.js';
 import { loadMnist } from './mnist.js';
 import { loadCifar10 } from './cifar.js';
+import { loadNpyPair, loadNpz } from './numpy.js';
 
 export type { Dataset } from './dataset.js';
-export { take, sampleSize } from './dataset.js';
+export { take, sampleSize, sampleValues } from './dataset.js';
+export { loadNpz, loadNpyPair, fitToInput, decodeNpy } from './numpy.js';
 export { DataError } from './errors.js';
 export { loadMnist } from './mnist.js';
 export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar.js';
@@ -21,7 +23,7 @@ export const FASHION_MNIST_CLASS_NAMES = [
 ];
 
 /** The data sets `loadDataset` understands, for help texts and error messages. */
-export const DATASET_SPECS = ['mnist', 'fashion-mnist', 'idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]', 'cifar10'];
+export const DATASET_SPECS = ['mnist', 'fashion-mnist', 'idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]', 'cifar10', 'npz:FILE', 'npy:X,Y'];
 
 export interface LoadDatasetOptions {
   split: 'train' | 'test';
@@ -57,6 +59,17 @@ export function loadDataset(spec: string, opts: LoadDatasetOptions): Dataset {
     const at = (p: string) => (isAbsolute(p) || !dataDir ? resolve(p) : join(dataDir, p));
     const [img, lab] = paths.length === 2 || split === 'train' ? [paths[0], paths[1]] : [paths[2], paths[3]];
     return loadIdxPair(at(img), at(lab), { name: `idx-${split}` });
+  }
+  if (spec.startsWith('npz:') || spec.startsWith('npy:')) {
+    // NumPy data: one file (or pair) for every split; with a time axis per sample, see fitToInput.
+    const at = (p: string) => (isAbsolute(p) || !dataDir ? resolve(p) : join(dataDir, p));
+    const paths = spec.slice(4).split(',').map((p) => p.trim());
+    if (spec.startsWith('npz:')) {
+      if (paths.length !== 1 || paths[0] === '') throw new DataError(`dataset '${spec}': write npz:FILE (an np.savez archive with arrays x and y)`);
+      return loadNpz(at(paths[0]));
+    }
+    if (paths.length !== 2 || paths.some((p) => p === '')) throw new DataError(`dataset '${spec}': write npy:X,Y (two np.save files)`);
+    return loadNpyPair(at(paths[0]), at(paths[1]));
   }
   throw new DataError(`unknown dataset '${spec}' (known: ${DATASET_SPECS.join(', ')})`);
 }
