@@ -104,7 +104,6 @@ async function runStep(step: Step): Promise<unknown> {
 
 const self = fileURLToPath(import.meta.url);
 const root = resolve(dirname(self), '../..');
-const docs = join(root, 'docs');
 const results = join(root, 'bench', 'results');
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);

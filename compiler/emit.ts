@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { ValidateFunction } from 'ajv';
 import { UserError } from '../src/util/errors.js';
+import { schemaValidator } from '../src/util/schema.js';
 import { writeFileAtomic } from '../src/util/fs.js';
-import { packageRoot, validateTarget } from '../targets/load.js';
+import { packageRoot, targetFile, validateTarget } from '../targets/load.js';
 import type { MappedChip, Population, Projection, QuantGraph } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -38,14 +38,7 @@ function weightsProto(): ProtoTypes {
   return proto!;
 }
 
-let mappedValidator: ValidateFunction | undefined;
-function mappedSchema(): ValidateFunction {
-  if (!mappedValidator) {
-    const Ajv = require('ajv').default;
-    mappedValidator = new Ajv({ allErrors: false, strict: false }).compile(JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'mapped.schema.json'), 'utf8')));
-  }
-  return mappedValidator!;
-}
+const mappedSchema = () => schemaValidator('mapped.schema.json');
 
 function encodeInts(values: Int32Array): { elementBits: number; data: Uint8Array } {
   let lo = 0;
@@ -82,7 +75,7 @@ function toJson(chip: MappedChip, weights: { sha256: string; arrays: number }): 
     format: chip.format,
     version: chip.version,
     name: q.name,
-    target: q.target,
+    target: targetFile(q.target),
     timesteps: q.timesteps,
     delay: q.delay,
     holdSteps: q.holdSteps ?? 0,

@@ -17,23 +17,10 @@ export class FeatureError extends UserError {
   }
 }
 
-/** The features of a target, with the defaults of a target file that does not state them (a plain feed-forward
- * chip of IF/LIF neurons with a multiplicative leak and no delays). */
-export function targetFeatures(t: TargetSpec) {
-  const f = t.features;
-  return {
-    recurrence: f?.recurrence?.value ?? false,
-    currentBased: f?.currentBased?.value ?? false,
-    leak: f?.leak?.value ?? true,
-    synapticDelayMax: f?.synapticDelayMax?.value ?? 0,
-    perNeuronParameters: f?.perNeuronParameters?.value ?? false,
-    resetToValue: f?.resetToValue?.value ?? false,
-  };
-}
 
 /** Refuses a lowered network that needs a feature the target lacks (FeatureError naming the first such layer). */
 export function checkFeatures(net: FloatNet, target: TargetSpec): void {
-  const has = targetFeatures(target);
+  const has = Object.fromEntries(Object.entries(target.features).map(([k, v]) => [k, v.value])) as { [K in keyof TargetSpec['features']]: TargetSpec['features'][K]['value'] };
   const name = target.name;
   for (const p of net.projections) {
     if (p.recurrent && !has.recurrence) {

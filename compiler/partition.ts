@@ -88,7 +88,7 @@ function overlap(f: Footprint, b: Box): number {
 
 /** Synaptic memory (bits) a box of the target population needs for one projection. */
 export function synapseBits(p: Projection, target: TargetSpec, box: Box): number {
-  const bits = target.core.synapseBits?.value ?? target.precision.weightBits.value;
+  const bits = target.core.synapseBits.value;
   const neurons = boxSize(box);
   if (p.synapse.kind === 'dense') {
     const pre = p.preShape.reduce((a, b) => a * b, 1);
@@ -112,12 +112,12 @@ export function synapseBits(p: Projection, target: TargetSpec, box: Box): number
 }
 
 function sharedAxons(p: Projection, target: TargetSpec): boolean {
-  return p.synapse.kind === 'conv' && p.from !== 'input' && target.core.populationAxons?.value === true && target.core.convWeightSharing.value !== 'none';
+  return p.synapse.kind === 'conv' && p.from !== 'input' && target.core.populationAxons.value && target.core.convWeightSharing.value !== 'none';
 }
 
 /** Input axons one source neuron costs: TrueNorth presents an input once per axon type it needs. */
-function axonCopies(target: TargetSpec): number {
-  return target.precision.weightScale.value === 'axon-types' ? target.core.maxDistinctWeightsPerNeuron?.value ?? 1 : 1;
+export function axonCopies(target: TargetSpec): number {
+  return target.precision.weightScale.value === 'axon-types' ? target.core.maxDistinctWeightsPerNeuron.value! : 1;
 }
 
 /** Distinct values of the form ceil(n / k), k = 1..n: the block sizes worth trying for a dimension of n. */
@@ -262,7 +262,7 @@ function speckMemories(q: QuantGraph, target: TargetSpec, pop: string): { kernel
     const cinG = p.synapse.kind === 'conv' ? cin / p.synapse.groups : cin;
     kernel += cinG * 2 ** (log2c(kh * kw) + log2c(c));
   }
-  const limits = target.core.layerLimits?.value;
+  const limits = target.core.layerLimits.value;
   if (limits) {
     for (const p of q.projections.filter((x) => x.to === pop)) {
       const [cin, ih, iw] = shapes.get(p.from)!;
@@ -289,8 +289,8 @@ function assignWholeLayers(q: QuantGraph, target: TargetSpec): number[] {
   if (pops.length > count) {
     throw new FitError(target.name, pops[count], 'layers (one per core)', pops.length, count, 'merge or remove layers: this chip runs one layer per core');
   }
-  const kernelMem = target.core.kernelMemory?.value ?? new Array(count).fill(target.core.synapseMemoryBits.value / target.precision.weightBits.value);
-  const neuronMem = target.core.neuronMemory?.value ?? new Array(count).fill(target.core.neurons.value);
+  const kernelMem = target.core.kernelMemory.value ?? new Array(count).fill(target.core.synapseMemoryBits.value / target.precision.weightBits.value);
+  const neuronMem = target.core.neuronMemory.value ?? new Array(count).fill(target.core.neurons.value);
   const needs = pops.map((p) => speckMemories(q, target, p));
   for (let i = 0; i < pops.length; i++) {
     const k = Math.max(...kernelMem);
@@ -345,7 +345,7 @@ export function partition(q: QuantGraph): Partition {
   const shapes = populationShapes(q);
   const caps = target.core;
   let cores: VirtualCore[] = [];
-  if (caps.splitLayers?.value === false) {
+  if (!caps.splitLayers.value) {
     const assigned = assignWholeLayers(q, target);
     cores = q.populations.map((p, i) => {
       const [c, h, w] = shapes.get(p.name)!;
@@ -354,8 +354,8 @@ export function partition(q: QuantGraph): Partition {
     });
     const { links, usage, destinations } = connect(q, target, cores);
     cores.forEach((c, i) => { c.usage = usage[i]; c.destinationsPerNeuron = destinations[i]; });
-    const maxDest = caps.maxDestinationCoresPerNeuron?.value;
-    if (maxDest !== undefined) {
+    const maxDest = caps.maxDestinationCoresPerNeuron.value;
+    if (maxDest !== null) {
       for (const p of q.populations) {
         const consumers = new Set(q.projections.filter((x) => x.from === p.name).map((x) => x.to));
         if (consumers.size > maxDest) throw new FitError(target.name, p.name, 'destination layers', consumers.size, maxDest, 'restructure the network so that each layer feeds at most ' + maxDest + ' layers');
@@ -409,8 +409,8 @@ export function partition(q: QuantGraph): Partition {
     for (const [limit, needed, capacity] of checks) {
       if (needed > capacity) throw new FitError(target.name, c.population, limit, needed, capacity, 'reduce this layer\'s size or fan-in');
     }
-    const maxDest = caps.maxDestinationCoresPerNeuron?.value;
-    if (maxDest !== undefined && c.destinationsPerNeuron > maxDest) {
+    const maxDest = caps.maxDestinationCoresPerNeuron.value;
+    if (maxDest !== null && c.destinationsPerNeuron > maxDest) {
       throw new FitError(target.name, c.population, 'destination cores per neuron', Math.round(c.destinationsPerNeuron * 100) / 100, maxDest,
         'the chip needs splitter neurons to fan out wider, which snnc does not insert; reduce the fan-out of this layer');
     }

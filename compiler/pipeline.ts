@@ -10,7 +10,7 @@ import { convertToSnn, type Calibration } from './passes/convert.js';
 import { lowerToPopulations } from './passes/lower.js';
 import { quantize, type HoldOption } from './quantize.js';
 import { checkFeatures } from './features.js';
-import { partition, type Partition } from './partition.js';
+import { axonCopies, partition, type Partition } from './partition.js';
 import { place } from './place.js';
 import { route } from './route.js';
 import { summarize, type CompileSummary } from './summary.js';
@@ -92,9 +92,8 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   validateGraph('convert', spikingGraph, ['ReLU', 'Clip', 'MaxPool2d']);
   dump('convert', () => graphJson(spikingGraph));
 
-  const copies = opts.target.precision.weightScale.value === 'axon-types' ? opts.target.core.maxDistinctWeightsPerNeuron?.value ?? 1 : 1;
   const net = lowerToPopulations(spikingGraph, {
-    timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / copies), foldPooling: opts.target.core.splitLayers?.value !== false,
+    timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / axonCopies(opts.target)), foldPooling: opts.target.core.splitLayers.value,
   });
   if (opts.calibration) net.rates = spikeRates(spikingGraph, opts.calibration, timesteps);
   validateNet('lower', net);

@@ -40,12 +40,12 @@ export function intFormats(t: TargetSpec): IntFormats {
   return {
     maxMantissa: signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1,
     minMantissa: signed ? -(2 ** (bits - 1) - 1) : 0,
-    exponentRange: t.precision.weightExponentRange?.value ?? [0, 0],
-    thresholdShift: t.precision.thresholdShift?.value ?? 0,
+    exponentRange: t.precision.weightExponentRange.value,
+    thresholdShift: t.precision.thresholdShift.value,
     thresholdMantissaMax: 2 ** t.precision.thresholdBits.value - 1,
     stateMax: 2 ** (t.precision.stateBits.value - 1) - 1,
-    maxDistinct: t.precision.weightScale.value === 'axon-types' ? t.core.maxDistinctWeightsPerNeuron?.value ?? 4 : undefined,
-    decayBits: t.precision.decayBits?.value ?? 12,
+    maxDistinct: t.precision.weightScale.value === 'axon-types' ? t.core.maxDistinctWeightsPerNeuron.value! : undefined,
+    decayBits: t.precision.decayBits.value,
   };
 }
 

@@ -74,7 +74,7 @@ export function summarize(chip: MappedChip, placed: PlacedNetwork, rates: Float6
   const layers: SummaryRow[] = q.populations.map((pop) => {
     const idx = part.byPopulation.get(pop.name) ?? [];
     const ins = q.projections.filter((p) => p.to === pop.name);
-    const coreCap = t.core.neuronMemory?.value;
+    const coreCap = t.core.neuronMemory.value;
     const cap = idx.reduce((a, i) => a + (coreCap && part.cores[i].fixedCore !== undefined ? coreCap[part.cores[i].fixedCore!] : capacity), 0);
     return {
       layer: pop.name,

@@ -60,7 +60,7 @@ export interface NeuronParams {
 export function neuronParams(pop: Population, target: TargetSpec): NeuronParams {
   const n = pop.neuron;
   const [lo, hi] = stateRange(n.stateBits);
-  const decayBits = target.precision.decayBits?.value ?? 12;
+  const decayBits = target.precision.decayBits.value;
   const full = 2 ** decayBits;
   return {
     threshold: n.threshold,

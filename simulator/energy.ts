@@ -21,7 +21,7 @@ const PJ = 1e-12;
 /** Chips a placement occupies (static power is per chip). */
 export function chipsInUse(target: TargetSpec, tiles: Iterable<number>): number {
   const width = target.mesh.width.value;
-  const [cw, ch] = target.mesh.chipTiles?.value ?? [width, target.mesh.height.value];
+  const [cw, ch] = target.mesh.chipTiles.value;
   const chips = new Set<number>();
   for (const t of tiles) {
     const x = t % width, y = Math.floor(t / width);
@@ -42,8 +42,8 @@ export function energyOf(counts: SimCounts, target: TargetSpec, chips = 1): Ener
   }
   const net = counts.network;
   const synapticJ = synapticEvents * e.synapticOpPJ.value * PJ;
-  const neuronJ = (active * e.neuronUpdateActivePJ.value + idle * e.neuronUpdateIdlePJ.value + spikes * (e.spikeOutPJ?.value ?? 0)) * PJ;
-  const networkJ = (net.packets * (e.messageOutPJ?.value ?? 0) + net.hopsEastWest * e.hopEastWestPJ.value + net.hopsNorthSouth * e.hopNorthSouthPJ.value) * PJ;
+  const neuronJ = (active * e.neuronUpdateActivePJ.value + idle * e.neuronUpdateIdlePJ.value + spikes * e.spikeOutPJ.value) * PJ;
+  const networkJ = (net.packets * e.messageOutPJ.value + net.hopsEastWest * e.hopEastWestPJ.value + net.hopsNorthSouth * e.hopNorthSouthPJ.value) * PJ;
   const syncJ = counts.timing.steps * e.syncPJ.value * PJ;
   const staticJ = e.staticW.value * chips * counts.timing.totalNs * 1e-9;
   return { synapticJ, neuronJ, networkJ, syncJ, staticJ, totalJ: synapticJ + neuronJ + networkJ + syncJ + staticJ };

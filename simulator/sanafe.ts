@@ -69,7 +69,7 @@ export function vectorFromJson(doc: unknown, target: TargetSpec, file = '<vector
     return x as number;
   };
   const stateBits = target.precision.stateBits.value;
-  const decayBits = target.precision.decayBits?.value ?? 12;
+  const decayBits = target.precision.decayBits.value;
 
   const populations: Population[] = [];
   const sizes = new Map<string, number>();

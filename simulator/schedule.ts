@@ -284,13 +284,13 @@ export class StepSchedule {
       syn: tm.synapticOpNs.value,
       active: tm.neuronUpdateActiveNs.value,
       idle: tm.neuronUpdateIdleNs.value,
-      spikeOut: tm.spikeOutNs?.value ?? 0,
-      msgOut: tm.messageOutNs?.value ?? 0,
-      msgIn: tm.messageInNs?.value ?? 0,
+      spikeOut: tm.spikeOutNs.value,
+      msgOut: tm.messageOutNs.value,
+      msgIn: tm.messageInNs.value,
       hopEw: tm.hopEastWestNs.value,
       hopNs: tm.hopNorthSouthNs.value,
       occupancy: clockNs / t.mesh.linkPacketsPerCycle.value,
-      tick: tm.tickNs?.value ?? 0,
+      tick: tm.tickNs.value,
     };
     this.links = new LinkState(grid.width * grid.height * 4, this.ns.occupancy, t.mesh.linkBuffer.value);
     this.sendNs = new Float64Array(n);

@@ -23,7 +23,8 @@ export interface LayerLimits {
   strides: number[];
 }
 
-export interface TargetSpec {
+/** A target file as written: optional figures may be left out (the resolver fills them in). */
+export interface TargetFile {
   name: string;
   description: string;
   /** Sources used by this file, with 'secondary' noted where a figure was read in a derived source. */
@@ -129,4 +130,37 @@ export interface TargetSpec {
     /** Static power per chip (W). */
     staticW: Sourced;
   };
+}
+
+/** A figure the target file left out, filled in by the resolver (targets/load.ts resolveTarget). */
+export const DEFAULT_SOURCE = 'snnc default (the target file does not state it)';
+
+type Full<T> = { [K in keyof T]-?: NonNullable<T[K]> };
+type FileCore = TargetFile['core'];
+type NoneAllowed = 'maxDistinctWeightsPerNeuron' | 'maxDestinationCoresPerNeuron' | 'layerLimits' | 'kernelMemory' | 'neuronMemory';
+
+/**
+ * A resolved target: every figure present, each either from the file or a stated default (source
+ * DEFAULT_SOURCE); limits a chip does not have are `null`. What every stage reads, so a default is decided once.
+ */
+export interface TargetSpec {
+  name: string;
+  description: string;
+  sources: string[];
+  mesh: Full<TargetFile['mesh']>;
+  core: Full<Omit<FileCore, NoneAllowed>> & {
+    /** At most this many distinct weights per neuron ('axon-types' targets), else null. */
+    maxDistinctWeightsPerNeuron: Sourced<number | null>;
+    maxDestinationCoresPerNeuron: Sourced<number | null>;
+    layerLimits: Sourced<LayerLimits | null>;
+    /** Per-core memories (chips whose cores differ), else null. */
+    kernelMemory: Sourced<number[] | null>;
+    neuronMemory: Sourced<number[] | null>;
+  };
+  precision: Full<TargetFile['precision']>;
+  timing: Full<TargetFile['timing']>;
+  energy: Full<TargetFile['energy']>;
+  features: Full<NonNullable<TargetFile['features']>>;
+  /** The file as written (what an artifact stores, so a compile reads back byte for byte). */
+  file: TargetFile;
 }

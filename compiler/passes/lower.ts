@@ -1,4 +1,4 @@
-import { GraphError, kindOf, NEURON_KINDS, shapeSize, type Graph, type NodeKind } from '../../src/ir/graph.js';
+import { GraphError, kindOf, NEURON_KINDS, shapeSize, type NodeKind } from '../../src/ir/graph.js';
 import type { NeuronDynamics } from '../../src/ir/dynamics.js';
 import { delaySteps } from '../../src/ir/kinds/neuron.js';
 import type { FloatNet, FloatPopulation, FloatProjection, NeuronModel, SpikingGraph } from '../types.js';

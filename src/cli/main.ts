@@ -1,5 +1,4 @@
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { commands } from './commands.js';
 import { UserError, EXIT_USER_ERROR } from '../util/errors.js';
 

@@ -6,7 +6,7 @@ import { parseNoiseSpecs, DEFAULT_NOISE, NOISE_KINDS } from '../data/noise.js';
 import { loadModelEvaluators } from '../report/models.js';
 import { evaluateRobustness, robustnessMarkdownTable, robustnessChart } from '../report/robustness.js';
 import { prepareOutputDir, writeFileAtomic } from '../util/fs.js';
-import { validateSchema } from '../report/schema.js';
+import { validateSchema } from '../util/schema.js';
 import { UserError } from '../util/errors.js';
 import { loadTarget } from '../../targets/load.js';
 

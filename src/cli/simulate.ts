@@ -1,19 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { CommandModule } from 'yargs';
-import type { ValidateFunction } from 'ajv';
 import cliProgress from 'cli-progress';
 import { readMapped } from '../../compiler/emit.js';
 import type { DelayMode } from '../../compiler/types.js';
-import { loadTarget, packageRoot } from '../../targets/load.js';
+import { loadTarget } from '../../targets/load.js';
 import { simulate, simulateVector, type SimReport, type FidelityRow } from '../../simulator/index.js';
 import { readoutLag } from '../../compiler/analysis.js';
 import { loadDataset, DATASET_SPECS } from '../data/index.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-
-const require = createRequire(import.meta.url);
+import { schemaValidator } from '../util/schema.js';
 
 interface SimulateArgs {
   dir?: string;
@@ -32,14 +27,10 @@ interface SimulateArgs {
   out?: string;
 }
 
-let validator: ValidateFunction | undefined;
 /** Validates a report against schemas/sim-report.schema.json; a failure is a bug in snnc, not a user error. */
 export function validateSimReport(report: unknown): void {
-  if (!validator) {
-    const Ajv = require('ajv').default;
-    validator = new Ajv({ allErrors: false, strict: false }).compile(JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'sim-report.schema.json'), 'utf8')));
-  }
-  if (!validator!(report)) throw new Error(`simulation report fails schemas/sim-report.schema.json: ${JSON.stringify(validator!.errors?.[0])}`);
+  const validator = schemaValidator('sim-report.schema.json');
+  if (!validator(report)) throw new Error(`simulation report fails schemas/sim-report.schema.json: ${JSON.stringify(validator.errors?.[0])}`);
 }
 
 const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

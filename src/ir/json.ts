@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { validateSchema } from '../report/schema.js';
+import { validateSchema } from '../util/schema.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { buildGraph, kindOf, shapeSize, GraphError, NODE_KINDS, type Graph, type GraphMeta, type IRNode, type Tensor } from './graph.js';

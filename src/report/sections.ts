@@ -1,6 +1,6 @@
 import type { ReportInput, ReportSection } from './report.js';
 import { robustnessChart, robustnessTable, type RobustnessReport, ROBUSTNESS_FORMAT } from './robustness.js';
-import { validateSchema, SchemaError } from './schema.js';
+import { validateSchema, SchemaError } from '../util/schema.js';
 import { readSimReports, simSections, annVsSnnSection, compileSections, SIM_REPORT_FORMAT, type AnnModelFigures } from './sim-sections.js';
 import { ONNX_MODEL_FORMAT, COMPILE_SUMMARY_TAG } from './report.js';
 import { compareSection, COMPARE_FORMAT, type CompareReport } from './compare.js';

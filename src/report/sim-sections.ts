@@ -6,7 +6,7 @@ import { HOROWITZ_PJ } from '../metrics/neurobench.js';
 import { barChart, heatmap } from './svg.js';
 import { sig, microjoules, percent } from './format.js';
 import type { ReportInput, ReportSection, ReportTable } from './report.js';
-import { validateSchema, hasSchema } from './schema.js';
+import { validateSchema, hasSchema } from '../util/schema.js';
 
 /** Format tag of `snnc simulate --json` outputs (schemas/sim-report.schema.json). */
 export const SIM_REPORT_FORMAT = 'snnc-sim-report';

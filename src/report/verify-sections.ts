@@ -2,7 +2,7 @@ import type { SimReport } from '../../simulator/report.js';
 import { heatmap, lineChart } from './svg.js';
 import { sig, percent, microjoules } from './format.js';
 import type { ReportSection, ReportTable } from './report.js';
-import { SchemaError } from './schema.js';
+import { SchemaError } from '../util/schema.js';
 
 /** Format tag of `snnc verify --json` outputs. */
 export const VERIFY_FORMAT = 'snnc-verify-report';

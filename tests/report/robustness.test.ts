@@ -10,7 +10,7 @@ import { writeGraphJson } from '../../src/ir/json.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
 import { runRobustness } from '../../src/cli/robustness.js';
 import { runCli } from '../../src/cli/main.js';
-import { validateSchema } from '../../src/report/schema.js';
+import { validateSchema } from '../../src/util/schema.js';
 import { loadModelEvaluators } from '../../src/report/models.js';
 import type { RobustnessReport } from '../../src/report/robustness.js';
 import { writeCentroidClassifier, writeSpikingCentroid } from './fixtures.js';

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listTargets, loadTarget, TargetError, targetsDir } from '../../targets/load.js';
+import { listTargets, loadTarget, TargetError, targetFile, targetsDir } from '../../targets/load.js';
 import { UserError } from '../../src/util/errors.js';
-import type { Sourced } from '../../targets/target.js';
+import { DEFAULT_SOURCE, type Sourced } from '../../targets/target.js';
 
 function sourcedFigures(obj: unknown, path = ''): [string, Sourced<unknown>][] {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return [];
@@ -79,5 +79,38 @@ describe('user target files', () => {
     expect(() => loadTarget(p)).toThrow(/not valid JSON/);
     expect(() => loadTarget('loihi-lik')).toThrow(UserError);
     expect(() => loadTarget('loihi-lik')).toThrow(/unknown target 'loihi-lik' \(shipped: .*loihi-like/);
+  });
+});
+
+describe('one resolved target', () => {
+  it('fills every figure a file leaves out, once, with a stated default, and stores the file as written', () => {
+    for (const n of listTargets()) {
+      const t = loadTarget(n);
+      const file = JSON.parse(readFileSync(join(targetsDir(), `${n}.json`), 'utf8'));
+      expect(JSON.stringify(targetFile(t)), n).toBe(JSON.stringify(file));
+      for (const section of ['mesh', 'core', 'precision', 'timing', 'energy', 'features'] as const) {
+        for (const [key, figure] of Object.entries(t[section])) {
+          expect(figure, `${n}: ${section}.${key} is resolved`).toHaveProperty('value');
+          if (file[section]?.[key] === undefined) expect((figure as Sourced<unknown>).source, `${n}: ${section}.${key}`).toBe(DEFAULT_SOURCE);
+        }
+      }
+    }
+    const speck = loadTarget('speck-like');
+    expect(speck.precision.decayBits.value).toBe(12);
+    expect(loadTarget('loihi-like').core.maxDistinctWeightsPerNeuron.value).toBeNull();
+    expect(loadTarget('truenorth-like').core.maxDistinctWeightsPerNeuron.value).toBe(4);
+  });
+
+  it('requires what a mode needs: axon types state their count (it decides both quantization and axon costs)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snnc-target-'));
+    const tn = JSON.parse(readFileSync(join(targetsDir(), 'truenorth-like.json'), 'utf8'));
+    delete tn.core.maxDistinctWeightsPerNeuron;
+    const p = join(dir, 'axon-types.json');
+    writeFileSync(p, JSON.stringify(tn));
+    expect(() => loadTarget(p)).toThrow(/core\.maxDistinctWeightsPerNeuron: missing/);
+    const loihi = JSON.parse(readFileSync(join(targetsDir(), 'loihi-like.json'), 'utf8'));
+    delete loihi.precision.weightExponentRange;
+    writeFileSync(p, JSON.stringify(loihi));
+    expect(() => loadTarget(p)).toThrow(/precision\.weightExponentRange: missing/);
   });
 });
