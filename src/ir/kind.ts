@@ -57,6 +57,8 @@ export interface KindSpec<N extends IRNode = IRNode> {
   annOnly?: boolean;
   /** Fields that hold tensors (serialised as base64 float32 in IR JSON). */
   tensors: readonly string[];
+  /** Neuron and Delay kinds: the fields a node may carry, which the `snnc`-domain ONNX reader accepts. */
+  fields?: readonly string[];
   /** Checks the node's parameters against its input shape (`[]` for the Input) and returns its output shape;
    * throws GraphError naming the node. */
   inferShape(name: string, node: N, input: number[]): number[];

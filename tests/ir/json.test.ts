@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { packageRoot } from '../../src/util/package-root.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphToJson, graphFromJson, writeGraphJson, readGraphJson } from '../../src/ir/json.js';
@@ -22,6 +23,11 @@ describe('IR JSON', () => {
     expect(graphToJson(back)).toEqual(json);
     const x = Float32Array.from({ length: 2 * 128 }, (_, i) => (i % 9) / 8);
     expect(runGraph(back, x, 2)).toEqual(runGraph(g, x, 2));
+  });
+
+  it('the IR schema names exactly the registry\'s node kinds', () => {
+    const schema = JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'ir.schema.json'), 'utf8'));
+    expect(schema.definitions.node.properties.kind.enum).toEqual([...NODE_KINDS]);
   });
 
   it('stores tensors compactly (base64 float32) and files round-trip', () => {

@@ -185,11 +185,12 @@ export const NEURON_ATTRIBUTES: ReadonlyMap<string, string> = new Map(ATTRIBUTES
 /** Tensor-valued fields a node may carry (IR JSON stores them as tensors, numbers stay numbers). */
 const PARAM_TENSORS = ['threshold', 'vReset', 'vInit', 'r', 'tau', 'vLeak', 'tauSyn', 'tauMem', 'wIn', 'delay'];
 
-function neuronSpec<N extends NeuronNode>(stateful: boolean, usesDt: (node: N) => boolean): KindSpec<N> {
+function neuronSpec<N extends NeuronNode>(fields: readonly (keyof N & string)[], stateful: boolean, usesDt: (node: N) => boolean): KindSpec<N> {
   return {
     role: 'neuron',
     stateful,
     tensors: PARAM_TENSORS,
+    fields,
     inferShape(name, node, input) {
       // Parameters that need no dt are checked here; the time constants once the graph's dt is known (buildGraph).
       if (!usesDt(node)) neuronDynamics(name, node, shapeSize(input));
@@ -207,14 +208,15 @@ function neuronSpec<N extends NeuronNode>(stateful: boolean, usesDt: (node: N) =
 const never = () => false;
 const always = () => true;
 
-export const IF = neuronSpec<IFNode>(true, never);
-export const LIF = neuronSpec<LIFNode>(true, (node) => node.tau !== undefined);
-export const CubaLIF = neuronSpec<CubaLIFNode>(true, always);
-export const LI = neuronSpec<LINode>(true, always);
-export const CubaLI = neuronSpec<CubaLINode>(true, always);
-export const I = neuronSpec<INode>(true, never);
+const SPIKING = ['threshold', 'reset', 'vReset', 'fire', 'vInit'] as const;
+export const IF = neuronSpec<IFNode>([...SPIKING, 'r'], true, never);
+export const LIF = neuronSpec<LIFNode>([...SPIKING, 'leak', 'tau', 'r', 'vLeak'], true, (node) => node.tau !== undefined);
+export const CubaLIF = neuronSpec<CubaLIFNode>([...SPIKING, 'tauSyn', 'tauMem', 'r', 'vLeak', 'wIn'], true, always);
+export const LI = neuronSpec<LINode>(['tau', 'r', 'vLeak', 'vInit'], true, always);
+export const CubaLI = neuronSpec<CubaLINode>(['tauSyn', 'tauMem', 'r', 'vLeak', 'wIn', 'vInit'], true, always);
+export const I = neuronSpec<INode>(['r', 'vInit'], true, never);
 /** Threshold has no state: a cycle through it alone is refused. */
-export const Threshold = neuronSpec<ThresholdNode>(false, never);
+export const Threshold = neuronSpec<ThresholdNode>(['threshold', 'fire'], false, never);
 
 /** Integer per-neuron delays of a Delay node. */
 export function delaySteps(name: string, node: DelayNode, size: number): Int32Array {
@@ -228,6 +230,7 @@ export const Delay: KindSpec<DelayNode> = {
   role: 'delay',
   stateful: true,
   tensors: ['delay'],
+  fields: ['delay'],
   inferShape(name, node, input) {
     delaySteps(name, node, shapeSize(input));
     return [...input];

@@ -4,24 +4,17 @@
  * Each parameter is a float attribute named after it, or `<name>_values` (floats) holding one value per neuron;
  * reset and fire are strings. The writer is each kind's registry entry (src/ir/kinds/neuron.ts).
  */
-import { tensor, type IRNode, type Param } from '../../ir/graph.js';
+import { KINDS, NODE_KINDS, tensor, type IRNode, type Param } from '../../ir/graph.js';
 import { NEURON_ATTRIBUTES } from '../../ir/kinds/neuron.js';
 import { SNNC_DOMAIN } from '../domain.js';
 import { Attr, defineOp, type AttrSpec, type AttrSpecs, type ImportContext, type OpContext } from './types.js';
 
 export { SNNC_DOMAIN } from '../domain.js';
 
-/** The fields each kind may carry (its IR node's parameters). */
-const FIELDS: Record<string, readonly string[]> = {
-  IF: ['threshold', 'reset', 'vReset', 'fire', 'vInit', 'r'],
-  LIF: ['threshold', 'reset', 'vReset', 'fire', 'vInit', 'leak', 'tau', 'r', 'vLeak'],
-  CubaLIF: ['threshold', 'reset', 'vReset', 'fire', 'vInit', 'tauSyn', 'tauMem', 'r', 'vLeak', 'wIn'],
-  LI: ['tau', 'r', 'vLeak', 'vInit'],
-  CubaLI: ['tauSyn', 'tauMem', 'r', 'vLeak', 'wIn', 'vInit'],
-  I: ['r', 'vInit'],
-  Threshold: ['threshold', 'fire'],
-  Delay: ['delay'],
-};
+/** The fields each kind may carry: its registry entry's (src/ir/kinds/neuron.ts). */
+const FIELDS: Record<string, readonly string[]> = Object.fromEntries(
+  NODE_KINDS.flatMap((k) => (KINDS[k].fields ? [[k, KINDS[k].fields!] as const] : [])),
+);
 const STRINGS = new Set(['reset', 'fire']);
 
 function attributesOf(kind: string): AttrSpecs {
