@@ -12,6 +12,11 @@ export interface QuantizeOptions {
    * target with 'hardware' delay and 0 on a same-step one; 'none' = 0 (with a warning of what that costs on a
    * delayed target); a number = that many. */
   hold?: HoldOption;
+  /** Projections whose weights are held at 24-bit mantissas with a wide exponent range (the error budget
+   * switches weight rounding off layer by layer with this; no shipped chip has such weights). */
+  fineWeights?: ReadonlySet<string>;
+  /** Use every input bit of the target for direct input instead of at most 8 (the error budget's ideal input). */
+  fullInputBits?: boolean;
   /** Seed of rate-encoded input spikes. */
   seed?: number;
   warn?: (message: string) => void;
@@ -121,9 +126,11 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     opts.warn?.(`${target.name} takes binary input events only: the input is rate-encoded (Bernoulli spikes) instead of direct`);
     encoding = 'rate';
   }
-  // Direct input: an 8-bit value at most, so that the first layer's weights keep their resolution.
-  const inputScale = encoding === 'direct' ? 2 ** Math.min(inputBits, 8) - 1 : 1;
-  const [eMin, eMax] = f.exponentRange;
+  // Direct input: an 8-bit value at most, so that the first layer's weights keep their resolution (the error
+  // budget lifts the cap to measure what input quantization costs).
+  const inputScale = encoding === 'direct' ? 2 ** Math.min(inputBits, opts.fullInputBits ? inputBits : 8) - 1 : 1;
+  const fine: Pick<IntFormats, 'maxMantissa' | 'minMantissa' | 'exponentRange'> = { maxMantissa: 2 ** 23 - 1, minMantissa: -(2 ** 23 - 1), exponentRange: [-60, 30] };
+  const formatOf = (p: { name: string }) => (opts.fineWeights?.has(p.name) ? fine : f);
   const incoming = new Map<string, FloatProjection[]>();
   // Every input gain of the neuron model folds into the weights of the rows it scales (and into the constant
   // input): the chip's registers then hold the plain sums of its update rule (simulator/arith.ts).
@@ -140,7 +147,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const ins = incoming.get(pop.name) ?? [];
     const d = pop.dynamics;
     let unit: number;
-    const weightUnit = (p: FloatProjection) => maxAbs(p.synapse.weights) * eventValue(p, encoding, inputScale) / (f.maxMantissa * 2 ** eMax);
+    const weightUnit = (p: FloatProjection) => maxAbs(p.synapse.weights) * eventValue(p, encoding, inputScale) / (formatOf(p).maxMantissa * 2 ** formatOf(p).exponentRange[1]);
     const biasMax = Math.max(pop.bias.length > 0 ? maxAbs(pop.bias) : 0, maxAbs(pop.currentBias));
     const thetaMax = d.threshold ? Math.max(...d.threshold) : 0;
     if (!pop.readout) {
@@ -151,6 +158,10 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
       // readout keeps resolution by allowing for 1/READOUT_ACTIVITY of it (saturation is still modelled).
       const perStep = ins.reduce((a, p) => a + maxRowAbsSum(p), 0) + biasMax;
       unit = (opts.timesteps * perStep) / (READOUT_ACTIVITY * f.stateMax);
+      // …but never so fine that T events of its strongest single synapse saturate it (a readout of few inputs,
+      // e.g. the spike counts of a spiking output layer, is often fully active).
+      const strongest = Math.max(0, ...ins.map((p) => maxAbs(p.synapse.weights) * eventValue(p, encoding, inputScale))) + biasMax;
+      unit = Math.max(unit, (opts.timesteps * strongest) / f.stateMax);
     }
     for (const p of ins) unit = Math.max(unit, weightUnit(p));
     unit = Math.max(unit, (2 * biasMax) / f.stateMax);
@@ -202,14 +213,16 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const scale = eventValue(p, encoding, inputScale) / unit;
     const w = p.synapse.weights;
     const big = maxAbs(w) * scale;
-    let e = big > 0 ? Math.ceil(Math.log2(big / f.maxMantissa)) : eMin;
+    const pf = formatOf(p);
+    const [eMin, eMax] = pf.exponentRange;
+    let e = big > 0 ? Math.ceil(Math.log2(big / pf.maxMantissa)) : eMin;
     e = clamp(e, eMin, eMax);
     const m = new Int32Array(w.length);
     const step = 2 ** e;
-    for (let i = 0; i < w.length; i++) m[i] = clamp(Math.round((w[i] * scale) / step), f.minMantissa, f.maxMantissa);
+    for (let i = 0; i < w.length; i++) m[i] = clamp(Math.round((w[i] * scale) / step), pf.minMantissa, pf.maxMantissa);
     projections.push({
       name: p.name, from: p.from, to: p.to, preShape: [...p.preShape], postShape: [...p.postShape],
-      weightExponent: e, weightBits: target.precision.weightBits.value,
+      weightExponent: e, weightBits: opts.fineWeights?.has(p.name) ? 24 : target.precision.weightBits.value,
       ...(p.recurrent ? { recurrent: true } : {}), ...(p.delays ? { delays: p.delays } : {}),
       synapse: p.synapse.kind === 'dense'
         ? { kind: 'dense', weights: m }

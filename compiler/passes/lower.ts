@@ -150,7 +150,7 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
         // Not composable exactly: a relay population carries the intermediate values as spike rates.
         const relay = `${target}.relay${populations.filter((p) => p.name.startsWith(`${target}.relay`)).length}`;
         const relayShape = current.outShape[1] === 1 && current.outShape[2] === 1 ? [current.outShape[0]] : [...current.outShape];
-        addPopulation(relay, relayShape, target, {}, null);
+        addPopulation(relay, relayShape, target, { dynamics: { ...ifDynamics(shapeSize(relayShape), 1), vInit: new Float64Array(shapeSize(relayShape)).fill(0.5) } }, null);
         projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current, first ? term : null));
         first = false;
         if (!keepPooling) opts.warn?.(tooWide
