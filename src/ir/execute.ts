@@ -4,7 +4,7 @@ import type { Kernel, KindRole } from './kind.js';
 import { combineSeeds, createRng, type Rng } from '../data/rng.js';
 
 /**
- * Float reference executor for IR graphs (DESIGN.md, "Semantics everyone shares").
+ * Float reference executor for IR graphs (docs/design.md, "Semantics everyone shares").
  *
  * ANN mode evaluates the graph once as ONNX would. SNN mode runs steps t = 1..T with same-step propagation:
  * at each step every node, in execution order, reads what its predecessors produced at that same step, except

@@ -8,7 +8,7 @@ import { UserError } from '../util/errors.js';
  * additions are expressed); all incoming edges must therefore agree in shape.
  *
  * Time semantics (SNN mode, steps t = 1..T): synaptic nodes compute I[t] from their input at step t,
- * neuron nodes integrate I[t] and emit spikes, the readout integrates without spiking. See DESIGN.md.
+ * neuron nodes integrate I[t] and emit spikes, the readout integrates without spiking. See docs/design.md.
  */
 
 /** A dense float tensor, row-major. */

@@ -44,7 +44,7 @@ export class ModelError extends UserError {
   }
 }
 
-/** The custom ONNX domain of spiking neuron nodes (DESIGN.md), as the importer names it. */
+/** The custom ONNX domain of spiking neuron nodes (docs/design.md), as the importer names it. */
 export const SNN_DOMAIN = SNNC_DOMAIN;
 
 /** What the ONNX file itself says: spiking or not, and the time steps/encoding in its metadata. */

@@ -62,7 +62,7 @@ export interface TrainConfig {
   augmentShift: number;
   /**
    * Response KD on z-scored logits (logit standardisation) instead of raw ones. On by default, a departure from
-   * the plain Hinton loss of DESIGN.md and the KD paper: on raw logits the loss asks this readout (accumulated
+   * the plain Hinton loss of the product brief and the KD paper: on raw logits the loss asks this readout (accumulated
    * membrane potential over a few steps) to reach the ANN teacher's logit magnitudes, and it lowered the student's
    * accuracy below direct training in every configuration of docs/results.md; z-scored, it did not.
    */
