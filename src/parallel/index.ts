@@ -5,14 +5,11 @@
  * sample order, so a result is byte-identical whatever N. With one worker nothing is started: the work runs
  * in this thread, as `simulate()` and `runGraph()` do.
  *
- * What crosses to a worker, once per model: a mapped chip as its artifact folder (written with writeMapped
- * into the pool's temporary folder, read back with readMapped), a float graph as IR JSON. Per task: the
- * shard's images and the run's options; back: per-sample records (prediction, spike digest, the sample's
- * counters and step latencies) or predicted classes.
+ * What crosses to a worker, once per model: a mapped chip as a structured clone, a float graph as IR JSON
+ * (protocol.ts says why). Per task: the shard's images and the run's options; back: per-sample records
+ * (prediction, spike digest, the sample's counters and step latencies) or predicted classes.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { writeMapped } from '../../compiler/emit.js';
 import type { MappedChip } from '../../compiler/types.js';
 import {
   ChipSimulator, SimulationMerge, simulate, simulationSize,
@@ -90,12 +87,7 @@ export class EvalPool {
     const { n, sampleSize } = simulationSize(mapped, dataset, opts.samples);
     const run = chipRunOptions(opts);
     const pool = this.pool();
-    const model = pool.model(mapped, (id) => {
-      const dir = join(pool.tempDir(), `chip-${id}`);
-      writeMapped(dir, mapped);
-      return { kind: 'chip', dir };
-    });
-    const merge = new SimulationMerge(new ChipSimulator(mapped, run), dataset, n, !!run.checkReference);
+    const model = pool.model(mapped, () => ({ kind: 'chip', chip: mapped }));
     const shard = chipShard(n, this.workers);
     const tasks = [];
     let done = 0;
@@ -105,6 +97,8 @@ export class EvalPool {
       if (opts.onProgress) void task.then(() => opts.onProgress!((done += count), n), () => {});
       tasks.push(task);
     }
+    // Built while the workers start: a simulator of the same chip to hold the totals and build the report.
+    const merge = new SimulationMerge(new ChipSimulator(mapped, run), dataset, n, !!run.checkReference);
     for (const task of tasks) for (const r of (await task).records!) merge.add(r);
     return merge.result();
   }

@@ -1,13 +1,12 @@
 /**
  * A fixed set of worker threads (node:worker_threads) that run shards of samples. Models are sent to every
  * worker once; tasks go to whichever worker is free; the first failure (a task that throws, a worker that runs
- * out of memory or dies) rejects every pending task and terminates all workers. Ctrl-C while the pool is up
- * terminates the workers, removes the pool's temporary folder and exits with 130: command outputs are written
- * only after their results are complete (and atomically), so nothing is left half-written.
+ * out of memory or dies) rejects every pending task and terminates all workers. Ctrl-C while the workers are
+ * up terminates them and exits with 130: command outputs are written only after their results are complete
+ * (and atomically), so nothing is left half-written.
  */
 import { Worker } from 'node:worker_threads';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../../targets/load.js';
@@ -53,11 +52,9 @@ export class ThreadPool {
   private failure: Error | undefined;
   private closed = false;
   private nextId = 1;
-  private tmp: string | undefined;
   private exits: Promise<unknown>[] = [];
   private readonly onSigint = () => {
     for (const s of this.slots) void s.worker.terminate();
-    this.removeTemp();
     process.stderr.write('\nsnnc: interrupted\n');
     process.exit(130);
   };
@@ -88,20 +85,15 @@ export class ThreadPool {
       this.slots.push(slot);
     }
     process.on('SIGINT', this.onSigint);
-  }
-
-  /** A folder for what crosses to the workers as files; removed when the pool closes. */
-  tempDir(): string {
-    this.tmp ??= mkdtempSync(join(tmpdir(), 'snnc-workers-'));
-    return this.tmp;
+    if (process.env.SNNC_DEBUG) process.stderr.write(`snnc: debug: ${this.size} worker threads started\n`);
   }
 
   /** The id of `key`'s model in the workers; the payload is made and sent to every worker the first time only. */
-  model(key: object, payload: (id: number) => ModelPayload): number {
+  model(key: object, payload: () => ModelPayload): number {
     let id = this.models.get(key);
     if (id === undefined) {
       id = this.nextId++;
-      const p = payload(id);
+      const p = payload();
       this.models.set(key, id);
       this.sent.push({ id, payload: p });
       for (const s of this.slots) this.post(s, { type: 'load', model: id, payload: p });
@@ -153,7 +145,10 @@ export class ThreadPool {
     if (!task) return;
     slot.running.delete(m.task);
     if (m.type === 'error') {
-      this.fail(Object.assign(m.user ? new UserError(m.message) : new Error(m.message), m.stack ? { stack: m.stack } : {}));
+      const e = Object.assign(m.user ? new UserError(m.message) : new Error(m.message), m.stack ? { stack: m.stack } : {});
+      // This task is no longer among the running ones that fail() rejects.
+      task.reject(e);
+      this.fail(e);
       return;
     }
     task.resolve(m);
@@ -172,12 +167,7 @@ export class ThreadPool {
     for (const s of this.slots) void s.worker.terminate();
   }
 
-  private removeTemp(): void {
-    if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
-    this.tmp = undefined;
-  }
-
-  /** Terminates the workers (waiting until they are gone) and removes the temporary folder. */
+  /** Terminates the workers (waiting until they are gone). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -185,6 +175,5 @@ export class ThreadPool {
     for (const s of this.slots) void s.worker.terminate();
     await Promise.all(this.exits);
     process.off('SIGINT', this.onSigint);
-    this.removeTemp();
   }
 }

@@ -3,7 +3,6 @@
  * samples through the per-sample work functions of the simulator and the float executor.
  */
 import { parentPort } from 'node:worker_threads';
-import { readMapped } from '../../compiler/emit.js';
 import type { MappedChip } from '../../compiler/types.js';
 import { ChipSampleRunner, type ChipSampleRecord } from '../../simulator/index.js';
 import { runGraph, predict } from '../ir/execute.js';
@@ -28,7 +27,7 @@ function model(id: number): Loaded {
   if (!m) {
     const p = payloads.get(id);
     if (!p) throw new Error(`worker: model ${id} was never sent`);
-    m = p.kind === 'chip' ? { kind: 'chip', mapped: readMapped(p.dir), runners: new Map() } : { kind: 'float', graph: graphFromJson(p.ir, 'IR graph sent to a worker') };
+    m = p.kind === 'chip' ? { kind: 'chip', mapped: p.chip, runners: new Map() } : { kind: 'float', graph: graphFromJson(p.ir, 'IR graph sent to a worker') };
     models.set(id, m);
     payloads.delete(id);
   }
