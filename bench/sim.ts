@@ -1,15 +1,18 @@
 /**
- * `npm run bench:sim`: throughput of the chip simulator on one thread.
+ * `npm run bench:sim`: throughput of the chip simulator on one thread, and of parallel evaluation.
  *   - synaptic events per second of wall time for MNIST-sized networks and for one large layer
  *     (4,096 → 4,096 dense, 10 % of the sources spiking each step);
  *   - samples per second for a 1,000-sample MNIST simulation at T = 4 on loihi-like (full timing model,
- *     NoC, energy accounting).
+ *     NoC, energy accounting);
+ *   - the same 1,000 samples of the compiled LeNet-5 on one worker (this thread: `--workers 1`) and on all
+ *     workers (src/parallel), measured alternately in this run, with their ratio.
  * Networks are built in integer form directly (seeded weights), mapped sequentially on loihi-like cores.
  * Figures depend on the machine's load: say so when quoting them.
  */
 import type { Population, Projection, QuantGraph } from '../compiler/types.js';
 import { loadTarget } from '../targets/load.js';
 import { ChipSimulator, simulate } from '../simulator/index.js';
+import { EvalPool, defaultWorkers } from '../src/parallel/index.js';
 import { sequentialMapping } from '../simulator/sequential.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { compile } from '../compiler/index.js';
@@ -143,4 +146,41 @@ for (const [label, mapped] of runs) {
   const { report } = simulate(mapped, test, { samples: 1000 });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`1,000 MNIST samples, ${label}, T=4 (full timing, NoC, energy): ${seconds.toFixed(2)} s, ${(1000 / seconds).toFixed(0)} samples/s, ${(report.perInference.synapticEvents / 1e3).toFixed(0)} k synaptic events and ${report.perInference.packets.toFixed(0)} packets per inference`);
+}
+
+/**
+ * One worker against all workers on the same compiled artifact and samples, alternately (the machine is shared:
+ * its load changes from second to second). "Started" pools are created for the run, as a command does (thread
+ * start, model load and cold JIT included); the "warm" pool is reused after a first run (steady state).
+ */
+if (compiledLenet) {
+  const workers = defaultWorkers();
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
+  const time = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return (performance.now() - t0) / 1000; };
+  console.log(`\nparallel evaluation: 1,000 MNIST samples of the compiled LeNet-5, T=4, ${workers} workers; load average ${load()} before`);
+  if (workers < 2) console.log('  (one core: nothing to compare)');
+  else {
+    const warm = new EvalPool(workers);
+    await warm.simulate(compiledLenet, test);
+    const one: number[] = [], started: number[] = [], steady: number[] = [];
+    let same = true;
+    const reference = JSON.stringify(simulate(compiledLenet, test).report);
+    for (let rep = 0; rep < 3; rep++) {
+      one.push(await time(async () => simulate(compiledLenet, test)));
+      started.push(await time(async () => {
+        const pool = new EvalPool(workers);
+        try { same &&= JSON.stringify((await pool.simulate(compiledLenet, test)).report) === reference; } finally { await pool.close(); }
+      }));
+      steady.push(await time(() => warm.simulate(compiledLenet, test)));
+    }
+    await warm.close();
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+    const rate = (s: number) => `${(1000 / s).toFixed(0)} samples/s`;
+    const row = (label: string, xs: number[]) => `  ${label.padEnd(46)} ${xs.map((x) => `${x.toFixed(2)} s`).join(', ')}; median ${rate(median(xs))}`;
+    console.log(row('1 worker (this thread, --workers 1)', one));
+    console.log(row(`${workers} workers, pool started per run (as a command)`, started));
+    console.log(row(`${workers} workers, warm pool`, steady));
+    console.log(`  ratio to 1 worker (medians): ${(median(one) / median(started)).toFixed(2)}x started per run, ${(median(one) / median(steady)).toFixed(2)}x warm; per repetition ${one.map((x, i) => `${(x / started[i]).toFixed(2)}x/${(x / steady[i]).toFixed(2)}x`).join(', ')}`);
+    console.log(`  reports ${same ? 'byte-identical' : 'DIFFERENT'} to the one-worker run; load average ${load()} after`);
+  }
 }
