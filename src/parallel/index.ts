@@ -17,7 +17,7 @@ import {
 } from '../../simulator/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { runGraph, predict } from '../ir/execute.js';
-import { isSpiking, type Graph } from '../ir/graph.js';
+import type { Graph } from '../ir/graph.js';
 import { graphToJson } from '../ir/json.js';
 import { UserError } from '../util/errors.js';
 import { ThreadPool } from './pool.js';
@@ -104,22 +104,22 @@ export class EvalPool {
   }
 
   /**
-   * The predicted class of each of `count` samples under the float executor (`runGraph` + `predict`). Samples
-   * are independent except under rate encoding, where the executor draws one random stream across the whole
-   * batch: such a run stays whole (one worker) so that it draws what it would in this thread.
+   * The predicted class of each of `count` samples under the float executor (`runGraph` + `predict`), shards
+   * spread over the workers. Samples are independent: under rate encoding sample k draws from the stream of
+   * (seed, firstSample + k), and each shard says where it starts.
    */
   async predictFloat(graph: Graph, images: Float32Array, count: number, opts: FloatRunOptions = {}): Promise<Int32Array> {
     if (this.workers === 1 || count === 0) return predict(runGraph(graph, images, count, opts), count);
     const size = images.length / count;
-    const mode = opts.mode ?? (isSpiking(graph) ? 'snn' : 'ann');
-    const whole = mode === 'snn' && (opts.encoding ?? graph.meta.encoding ?? 'direct') === 'rate';
-    const shard = whole ? count : floatShard(count, this.workers);
+    const shard = floatShard(count, this.workers);
+    const first = opts.firstSample ?? 0;
     const pool = this.pool();
     const model = pool.model(graph, () => ({ kind: 'float', ir: graphToJson(graph) }));
     const tasks = [];
     for (let start = 0; start < count; start += shard) {
       const n = Math.min(shard, count - start);
-      tasks.push(pool.run(model, () => ({ job: { kind: 'float', opts, count: n, images: images.slice(start * size, (start + n) * size) } })));
+      const shardOpts = { ...opts, firstSample: first + start };
+      tasks.push(pool.run(model, () => ({ job: { kind: 'float', opts: shardOpts, count: n, images: images.slice(start * size, (start + n) * size) } })));
     }
     const out = new Int32Array(count);
     let at = 0;
