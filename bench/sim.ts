@@ -151,7 +151,9 @@ for (const [label, mapped] of runs) {
 /**
  * One worker against all workers on the same compiled artifact and samples, alternately (the machine is shared:
  * its load changes from second to second). "Started" pools are created for the run, as a command does (thread
- * start, model load and cold JIT included); the "warm" pool is reused after a first run (steady state).
+ * start, model load and cold JIT included); "warm" pools are reused after a first run (steady state). One worker
+ * thread (warm) is the reference for thread scaling: `--workers 1` runs in this thread, whose compiled code has
+ * also served everything before it in this process.
  */
 if (compiledLenet) {
   const workers = defaultWorkers();
@@ -161,26 +163,34 @@ if (compiledLenet) {
   if (workers < 2) console.log('  (one core: nothing to compare)');
   else {
     const warm = new EvalPool(workers);
+    const warmOne = new EvalPool(1, { threadsForOne: true });
     await warm.simulate(compiledLenet, test);
-    const one: number[] = [], started: number[] = [], steady: number[] = [];
+    await warmOne.simulate(compiledLenet, test);
+    const one: number[] = [], oneThread: number[] = [], started: number[] = [], steady: number[] = [];
     let same = true;
     const reference = JSON.stringify(simulate(compiledLenet, test).report);
+    const check = (r: { report: unknown }) => { same &&= JSON.stringify(r.report) === reference; };
     for (let rep = 0; rep < 3; rep++) {
       one.push(await time(async () => simulate(compiledLenet, test)));
+      oneThread.push(await time(async () => check(await warmOne.simulate(compiledLenet, test))));
       started.push(await time(async () => {
         const pool = new EvalPool(workers);
-        try { same &&= JSON.stringify((await pool.simulate(compiledLenet, test)).report) === reference; } finally { await pool.close(); }
+        try { check(await pool.simulate(compiledLenet, test)); } finally { await pool.close(); }
       }));
-      steady.push(await time(() => warm.simulate(compiledLenet, test)));
+      steady.push(await time(async () => check(await warm.simulate(compiledLenet, test))));
     }
     await warm.close();
+    await warmOne.close();
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
     const rate = (s: number) => `${(1000 / s).toFixed(0)} samples/s`;
-    const row = (label: string, xs: number[]) => `  ${label.padEnd(46)} ${xs.map((x) => `${x.toFixed(2)} s`).join(', ')}; median ${rate(median(xs))}`;
-    console.log(row('1 worker (this thread, --workers 1)', one));
+    const row = (label: string, xs: number[]) => `  ${label.padEnd(50)} ${xs.map((x) => `${x.toFixed(2)} s`).join(', ')}; median ${rate(median(xs))}`;
+    const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x (per repetition ${a.map((x, i) => `${(x / b[i]).toFixed(2)}x`).join(', ')})`;
+    console.log(row('1 worker, this thread (--workers 1)', one));
+    console.log(row('1 worker thread, warm pool', oneThread));
     console.log(row(`${workers} workers, pool started per run (as a command)`, started));
     console.log(row(`${workers} workers, warm pool`, steady));
-    console.log(`  ratio to 1 worker (medians): ${(median(one) / median(started)).toFixed(2)}x started per run, ${(median(one) / median(steady)).toFixed(2)}x warm; per repetition ${one.map((x, i) => `${(x / started[i]).toFixed(2)}x/${(x / steady[i]).toFixed(2)}x`).join(', ')}`);
+    console.log(`  ${workers} workers against --workers 1: ${ratio(one, started)} started per run, ${ratio(one, steady)} warm`);
+    console.log(`  ${workers} worker threads against 1 worker thread (both warm): ${ratio(oneThread, steady)}`);
     console.log(`  reports ${same ? 'byte-identical' : 'DIFFERENT'} to the one-worker run; load average ${load()} after`);
   }
 }

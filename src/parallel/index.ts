@@ -72,8 +72,14 @@ export class EvalPool {
   readonly workers: number;
   private threads: ThreadPool | undefined;
 
-  constructor(workers?: number) {
+  /** `threadsForOne`: run even one worker on a thread of its own (benchmarks: thread scaling apart from the main thread's state). */
+  constructor(workers?: number, private readonly opts: { threadsForOne?: boolean } = {}) {
     this.workers = resolveWorkers(workers);
+  }
+
+  /** Whether the work runs in this thread (one worker, no thread started). */
+  private get inThread(): boolean {
+    return this.workers === 1 && !this.opts.threadsForOne;
   }
 
   private pool(): ThreadPool {
@@ -83,7 +89,7 @@ export class EvalPool {
 
   /** {@link simulate} with the samples spread over the workers; the same result for any worker count. */
   async simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): Promise<SimulateResult> {
-    if (this.workers === 1) return simulate(mapped, dataset, opts);
+    if (this.inThread) return simulate(mapped, dataset, opts);
     const { n, sampleSize } = simulationSize(mapped, dataset, opts.samples);
     const run = chipRunOptions(opts);
     const pool = this.pool();
@@ -109,7 +115,7 @@ export class EvalPool {
    * (seed, firstSample + k), and each shard says where it starts.
    */
   async predictFloat(graph: Graph, images: Float32Array, count: number, opts: FloatRunOptions = {}): Promise<Int32Array> {
-    if (this.workers === 1 || count === 0) return predict(runGraph(graph, images, count, opts), count);
+    if (this.inThread || count === 0) return predict(runGraph(graph, images, count, opts), count);
     const size = images.length / count;
     const shard = floatShard(count, this.workers);
     const first = opts.firstSample ?? 0;
