@@ -137,7 +137,7 @@ export class EvalPool {
     return out;
   }
 
-  /** Terminates the workers (if any were started) and removes what was written for them. */
+  /** Terminates the workers, if any were started. */
   async close(): Promise<void> {
     await this.threads?.close();
   }
