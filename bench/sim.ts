@@ -18,6 +18,7 @@ import { loadMnist } from '../src/data/mnist.js';
 import { compile } from '../compiler/index.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { packageRoot } from '../targets/load.js';
 import { take } from '../src/data/dataset.js';
@@ -150,16 +151,35 @@ for (const [label, mapped] of runs) {
 
 /**
  * One worker against all workers on the same compiled artifact and samples, alternately (the machine is shared:
- * its load changes from second to second). "Started" pools are created for the run, as a command does (thread
+ * its load changes from second to second; the cores it gives, measured before and after, bound the ratios). "Started" pools are created for the run, as a command does (thread
  * start, model load and cold JIT included); "warm" pools are reused after a first run (steady state). One worker
  * thread (warm) is the reference for thread scaling: `--workers 1` runs in this thread, whose compiled code has
  * also served everything before it in this process.
  */
+/**
+ * What the machine gives right now: the same fixed spin loop on 1 thread and on n threads at once; n × t(1) / t(n)
+ * is the number of cores' worth of work the process gets (n when idle; less when other jobs, or other machines on
+ * the same host, take the cores). The parallel ratios below cannot exceed it.
+ */
+async function coresAvailable(n: number): Promise<number> {
+  const spin = 'let x = 0; for (let i = 0; i < 2e8; i++) x += Math.sqrt(i); require("node:worker_threads").parentPort.postMessage(x);';
+  const run = async (k: number) => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: k }, () => new Promise<void>((done) => {
+      const w = new Worker(spin, { eval: true });
+      w.once('message', () => { void w.terminate(); done(); });
+    })));
+    return performance.now() - t0;
+  };
+  const one = await run(1);
+  return (n * one) / (await run(n));
+}
+
 if (compiledLenet) {
   const workers = defaultWorkers();
   const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
   const time = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return (performance.now() - t0) / 1000; };
-  console.log(`\nparallel evaluation: 1,000 MNIST samples of the compiled LeNet-5, T=4, ${workers} workers; load average ${load()} before`);
+  console.log(`\nparallel evaluation: 1,000 MNIST samples of the compiled LeNet-5, T=4, ${workers} workers; load average ${load()} before; cores available to this process now: ${(await coresAvailable(workers)).toFixed(2)} of ${workers}`);
   if (workers < 2) console.log('  (one core: nothing to compare)');
   else {
     const warm = new EvalPool(workers);
@@ -191,6 +211,6 @@ if (compiledLenet) {
     console.log(row(`${workers} workers, warm pool`, steady));
     console.log(`  ${workers} workers against --workers 1: ${ratio(one, started)} started per run, ${ratio(one, steady)} warm`);
     console.log(`  ${workers} worker threads against 1 worker thread (both warm): ${ratio(oneThread, steady)}`);
-    console.log(`  reports ${same ? 'byte-identical' : 'DIFFERENT'} to the one-worker run; load average ${load()} after`);
+    console.log(`  reports ${same ? 'byte-identical' : 'DIFFERENT'} to the one-worker run; load average ${load()} after; cores available now: ${(await coresAvailable(workers)).toFixed(2)} of ${workers}`);
   }
 }
