@@ -66,12 +66,13 @@ const spreadReport = spread(sanafeTarget);
  * template-student.ts), compiled for loihi-like, on the first 500 MNIST test digits.
  */
 const digits = take(loadMnist('test'), 500);
-const delayRows = [1, 2, 3].map((relays) => {
+const delayRows = [];
+for (const relays of [1, 2, 3]) {
   const graph = importOnnx(buildTemplateStudent({ relays, timesteps: 4 })).graph;
   const chip = compile(graph, { target: loihiTarget, timesteps: 4 }).chip;
-  const d = analyseDelay(chip, digits, 'hardware');
-  return { relays, ...d };
-});
+  const d = await analyseDelay(chip, digits, 'hardware');
+  delayRows.push({ relays, ...d });
+}
 
 const sci = (x: number) => (x === 0 ? '0' : x.toExponential(6));
 const pct = (a: number, b: number) => (b === 0 ? (a === 0 ? '0' : 'n/a') : `${(((a - b) / b) * 100).toFixed(4)} %`);

@@ -1,20 +1,24 @@
 /**
- * `npm run bench:sim`: throughput of the chip simulator on one thread.
+ * `npm run bench:sim`: throughput of the chip simulator on one thread, and of parallel evaluation.
  *   - synaptic events per second of wall time for MNIST-sized networks and for one large layer
  *     (4,096 → 4,096 dense, 10 % of the sources spiking each step);
  *   - samples per second for a 1,000-sample MNIST simulation at T = 4 on loihi-like (full timing model,
- *     NoC, energy accounting).
+ *     NoC, energy accounting);
+ *   - the same 1,000 samples of the compiled LeNet-5 on one worker (this thread: `--workers 1`) and on all
+ *     workers (src/parallel), measured alternately in this run, with their ratio.
  * Networks are built in integer form directly (seeded weights), mapped sequentially on loihi-like cores.
  * Figures depend on the machine's load: say so when quoting them.
  */
 import type { Population, Projection, QuantGraph } from '../compiler/types.js';
 import { loadTarget } from '../targets/load.js';
 import { ChipSimulator, simulate } from '../simulator/index.js';
+import { EvalPool, defaultWorkers } from '../src/parallel/index.js';
 import { sequentialMapping } from '../simulator/sequential.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { compile } from '../compiler/index.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { packageRoot } from '../targets/load.js';
 import { take } from '../src/data/dataset.js';
@@ -143,4 +147,70 @@ for (const [label, mapped] of runs) {
   const { report } = simulate(mapped, test, { samples: 1000 });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`1,000 MNIST samples, ${label}, T=4 (full timing, NoC, energy): ${seconds.toFixed(2)} s, ${(1000 / seconds).toFixed(0)} samples/s, ${(report.perInference.synapticEvents / 1e3).toFixed(0)} k synaptic events and ${report.perInference.packets.toFixed(0)} packets per inference`);
+}
+
+/**
+ * One worker against all workers on the same compiled artifact and samples, alternately (the machine is shared:
+ * its load changes from second to second; the cores it gives, measured before and after, bound the ratios). "Started" pools are created for the run, as a command does (thread
+ * start, model load and cold JIT included); "warm" pools are reused after a first run (steady state). One worker
+ * thread (warm) is the reference for thread scaling: `--workers 1` runs in this thread, whose compiled code has
+ * also served everything before it in this process.
+ */
+/**
+ * What the machine gives right now: the same fixed spin loop on 1 thread and on n threads at once; n × t(1) / t(n)
+ * is the number of cores' worth of work the process gets (n when idle; less when other jobs, or other machines on
+ * the same host, take the cores). The parallel ratios below cannot exceed it.
+ */
+async function coresAvailable(n: number): Promise<number> {
+  const spin = 'let x = 0; for (let i = 0; i < 2e8; i++) x += Math.sqrt(i); require("node:worker_threads").parentPort.postMessage(x);';
+  const run = async (k: number) => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: k }, () => new Promise<void>((done) => {
+      const w = new Worker(spin, { eval: true });
+      w.once('message', () => { void w.terminate(); done(); });
+    })));
+    return performance.now() - t0;
+  };
+  const one = await run(1);
+  return (n * one) / (await run(n));
+}
+
+if (compiledLenet) {
+  const workers = defaultWorkers();
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
+  const time = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return (performance.now() - t0) / 1000; };
+  console.log(`\nparallel evaluation: 1,000 MNIST samples of the compiled LeNet-5, T=4, ${workers} workers; load average ${load()} before; cores available to this process now: ${(await coresAvailable(workers)).toFixed(2)} of ${workers}`);
+  if (workers < 2) console.log('  (one core: nothing to compare)');
+  else {
+    const warm = new EvalPool(workers);
+    const warmOne = new EvalPool(1, { threadsForOne: true });
+    await warm.simulate(compiledLenet, test);
+    await warmOne.simulate(compiledLenet, test);
+    const one: number[] = [], oneThread: number[] = [], started: number[] = [], steady: number[] = [];
+    let same = true;
+    const reference = JSON.stringify(simulate(compiledLenet, test).report);
+    const check = (r: { report: unknown }) => { same &&= JSON.stringify(r.report) === reference; };
+    for (let rep = 0; rep < 3; rep++) {
+      one.push(await time(async () => simulate(compiledLenet, test)));
+      oneThread.push(await time(async () => check(await warmOne.simulate(compiledLenet, test))));
+      started.push(await time(async () => {
+        const pool = new EvalPool(workers);
+        try { check(await pool.simulate(compiledLenet, test)); } finally { await pool.close(); }
+      }));
+      steady.push(await time(async () => check(await warm.simulate(compiledLenet, test))));
+    }
+    await warm.close();
+    await warmOne.close();
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+    const rate = (s: number) => `${(1000 / s).toFixed(0)} samples/s`;
+    const row = (label: string, xs: number[]) => `  ${label.padEnd(50)} ${xs.map((x) => `${x.toFixed(2)} s`).join(', ')}; median ${rate(median(xs))}`;
+    const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x (per repetition ${a.map((x, i) => `${(x / b[i]).toFixed(2)}x`).join(', ')})`;
+    console.log(row('1 worker, this thread (--workers 1)', one));
+    console.log(row('1 worker thread, warm pool', oneThread));
+    console.log(row(`${workers} workers, pool started per run (as a command)`, started));
+    console.log(row(`${workers} workers, warm pool`, steady));
+    console.log(`  ${workers} workers against --workers 1: ${ratio(one, started)} started per run, ${ratio(one, steady)} warm`);
+    console.log(`  ${workers} worker threads against 1 worker thread (both warm): ${ratio(oneThread, steady)}`);
+    console.log(`  reports ${same ? 'byte-identical' : 'DIFFERENT'} to the one-worker run; load average ${load()} after; cores available now: ${(await coresAvailable(workers)).toFixed(2)} of ${workers}`);
+  }
 }

@@ -6,13 +6,15 @@ import type { DelayMode, MappedChip } from '../compiler/types.js';
 import type { Dataset } from '../src/data/dataset.js';
 import type { TargetSpec } from '../targets/target.js';
 import { UserError } from '../src/util/errors.js';
-import { ChipSimulator, type SimOptions } from './engine.js';
+import { ChipSimulator, type SimOptions, type SimCounts } from './engine.js';
+import { mergeCounts, zeroCounts } from './merge.js';
 import { FixedPointReference } from './reference.js';
 import { buildReport, type SimReport } from './report.js';
 import { loadSanafeVector, type SanafeExpected } from './sanafe.js';
 import { neuroBenchMetrics } from '../src/metrics/neurobench.js';
 
 export { ChipSimulator } from './engine.js';
+export { mergeCounts, zeroCounts } from './merge.js';
 export type { SimOptions, SampleResult, SimCounts, LayerCounts, CoreCounts } from './engine.js';
 export { FixedPointReference } from './reference.js';
 export { buildSynapses, type Synapses, type SynapseFormat } from './synapses.js';
@@ -24,11 +26,9 @@ export { energyOf, type EnergySplit } from './energy.js';
 export { loadSanafeVector, vectorFromJson, VectorError } from './sanafe.js';
 export type { SanafeExpected, SanafeVector } from './sanafe.js';
 
-export interface SimulateOptions extends SimOptions {
+export interface SimulateOptions extends ChipRunOptions {
   /** Samples to run (the first n of the data set); default all. */
   samples?: number;
-  /** Run the fixed-point reference on every sample too and count bit-identical samples. */
-  checkReference?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -55,54 +55,146 @@ function perStepFigures(ns: ArrayLike<number>, critical: number[], sim: ChipSimu
 }
 
 /**
- * Simulates `mapped` on the first `samples` samples of `dataset`: accuracy, counts, energy, latency. Each
- * sample runs `opts.timesteps` steps, by default the artifact's T plus its hold steps (input held).
+ * Checks that `dataset` fits the chip's input and returns how many samples a simulation of
+ * `samples` (default all) runs and the values per sample.
  */
-export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): SimulateResult {
+export function simulationSize(mapped: MappedChip, dataset: Dataset, samples?: number): { n: number; sampleSize: number } {
   const graph = mapped.placement.graph;
   const inputSize = graph.input.shape.reduce((a, b) => a * b, 1);
   const sampleSize = dataset.shape[0] * dataset.shape[1] * dataset.shape[2];
   if (inputSize !== sampleSize) {
     throw new UserError(`the network takes inputs of shape [${graph.input.shape}] (${inputSize} values), data set '${dataset.name}' has samples of shape [${dataset.shape}]`);
   }
-  const n = Math.min(opts.samples ?? dataset.count, dataset.count);
+  const n = Math.min(samples ?? dataset.count, dataset.count);
   if (!(n >= 1)) throw new UserError(`no samples to simulate (data set '${dataset.name}' has ${dataset.count})`);
-  const sim = new ChipSimulator(mapped, opts);
-  const ref = opts.checkReference ? new FixedPointReference(graph, { delay: sim.delay, timesteps: sim.timesteps }) : undefined;
-  const predictions = new Int32Array(n);
-  const digests = new Uint32Array(n);
-  const referencePredictions = ref ? new Int32Array(n) : undefined;
-  const identical = ref ? new Uint8Array(n) : undefined;
-  let correct = 0;
-  // Per step index: summed latency, and how often each core finished last.
-  const stepSum = new Float64Array(sim.timesteps);
-  const criticalTally = Array.from({ length: sim.timesteps }, () => new Map<number, number>());
-  for (let s = 0; s < n; s++) {
-    const image = dataset.images.subarray(s * sampleSize, (s + 1) * sampleSize);
-    const r = sim.runSample(image, s);
+  return { n, sampleSize };
+}
+
+/** What one sample of a data-set simulation produced: all that is needed to merge samples run anywhere. */
+export interface ChipSampleRecord {
+  prediction: number;
+  spikeDigest: number;
+  /** Per step: latency (ns) and critical core. */
+  stepNs: number[];
+  criticalCore: number[];
+  /** The counters of this sample alone. */
+  counts: SimCounts;
+  referencePrediction?: number;
+  /** Whether the fixed-point reference produced the same spikes and readout (when checked). */
+  identical?: boolean;
+}
+
+/** Options of a data-set simulation's per-sample work (what a worker thread needs besides the chip). */
+export interface ChipRunOptions extends SimOptions {
+  /** Run the fixed-point reference on every sample too and count bit-identical samples. */
+  checkReference?: boolean;
+}
+
+/**
+ * The per-sample work of {@link simulate}: the chip (and the fixed-point reference when checked) on one
+ * sample, with that sample's counters. A sample's result depends only on the chip, the options, the image
+ * and the sample index (the rate encoder is seeded by it), so samples can run in any thread and any order.
+ */
+export class ChipSampleRunner {
+  readonly sim: ChipSimulator;
+  private readonly ref: FixedPointReference | undefined;
+
+  constructor(mapped: MappedChip, opts: ChipRunOptions = {}) {
+    this.sim = new ChipSimulator(mapped, opts);
+    this.ref = opts.checkReference ? new FixedPointReference(mapped.placement.graph, { delay: this.sim.delay, timesteps: this.sim.timesteps }) : undefined;
+  }
+
+  run(image: ArrayLike<number>, index: number): ChipSampleRecord {
+    zeroCounts(this.sim.counts);
+    const r = this.sim.runSample(image, index);
+    const rec: ChipSampleRecord = {
+      prediction: r.prediction, spikeDigest: r.spikeDigest, stepNs: r.stepNs, criticalCore: r.criticalCore, counts: structuredClone(this.sim.counts),
+    };
+    if (this.ref) {
+      const q = this.ref.runSample(image, index);
+      rec.referencePrediction = q.prediction;
+      rec.identical = q.spikeDigest === r.spikeDigest && sameValues(q.readout, r.readout);
+    }
+    return rec;
+  }
+}
+
+/**
+ * Folds per-sample records into a {@link SimulateResult}, strictly in sample order: integer counts are exact
+ * in any order, and the float sums (latency, link wait) are per-sample totals added in sample order, so the
+ * result is the same however the samples were spread over threads.
+ */
+export class SimulationMerge {
+  private readonly total: SimCounts;
+  private readonly predictions: Int32Array;
+  private readonly digests: Uint32Array;
+  private readonly referencePredictions: Int32Array | undefined;
+  private readonly identical: Uint8Array | undefined;
+  /** Per step index: summed latency, and how often each core finished last. */
+  private readonly stepSum: Float64Array;
+  private readonly criticalTally: Map<number, number>[];
+  private correct = 0;
+  private done = 0;
+
+  /** `sim`: a simulator of the same chip and options (its counters end up holding the totals). */
+  constructor(private readonly sim: ChipSimulator, private readonly dataset: Dataset, private readonly n: number, checkReference: boolean) {
+    this.total = zeroCounts(structuredClone(sim.counts));
+    this.predictions = new Int32Array(n);
+    this.digests = new Uint32Array(n);
+    this.referencePredictions = checkReference ? new Int32Array(n) : undefined;
+    this.identical = checkReference ? new Uint8Array(n) : undefined;
+    this.stepSum = new Float64Array(sim.timesteps);
+    this.criticalTally = Array.from({ length: sim.timesteps }, () => new Map<number, number>());
+  }
+
+  /** Adds the next sample's record (sample `done`, in order). */
+  add(r: ChipSampleRecord): void {
+    const s = this.done++;
+    mergeCounts(this.total, r.counts);
     for (let t = 0; t < r.stepNs.length; t++) {
-      stepSum[t] += r.stepNs[t];
-      criticalTally[t].set(r.criticalCore[t], (criticalTally[t].get(r.criticalCore[t]) ?? 0) + 1);
+      this.stepSum[t] += r.stepNs[t];
+      this.criticalTally[t].set(r.criticalCore[t], (this.criticalTally[t].get(r.criticalCore[t]) ?? 0) + 1);
     }
-    predictions[s] = r.prediction;
-    digests[s] = r.spikeDigest;
-    if (r.prediction === dataset.labels[s]) correct++;
-    if (ref) {
-      const q = ref.runSample(image, s);
-      referencePredictions![s] = q.prediction;
-      identical![s] = q.spikeDigest === r.spikeDigest && sameValues(q.readout, r.readout) ? 1 : 0;
+    this.predictions[s] = r.prediction;
+    this.digests[s] = r.spikeDigest;
+    if (r.prediction === this.dataset.labels[s]) this.correct++;
+    if (this.identical) {
+      this.referencePredictions![s] = r.referencePrediction!;
+      this.identical[s] = r.identical ? 1 : 0;
     }
+  }
+
+  result(): SimulateResult {
+    const { sim, n, identical } = this;
+    if (this.done !== n) throw new Error(`internal: ${this.done} of ${n} samples merged`);
+    mergeCounts(zeroCounts(sim.counts), this.total);
+    const graph = sim.graph;
+    const report = buildReport(sim, {
+      dataset: this.dataset.name,
+      accuracy: this.correct / n,
+      ...(identical ? { referenceChecked: n, referenceIdentical: identical.reduce((a, b) => a + b, 0) } : {}),
+    });
+    report.holdSteps = Math.max(0, sim.timesteps - graph.timesteps);
+    report.neurobench = neuroBenchMetrics(graph, report);
+    report.perStep = perStepFigures(Array.from(this.stepSum, (x) => x / n), this.criticalTally.map((m) => [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? -1), sim);
+    return { report, predictions: this.predictions, labels: this.dataset.labels.slice(0, n), digests: this.digests, referencePredictions: this.referencePredictions, identical };
+  }
+}
+
+/**
+ * Simulates `mapped` on the first `samples` samples of `dataset`: accuracy, counts, energy, latency. Each
+ * sample runs `opts.timesteps` steps, by default the artifact's T plus its hold steps (input held). Runs in
+ * this thread; src/parallel spreads the same per-sample work over worker threads with the same result.
+ */
+export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): SimulateResult {
+  const { n, sampleSize } = simulationSize(mapped, dataset, opts.samples);
+  const runner = new ChipSampleRunner(mapped, opts);
+  const merge = new SimulationMerge(runner.sim, dataset, n, !!opts.checkReference);
+  for (let s = 0; s < n; s++) {
+    merge.add(runner.run(dataset.images.subarray(s * sampleSize, (s + 1) * sampleSize), s));
     opts.onProgress?.(s + 1, n);
   }
-  const report = buildReport(sim, {
-    dataset: dataset.name,
-    accuracy: correct / n,
-    ...(identical ? { referenceChecked: n, referenceIdentical: identical.reduce((a, b) => a + b, 0) } : {}),
-  });
-  report.holdSteps = Math.max(0, sim.timesteps - graph.timesteps);
-  report.neurobench = neuroBenchMetrics(graph, report);
-  report.perStep = perStepFigures(Array.from(stepSum, (x) => x / n), criticalTally.map((m) => [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? -1), sim);
-  return { report, predictions, labels: dataset.labels.slice(0, n), digests, referencePredictions, identical };
+  return merge.result();
 }
 
 /** One row of the SANA-FE comparison: snnc's figure, SANA-FE's, and the relative difference. */

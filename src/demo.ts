@@ -26,6 +26,8 @@ export interface DemoOptions {
   run: (argv: string[]) => Promise<number>;
   /** Where the echoed commands and the summary go. */
   say: (line: string) => void;
+  /** `--workers` for the evaluating steps (simulate, verify, robustness); default theirs (every core). */
+  workers?: number;
 }
 
 export interface DemoSummary {
@@ -75,6 +77,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     ? ['--epochs', '1', '--train-limit', '2000', '--test-limit', '500']
     : ['--epochs', '2'];
 
+  const workers = o.workers === undefined ? [] : ['--workers', String(o.workers)];
   const steps: { title: string; argv: string[] }[] = [
     { title: 'the shipped ANN teacher (trained by snnc train-teacher; see src/assets/README.md)', argv: ['inspect', teacher] },
     {
@@ -87,16 +90,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     },
     {
       title: `cycle-level simulation of the mapped chip on ${samples} test digits`,
-      argv: ['simulate', chipDir, '--dataset', 'mnist', '--samples', String(samples), '--check', '-o', join(out, 'sim-report.json')],
+      argv: ['simulate', chipDir, '--dataset', 'mnist', '--samples', String(samples), '--check', '-o', join(out, 'sim-report.json'), ...workers],
     },
     {
       title: 'verification: ANN teacher, float SNN, quantized SNN and mapped chip on the same digits',
-      argv: ['verify', student, '--teacher', teacher, '--target', o.target, '--dataset', 'mnist', '--samples', String(samples), '-o', join(out, 'verify.json')],
+      argv: ['verify', student, '--teacher', teacher, '--target', o.target, '--dataset', 'mnist', '--samples', String(samples), '-o', join(out, 'verify.json'), ...workers],
     },
     {
       title: 'noise robustness: teacher and student on the same perturbed digits',
       argv: ['robustness', teacher, student, '--dataset', 'mnist', '--samples', String(o.quick ? 100 : 300),
-        '--noise', 'gaussian:0.1,0.2', 'saltpepper:0.05', 'occlusion:0.25', '--seed', '1', '-o', join(out, 'robustness'), '--force'],
+        '--noise', 'gaussian:0.1,0.2', 'saltpepper:0.05', 'occlusion:0.25', '--seed', '1', '-o', join(out, 'robustness'), '--force', ...workers],
     },
     { title: 'the HTML report', argv: ['report', out, '--title', 'snnc demo: KD student on the embedded MNIST'] },
   ];

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { compareTargets, compareText } from '../report/compare.js';
 import { DATASET_SPECS } from '../data/index.js';
 import { listTargets } from '../../targets/load.js';
+import { WORKERS_OPTION } from '../parallel/index.js';
 
 interface CompareArgs {
   model: string;
@@ -13,6 +14,7 @@ interface CompareArgs {
   target?: string[];
   output?: string;
   force: boolean;
+  workers?: number;
 }
 
 export const compareCommand: CommandModule<object, CompareArgs> = {
@@ -28,12 +30,13 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     .option('target', { type: 'string', array: true, describe: `targets to compare (default all: ${listTargets().join(', ')})` })
     .option('output', { alias: 'o', type: 'string', describe: 'write compare.json and per-target summary.json / sim-report.json here (for snnc report)' })
     .option('force', { type: 'boolean', default: false, describe: 'write into an existing folder not created by snnc' })
+    .option('workers', WORKERS_OPTION)
     .example('$0 compare student.onnx --dataset mnist --samples 200', 'one table across all shipped targets')
     .example('$0 compare student.onnx -o cmp && $0 report cmp', 'keep the outputs and make an HTML report of them'),
   handler: async (argv) => {
     const r = await compareTargets(argv.model, {
       dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, calibrationSamples: argv['calibration-samples'],
-      timesteps: argv.timesteps, targets: argv.target, outDir: argv.output, force: argv.force,
+      timesteps: argv.timesteps, targets: argv.target, outDir: argv.output, force: argv.force, workers: argv.workers,
       onProgress: (t, status) => { if (process.stderr.isTTY) process.stderr.write(`\r  ${t}: ${status}\x1b[K`); },
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');

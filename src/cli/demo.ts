@@ -1,11 +1,13 @@
 import type { CommandModule } from 'yargs';
 import { runDemo, formatDemoSummary } from '../demo.js';
+import { resolveWorkers, WORKERS_OPTION } from '../parallel/index.js';
 
 interface DemoArgs {
   quick: boolean;
   output: string;
   force: boolean;
   target: string;
+  workers?: number;
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
@@ -16,13 +18,15 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     .option('output', { alias: 'o', type: 'string', default: 'build/demo', describe: 'output folder' })
     .option('target', { alias: 't', type: 'string', default: 'loihi-like', describe: 'chip target (shipped name or JSON path)' })
     .option('force', { type: 'boolean', default: false, describe: 'write into a non-empty folder snnc did not create' })
+    .option('workers', { ...WORKERS_OPTION, describe: `${WORKERS_OPTION.describe} (simulate, verify and robustness steps)` })
     .example('$0 demo', 'the full demo (a few minutes on 2 cores); report in build/demo/report.html')
     .example('$0 demo --quick -o /tmp/demo', 'the one-minute version'),
   handler: async (argv) => {
     // Imported here, not at the top: commands.ts imports this module, and main.ts imports commands.ts.
     const { runCli } = await import('./main.js');
+    if (argv.workers !== undefined) resolveWorkers(argv.workers);
     const summary = await runDemo({
-      outDir: argv.output, quick: argv.quick, force: argv.force, target: argv.target,
+      outDir: argv.output, quick: argv.quick, force: argv.force, target: argv.target, workers: argv.workers,
       run: runCli, say: (line) => process.stdout.write(`${line}\n`),
     });
     process.stdout.write(formatDemoSummary(summary, argv.target));

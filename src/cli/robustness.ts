@@ -3,12 +3,13 @@ import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
 import { loadDataset, take, DATASET_SPECS } from '../data/index.js';
 import { parseNoiseSpecs, DEFAULT_NOISE, NOISE_KINDS } from '../data/noise.js';
-import { loadModelEvaluators } from '../report/models.js';
+import { loadModelEvaluators, type ModelEvaluator } from '../report/models.js';
 import { evaluateRobustness, robustnessMarkdownTable, robustnessChart } from '../report/robustness.js';
 import { prepareOutputDir, writeFileAtomic } from '../util/fs.js';
 import { validateSchema } from '../util/schema.js';
 import { UserError } from '../util/errors.js';
 import { loadTarget } from '../../targets/load.js';
+import { EvalPool, resolveWorkers, WORKERS_OPTION } from '../parallel/index.js';
 
 interface RobustnessArgs {
   models: string[];
@@ -22,6 +23,7 @@ interface RobustnessArgs {
   target?: string[];
   output: string;
   force: boolean;
+  workers?: number;
 }
 
 export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
@@ -42,6 +44,7 @@ export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
     .option('target', { type: 'string', array: true, describe: 'also run spiking students compiled for this chip target and simulated cycle by cycle (repeatable)' })
     .option('output', { alias: 'o', type: 'string', default: 'robustness', describe: 'output folder (robustness.json, robustness.md, robustness.svg)' })
     .option('force', { type: 'boolean', default: false, describe: 'write into an existing folder not created by snnc' })
+    .option('workers', WORKERS_OPTION)
     .example('$0 robustness teacher.onnx student.onnx --dataset mnist --samples 500 -o rob', 'teacher vs student under the default noise sweep')
     .example('$0 robustness student.onnx --noise gaussian:0.05,0.1,0.2 saltpepper:0.02,0.05 --seed 3', 'chosen noise kinds and levels')
     .example('$0 robustness student.onnx --target loihi-like --samples 200', 'the student in float and mapped onto loihi-like, same noisy inputs')
@@ -59,15 +62,23 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
   if (argv.timesteps !== undefined && !(Number.isInteger(argv.timesteps) && argv.timesteps >= 1)) {
     throw new UserError(`--timesteps must be a positive integer, got ${argv.timesteps}`);
   }
+  const workers = resolveWorkers(argv.workers);
   const noise = argv.noise && argv.noise.length > 0 ? parseNoiseSpecs(argv.noise) : DEFAULT_NOISE;
   // An unknown or broken target is refused up front, even when no model is spiking (an ANN alone ignores it).
   for (const t of argv.target ?? []) loadTarget(t);
   const full = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
   const data = take(full, argv.samples);
-  const models = await loadModelEvaluators(argv.models, {
-    sampleShape: data.shape, timesteps: argv.timesteps, seed: argv.seed,
-    targets: argv.target, calibration: { dataset: argv.dataset, dataDir: argv['data-dir'] },
-  });
+  const pool = new EvalPool(workers);
+  let models: ModelEvaluator[];
+  try {
+    models = await loadModelEvaluators(argv.models, {
+      sampleShape: data.shape, timesteps: argv.timesteps, seed: argv.seed,
+      targets: argv.target, calibration: { dataset: argv.dataset, dataDir: argv['data-dir'] }, pool,
+    });
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
   for (const m of models) for (const w of m.warnings ?? []) process.stderr.write(`snnc: warning: ${m.id}: ${w}\n`);
   try {
     prepareOutputDir(argv.output, argv.force ?? false);
@@ -100,5 +111,6 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
     return { report, table, files };
   } finally {
     await Promise.all(models.map((m) => m.dispose()));
+    await pool.close();
   }
 }

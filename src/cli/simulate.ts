@@ -3,8 +3,9 @@ import cliProgress from 'cli-progress';
 import { readMapped } from '../../compiler/emit.js';
 import type { DelayMode } from '../../compiler/types.js';
 import { loadTarget } from '../../targets/load.js';
-import { simulate, simulateVector, type SimReport, type FidelityRow } from '../../simulator/index.js';
+import { simulateVector, type SimReport, type FidelityRow } from '../../simulator/index.js';
 import { readoutLag } from '../../compiler/analysis.js';
+import { withEvalPool, WORKERS_OPTION } from '../parallel/index.js';
 import { loadDataset, DATASET_SPECS } from '../data/index.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -25,6 +26,7 @@ interface SimulateArgs {
   check: boolean;
   json: boolean;
   out?: string;
+  workers?: number;
 }
 
 /** Validates a report against schemas/sim-report.schema.json; a failure is a bug in snnc, not a user error. */
@@ -110,11 +112,12 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     .option('check', { type: 'boolean', default: false, describe: 'also run the fixed-point reference and count bit-identical samples' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (schemas/sim-report.schema.json)' })
     .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
+    .option('workers', WORKERS_OPTION)
     .example('$0 simulate build/lenet-loihi-like --dataset mnist --samples 1000', 'accuracy, SOPs, spikes, energy split and latency per inference')
     .example('$0 simulate build/lenet-loihi-like --delay same-step --check --json', 'software (same-step) timing, checked against the fixed-point reference, as JSON')
     .example('$0 simulate build/student-loihi-like-nohold --extend', 'an artifact compiled with --hold none on a delayed chip, run T + its readout lag steps')
     .example('$0 simulate --vector ../shared/vectors/sanafe-ff/network.json --target sanafe-loihi --steps 100 --json', "SANA-FE's quantities for a vector, compared with what SANA-FE reported"),
-  handler: (argv) => {
+  handler: async (argv) => {
     positiveInt('samples', argv.samples);
     positiveInt('timesteps', argv.timesteps);
     positiveInt('steps', argv.steps);
@@ -142,10 +145,10 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       const bar = !argv.json && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'simulating {bar} {value}/{total} samples' }, cliProgress.Presets.shades_classic) : undefined;
       bar?.start(total, 0);
       try {
-        report = simulate(mapped, dataset, {
+        report = (await withEvalPool(argv.workers, (pool) => pool.simulate(mapped, dataset, {
           samples: argv.samples, timesteps, delay: argv.delay, checkReference: argv.check,
-          onProgress: bar ? (done) => { if (done % 20 === 0 || done === total) bar.update(done); } : undefined,
-        }).report;
+          onProgress: bar ? (done) => bar.update(done) : undefined,
+        }))).report;
       } finally {
         bar?.stop();
       }

@@ -2,12 +2,12 @@ import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
 import { compile, parseHold, type HoldOption } from '../../compiler/index.js';
 import type { DelayMode, MappedChip } from '../../compiler/types.js';
-import { ChipSimulator, simulate, type SimReport } from '../../simulator/index.js';
+import type { SimReport } from '../../simulator/index.js';
 import { readoutLag } from '../../compiler/analysis.js';
-import { argmax } from '../../simulator/arith.js';
 import { loadDataset, take, DATASET_SPECS, type Dataset } from '../data/index.js';
-import { runGraph, predict } from '../ir/execute.js';
+import { EvalPool, resolveWorkers, withEvalPool, WORKERS_OPTION } from '../parallel/index.js';
 import { importOnnxFile } from '../onnx/import.js';
+import type { Graph } from '../ir/graph.js';
 import { inspectOnnx, onnxRuntimeEvaluator } from '../report/models.js';
 import { neuroBenchMetrics, energyComparison, type NeuroBenchMetrics, type EnergyComparison } from '../metrics/index.js';
 import { UserError } from '../util/errors.js';
@@ -27,6 +27,7 @@ interface VerifyArgs {
   hold: string;
   json: boolean;
   out?: string;
+  workers?: number;
 }
 
 /** One model stage evaluated on the same samples. */
@@ -96,34 +97,29 @@ function agreementOf(a: ArrayLike<number>, b: ArrayLike<number>, n: number): num
   return same / n;
 }
 
-/** Chip accuracy with a given delay and step count (functional run of the mapped chip, input held). */
-function chipAccuracy(mapped: MappedChip, data: Dataset, delay: DelayMode, timesteps: number): number {
-  const sim = new ChipSimulator(mapped, { delay, timesteps });
-  const size = data.shape[0] * data.shape[1] * data.shape[2];
-  let ok = 0;
-  for (let s = 0; s < data.count; s++) {
-    if (argmax(sim.runSample(data.images.subarray(s * size, (s + 1) * size), s).readout) === data.labels[s]) ok++;
-  }
-  return ok / data.count;
+/** Chip accuracy with a given delay and step count (the mapped chip on every sample, input held). */
+async function chipAccuracy(pool: EvalPool, mapped: MappedChip, data: Dataset, delay: DelayMode, timesteps: number): Promise<number> {
+  return (await pool.simulate(mapped, data, { delay, timesteps })).report.accuracy!;
 }
 
 /**
  * The delay study: accuracy of the quantized network under hardware and same-step delivery at the compiled
  * T (without the artifact's hold steps), and the smallest run extension (input held) that brings the
  * hardware accuracy back to the same-step one. The sweep stops at readoutLag + 2 extra steps. `chipAcc`,
- * when given, is the accuracy already measured in `chipDelay` mode at exactly T steps (not run again).
+ * when given, is the accuracy already measured in `chipDelay` mode at exactly T steps (not run again). The
+ * runs use `pool`'s workers (default: this thread).
  */
-export function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: DelayMode, chipAcc?: number): DelayAnalysis {
+export async function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: DelayMode, chipAcc?: number, pool = new EvalPool(1)): Promise<DelayAnalysis> {
   const q = mapped.placement.graph;
   const T = q.timesteps;
   const lag = readoutLag(q);
-  const known = (mode: DelayMode) => (chipDelay === mode && chipAcc !== undefined ? chipAcc : chipAccuracy(mapped, data, mode, T));
-  const hardwareAccuracy = known('hardware');
-  const sameStepAccuracy = known('same-step');
+  const known = async (mode: DelayMode) => (chipDelay === mode && chipAcc !== undefined ? chipAcc : chipAccuracy(pool, mapped, data, mode, T));
+  const hardwareAccuracy = await known('hardware');
+  const sameStepAccuracy = await known('same-step');
   const sweep: { extraSteps: number; accuracy: number }[] = [];
   let recoveredWith: number | null = hardwareAccuracy >= sameStepAccuracy ? 0 : null;
   for (let k = 1; recoveredWith === null && k <= lag + 2; k++) {
-    const accuracy = chipAccuracy(mapped, data, 'hardware', T + k);
+    const accuracy = await chipAccuracy(pool, mapped, data, 'hardware', T + k);
     sweep.push({ extraSteps: k, accuracy });
     if (accuracy >= sameStepAccuracy) recoveredWith = k;
   }
@@ -144,6 +140,8 @@ export interface VerifyOptions {
   hold?: HoldOption;
   /** Told which stage runs and how far the chip simulation is (samples done of total). */
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Worker threads sharing the samples (default: every core; 1: this thread). */
+  workers?: number;
 }
 
 /**
@@ -154,6 +152,7 @@ export interface VerifyOptions {
 export async function verifyModel(model: string, opts: VerifyOptions): Promise<VerifyReport> {
   if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
   if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  resolveWorkers(opts.workers);
   const info = inspectOnnx(model);
   const data = take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples);
   const n = data.count;
@@ -168,7 +167,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   const predictions: Int32Array[] = [];
 
   const annPath = info.spiking ? opts.teacher : model;
-  let annGraph;
+  let annGraph: Graph | undefined;
   if (annPath) {
     const ann = await onnxRuntimeEvaluator(annPath, 'ann', data.shape);
     try {
@@ -183,13 +182,14 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
     warnings.push('spiking student without --teacher: no ANN row');
   }
 
-  const floatPred = predict(runGraph(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed }), n);
-  rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n), steps: q.timesteps });
-  predictions.push(floatPred);
+  return withEvalPool(opts.workers, async (pool) => {
+    const floatPred = await pool.predictFloat(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed });
+    rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n), steps: q.timesteps });
+    predictions.push(floatPred);
 
-  const sim = simulate(chip, data, {
-    delay: opts.delay, checkReference: true,
-    onProgress: opts.onProgress ? (done, total) => opts.onProgress!('mapped chip + fixed-point reference', done, total) : undefined,
+    const sim = await pool.simulate(chip, data, {
+      delay: opts.delay, checkReference: true,
+      onProgress: opts.onProgress ? (done, total) => opts.onProgress!('mapped chip + fixed-point reference', done, total) : undefined,
   });
   opts.onProgress?.('delay study', 0, 1);
   const delay = sim.report.delay;
@@ -202,7 +202,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
 
   const agreement = predictions.map((a) => predictions.map((b) => agreementOf(a, b, n)));
   const identical = sim.report.referenceIdentical!;
-  const delayAnalysis = analyseDelay(chip, data, delay, chipSteps === q.timesteps ? sim.report.accuracy! : undefined);
+  const delayAnalysis = await analyseDelay(chip, data, delay, chipSteps === q.timesteps ? sim.report.accuracy! : undefined, pool);
   const metrics = neuroBenchMetrics(q, sim.report);
   return {
     format: 'snnc-verify-report', version: 1, model, ...(opts.teacher ? { teacher: opts.teacher } : {}),
@@ -211,6 +211,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
     metrics, energy: energyComparison(metrics, sim.report, q, annGraph), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
     sim: sim.report,
   };
+  });
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -276,6 +277,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     .option('hold', { type: 'string', default: 'auto', describe: 'compile with this many steps after T with the input held: auto (the readout lag on a delayed target), none, or a number' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
     .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
+    .option('workers', WORKERS_OPTION)
     .example('$0 verify lenet.onnx --target loihi-like --dataset mnist --samples 1000 --calibrate mnist', 'ANN, float SNN, quantized SNN and chip accuracies with pairwise agreement')
     .example('$0 verify student.onnx --teacher teacher.onnx --target loihi-like --timesteps 4', 'a spiking student: the teacher is the ANN row')
     .example('$0 verify student.onnx --target loihi-like --hold none', 'the chip runs exactly T steps: shows what the delayed readout costs')
@@ -289,10 +291,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     try {
       report = await verifyModel(argv.model, {
         target: argv.target, dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, timesteps: argv.timesteps,
-        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay, hold: parseHold(String(argv.hold)),
+        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay, hold: parseHold(String(argv.hold)), workers: argv.workers,
         onProgress: bar ? (stage, done, total) => {
           if (!started) { bar.start(total, done, { stage }); started = true; }
-          else if (done % 20 === 0 || done === total) { bar.setTotal(total); bar.update(done, { stage }); }
+          else { bar.setTotal(total); bar.update(done, { stage }); }
         } : undefined,
       });
     } finally {

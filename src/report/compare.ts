@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { compile } from '../../compiler/index.js';
 import type { CompileSummary } from '../../compiler/summary.js';
-import { simulate } from '../../simulator/index.js';
 import type { SimReport } from '../../simulator/report.js';
 import { listTargets, loadTarget } from '../../targets/load.js';
 import { loadDataset, take } from '../data/index.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic, prepareOutputDir } from '../util/fs.js';
 import { loadModelEvaluators } from './models.js';
+import { resolveWorkers, withEvalPool, type EvalPool } from '../parallel/index.js';
 import { barChart } from './svg.js';
 import { sig, microjoules, percent } from './format.js';
 import { COMPILE_SUMMARY_TAG as COMPILE_SUMMARY_FORMAT, type ReportSection } from './report.js';
@@ -60,6 +60,8 @@ export interface CompareOptions {
   /** Write into an existing folder not created by snnc. */
   force?: boolean;
   onProgress?: (target: string, status: string) => void;
+  /** Worker threads sharing the samples (default: every core; 1: this thread). */
+  workers?: number;
 }
 
 /**
@@ -69,10 +71,15 @@ export interface CompareOptions {
 export async function compareTargets(modelPath: string, opts: CompareOptions): Promise<CompareReport> {
   if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
   if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  resolveWorkers(opts.workers);
   const targets = opts.targets ?? listTargets();
   for (const t of targets) loadTarget(t);
+  return withEvalPool(opts.workers, (pool) => compareOn(pool, modelPath, targets, opts));
+}
+
+async function compareOn(pool: EvalPool, modelPath: string, targets: string[], opts: CompareOptions): Promise<CompareReport> {
   const test = take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples);
-  const [software] = await loadModelEvaluators([modelPath], { sampleShape: test.shape, timesteps: opts.timesteps });
+  const [software] = await loadModelEvaluators([modelPath], { sampleShape: test.shape, timesteps: opts.timesteps, pool });
   let softwareCorrect = 0;
   try {
     const p = await software.predict(test.images, test.count);
@@ -97,7 +104,7 @@ export async function compareTargets(modelPath: string, opts: CompareOptions): P
       continue;
     }
     opts.onProgress?.(target, 'simulating');
-    const { report } = simulate(compiled.chip, test);
+    const { report } = await pool.simulate(compiled.chip, test);
     const s: CompileSummary = compiled.summary;
     rows.push({
       target, fits: true, reason: null, coresUsed: s.coresUsed, coresAvailable: s.coresAvailable, timesteps: report.timesteps,

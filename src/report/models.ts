@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx, int64 } from '../onnx/proto.js';
 import { runGraph, predict } from '../ir/execute.js';
+import type { EvalPool } from '../parallel/index.js';
 import { shapeSize, isSpiking, type Graph } from '../ir/graph.js';
 import { readGraphJson } from '../ir/json.js';
 import { UserError } from '../util/errors.js';
@@ -145,22 +146,23 @@ export async function onnxRuntimeEvaluator(path: string, id: string, sampleShape
   };
 }
 
-/** A spiking (or any IR) graph run by the float reference executor. */
-export function floatGraphEvaluator(graph: Graph, path: string, id: string, opts: { timesteps?: number; encoding?: 'direct' | 'rate'; seed?: number }): ModelEvaluator {
+/** A spiking (or any IR) graph run by the float reference executor (on `opts.pool`'s workers when given). */
+export function floatGraphEvaluator(graph: Graph, path: string, id: string, opts: { timesteps?: number; encoding?: 'direct' | 'rate'; seed?: number; pool?: EvalPool }): ModelEvaluator {
   const inputShape = graph.shapes.get(graph.inputName)!.output;
   const timesteps = opts.timesteps ?? graph.meta.timesteps ?? 4;
   const encoding = opts.encoding ?? graph.meta.encoding ?? 'direct';
   return {
     id, path, type: 'snn', engine: 'float', timesteps, encoding, inputShape,
     async predict(images, count) {
-      return predict(runGraph(graph, images, count, { mode: 'snn', timesteps, encoding, seed: opts.seed }), count);
+      const run = { mode: 'snn', timesteps, encoding, seed: opts.seed } as const;
+      return opts.pool ? opts.pool.predictFloat(graph, images, count, run) : predict(runGraph(graph, images, count, run), count);
     },
     async dispose() {},
   };
 }
 
-/** An ANN IR graph run once per sample by the float reference executor (ANN mode). */
-export function annGraphEvaluator(graph: Graph, path: string, id: string, sampleShape: readonly number[]): ModelEvaluator {
+/** An ANN IR graph run once per sample by the float reference executor (ANN mode; on `pool`'s workers when given). */
+export function annGraphEvaluator(graph: Graph, path: string, id: string, sampleShape: readonly number[], pool?: EvalPool): ModelEvaluator {
   const inputShape = graph.shapes.get(graph.inputName)!.output;
   if (shapeSize(inputShape) !== shapeSize([...sampleShape])) {
     throw new ModelError(`model '${path}' expects inputs of shape [${inputShape.join(', ')}], the data set gives [${sampleShape.join(', ')}]`);
@@ -168,7 +170,7 @@ export function annGraphEvaluator(graph: Graph, path: string, id: string, sample
   return {
     id, path, type: 'ann', engine: 'float', inputShape,
     async predict(images, count) {
-      return predict(runGraph(graph, images, count, { mode: 'ann' }), count);
+      return pool ? pool.predictFloat(graph, images, count, { mode: 'ann' }) : predict(runGraph(graph, images, count, { mode: 'ann' }), count);
     },
     async dispose() {},
   };
@@ -191,6 +193,8 @@ export interface LoadModelsOptions {
   timesteps?: number;
   /** Seed for rate encoding. */
   seed?: number;
+  /** Worker threads for the float executor and the simulator (default: this thread). */
+  pool?: EvalPool;
 }
 
 /**
@@ -213,14 +217,14 @@ export async function loadModelEvaluators(paths: string[], opts: LoadModelsOptio
       const graph = ext === '.onnx' ? importOnnxFile(path).graph : readGraphJson(path);
       if (!isSpiking(graph)) {
         // an ANN given as IR JSON has no ONNX file for onnxruntime: the IR executor runs it in ANN mode
-        out.push(annGraphEvaluator(graph, path, ids[i], opts.sampleShape));
+        out.push(annGraphEvaluator(graph, path, ids[i], opts.sampleShape, opts.pool));
         continue;
       }
       const inShape = graph.shapes.get(graph.inputName)!.output;
       if (shapeSize(inShape) !== shapeSize([...opts.sampleShape])) {
         throw new ModelError(`model '${path}' expects inputs of shape [${inShape.join(', ')}], the data set gives [${opts.sampleShape.join(', ')}]`);
       }
-      out.push(floatGraphEvaluator(graph, path, ids[i], { timesteps: opts.timesteps ?? info.timesteps, encoding: info.encoding, seed: opts.seed }));
+      out.push(floatGraphEvaluator(graph, path, ids[i], { timesteps: opts.timesteps ?? info.timesteps, encoding: info.encoding, seed: opts.seed, pool: opts.pool }));
       for (const target of opts.targets ?? []) {
         out.push(simulatorEvaluator(graph, path, `${ids[i]}@${target}`, target, opts));
       }
@@ -248,7 +252,7 @@ export function simulatorEvaluator(graph: Graph, path: string, id: string, targe
     async predict(images, count) {
       const shape = opts.sampleShape as [number, number, number];
       const batch: Dataset = { name: id, shape: [shape[0], shape[1], shape[2]], classes: 0, count, images, labels: new Uint8Array(count) };
-      return simulate(chip, batch).predictions;
+      return (opts.pool ? await opts.pool.simulate(chip, batch) : simulate(chip, batch)).predictions;
     },
     async dispose() {},
   };

@@ -67,7 +67,8 @@ describe('snnc verify', () => {
     });
 
     it('exits non-zero when the quantized SNN and the mapped chip differ', async () => {
-      // Corrupt the reference's readout: the comparison must notice and fail the command.
+      // Corrupt the reference's readout: the comparison must notice and fail the command (in this thread,
+      // where the mock is: --workers 1).
       const { FixedPointReference } = await import('../../simulator/reference.js');
       const original = FixedPointReference.prototype.runSample;
       const spy = vi.spyOn(FixedPointReference.prototype, 'runSample').mockImplementation(function (this: InstanceType<typeof FixedPointReference>, image, index) {
@@ -76,7 +77,7 @@ describe('snnc verify', () => {
         return r;
       });
       try {
-        const code = await runCli(['verify', student, '--teacher', teacher, '--samples', '10']);
+        const code = await runCli(['verify', student, '--teacher', teacher, '--samples', '10', '--workers', '1']);
         expect(code).toBe(1);
         expect(io.stdout).toMatch(/DIFFERENT .* 9\/10 samples/);
       } finally {
