@@ -16,7 +16,7 @@ import { compile } from '../compiler/index.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { take } from '../src/data/dataset.js';
-import { analyseDelay } from '../src/cli/verify.js';
+import { analyseDelay } from '../src/verify.js';
 import { buildTemplateStudent } from '../tests/fixtures/template-student.js';
 
 const root = packageRoot();

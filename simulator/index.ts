@@ -58,16 +58,17 @@ function perStepFigures(ns: ArrayLike<number>, critical: number[], sim: ChipSimu
  * Checks that `dataset` fits the chip's input and returns how many samples a simulation of
  * `samples` (default all) runs and the values per sample.
  */
-export function simulationSize(mapped: MappedChip, dataset: Dataset, samples?: number): { n: number; sampleSize: number } {
+export function simulationSize(mapped: MappedChip, dataset: Dataset, samples?: number): { n: number; sampleSize: number; frames: number } {
   const graph = mapped.placement.graph;
   const inputSize = graph.input.shape.reduce((a, b) => a * b, 1);
-  const sampleSize = dataset.shape[0] * dataset.shape[1] * dataset.shape[2];
-  if (inputSize !== sampleSize) {
-    throw new UserError(`the network takes inputs of shape [${graph.input.shape}] (${inputSize} values), data set '${dataset.name}' has samples of shape [${dataset.shape}]`);
+  const stepSize = dataset.shape[0] * dataset.shape[1] * dataset.shape[2];
+  if (inputSize !== stepSize) {
+    throw new UserError(`the network takes inputs of shape [${graph.input.shape}] (${inputSize} values), data set '${dataset.name}' has samples of shape [${dataset.dims ?? dataset.shape}]`);
   }
   const n = Math.min(samples ?? dataset.count, dataset.count);
   if (!(n >= 1)) throw new UserError(`no samples to simulate (data set '${dataset.name}' has ${dataset.count})`);
-  return { n, sampleSize };
+  const frames = dataset.steps ?? 1;
+  return { n, sampleSize: stepSize * frames, frames };
 }
 
 /** What one sample of a data-set simulation produced: all that is needed to merge samples run anywhere. */
@@ -88,6 +89,8 @@ export interface ChipSampleRecord {
 export interface ChipRunOptions extends SimOptions {
   /** Run the fixed-point reference on every sample too and count bit-identical samples. */
   checkReference?: boolean;
+  /** Steps of input each sample holds (inputs over time); default 1, a static sample. */
+  frames?: number;
 }
 
 /**
@@ -98,20 +101,22 @@ export interface ChipRunOptions extends SimOptions {
 export class ChipSampleRunner {
   readonly sim: ChipSimulator;
   private readonly ref: FixedPointReference | undefined;
+  private readonly frames: number;
 
   constructor(mapped: MappedChip, opts: ChipRunOptions = {}) {
+    this.frames = opts.frames ?? 1;
     this.sim = new ChipSimulator(mapped, opts);
     this.ref = opts.checkReference ? new FixedPointReference(mapped.placement.graph, { delay: this.sim.delay, timesteps: this.sim.timesteps }) : undefined;
   }
 
   run(image: ArrayLike<number>, index: number): ChipSampleRecord {
     zeroCounts(this.sim.counts);
-    const r = this.sim.runSample(image, index);
+    const r = this.sim.runSample(image, index, this.frames);
     const rec: ChipSampleRecord = {
       prediction: r.prediction, spikeDigest: r.spikeDigest, stepNs: r.stepNs, criticalCore: r.criticalCore, counts: structuredClone(this.sim.counts),
     };
     if (this.ref) {
-      const q = this.ref.runSample(image, index);
+      const q = this.ref.runSample(image, index, this.frames);
       rec.referencePrediction = q.prediction;
       rec.identical = q.spikeDigest === r.spikeDigest && sameValues(q.readout, r.readout);
     }
@@ -187,8 +192,8 @@ export class SimulationMerge {
  * this thread; src/parallel spreads the same per-sample work over worker threads with the same result.
  */
 export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): SimulateResult {
-  const { n, sampleSize } = simulationSize(mapped, dataset, opts.samples);
-  const runner = new ChipSampleRunner(mapped, opts);
+  const { n, sampleSize, frames } = simulationSize(mapped, dataset, opts.samples);
+  const runner = new ChipSampleRunner(mapped, { ...opts, frames });
   const merge = new SimulationMerge(runner.sim, dataset, n, !!opts.checkReference);
   for (let s = 0; s < n; s++) {
     merge.add(runner.run(dataset.images.subarray(s * sampleSize, (s + 1) * sampleSize), s));

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from './util/errors.js';
 import { prepareOutputDir } from './util/fs.js';
 import { loadTarget } from '../targets/load.js';
-import type { VerifyReport } from './cli/verify.js';
+import type { VerifyReport } from './verify.js';
 import type { CompileSummary } from '../compiler/summary.js';
 
 export interface DemoOptions {

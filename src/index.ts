@@ -43,8 +43,8 @@ export { compile, readMapped, FitError } from '../compiler/index.js';
 export type { CompileOptions, CompileResult, MappedChip, QuantGraph } from '../compiler/index.js';
 export { simulate, simulateVector } from '../simulator/index.js';
 export type { SimulateOptions, SimulateResult, SimReport } from '../simulator/index.js';
-export { verifyModel as verify } from './cli/verify.js';
-export type { VerifyOptions, VerifyReport } from './cli/verify.js';
+export { verifyModel as verify } from './verify.js';
+export type { VerifyOptions, VerifyReport } from './verify.js';
 
 // The end-to-end demo
 export { runDemo } from './demo.js';

@@ -14,7 +14,7 @@ import type { MappedChip } from '../../compiler/types.js';
 import { simulate } from '../../simulator/index.js';
 import { loadDataset, take } from '../../src/data/index.js';
 import { EvalPool, liveWorkerThreads } from '../../src/parallel/index.js';
-import { verifyModel } from '../../src/cli/verify.js';
+import { verifyModel } from '../../src/verify.js';
 import { runRobustness } from '../../src/cli/robustness.js';
 import { compareTargets } from '../../src/report/compare.js';
 import { UserError } from '../../src/util/errors.js';

@@ -11,7 +11,7 @@ import { writeCentroidClassifier, writeSpikingCentroid } from './fixtures.js';
 import { compile } from '../../compiler/index.js';
 import { writeGraphJson } from '../../src/ir/json.js';
 import { importOnnxFile } from '../../src/onnx/import.js';
-import { verifyModel, type VerifyReport } from '../../src/cli/verify.js';
+import { verifyModel, type VerifyReport } from '../../src/verify.js';
 import type { CompileSummary } from '../../compiler/summary.js';
 import { take } from '../../src/data/dataset.js';
 import { simulate } from '../../simulator/index.js';

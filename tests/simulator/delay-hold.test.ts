@@ -156,7 +156,8 @@ describe('spike-delivery delay: hold steps in the compiled artifact', () => {
 
 describe('snnc verify with hold steps', () => {
   it('the chip row runs the artifact (T + hold); the delay study still reports raw-T hardware vs same-step', async () => {
-    const { verifyModel, formatVerifyReport } = await import('../../src/cli/verify.js');
+    const { verifyModel } = await import('../../src/verify.js');
+    const { formatVerifyReport } = await import('../../src/cli/verify.js');
     const held = await verifyModel(student, { target: 'loihi-like', dataset: 'mnist', samples: 150 });
     expect(held).toMatchObject({ timesteps: 4, holdSteps: 3, chipSteps: 7 });
     const chipRow = held.rows.find((r) => r.stage === 'mapped-chip')!;

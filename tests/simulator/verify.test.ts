@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { verifyModel } from '../../src/cli/verify.js';
+import { verifyModel } from '../../src/verify.js';
 import { buildTemplateStudent } from '../fixtures/template-student.js';
 import { captureOutput } from '../fixtures/capture.js';
 

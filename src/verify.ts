@@ -1,0 +1,221 @@
+/**
+ * Verification of a model end to end (`snnc verify`, library `verifyModel`): the ANN, the float SNN, the
+ * quantized SNN (fixed-point reference) and the mapped chip (cycle-level simulator) on the same samples, with
+ * their pairwise agreement, bit-identity of the last two, the delay study and the NeuroBench metrics.
+ */
+import { compile, type HoldOption } from '../compiler/index.js';
+import type { DelayMode, MappedChip } from '../compiler/types.js';
+import type { SimReport } from '../simulator/index.js';
+import { readoutLag } from '../compiler/analysis.js';
+import { fitToInput, loadDataset, take, type Dataset } from './data/index.js';
+import { EvalPool, resolveWorkers, withEvalPool } from './parallel/index.js';
+import { importOnnxFile } from './onnx/import.js';
+import { readGraphJson } from './ir/json.js';
+import { isSpiking, type Graph } from './ir/graph.js';
+import { predict, runGraph } from './ir/execute.js';
+import { onnxRuntimeEvaluator } from './report/models.js';
+import { neuroBenchMetrics, energyComparison, type NeuroBenchMetrics, type EnergyComparison } from './metrics/index.js';
+import { UserError } from './util/errors.js';
+
+/** One model stage evaluated on the same samples. */
+export interface VerifyRow {
+  stage: 'ann' | 'float-snn' | 'quantized-snn' | 'mapped-chip';
+  label: string;
+  engine: string;
+  accuracy: number;
+  /** Steps each sample ran in this stage (absent for the ANN). */
+  steps?: number;
+}
+
+/** Accuracy under both spike-delivery semantics and what extending the run recovers. */
+export interface DelayAnalysis {
+  chipDelay: DelayMode;
+  /** Steps by which the readout lags the input under hardware delay. */
+  readoutLag: number;
+  /** The compiled T: hardware and same-step accuracies below are at exactly T steps (no hold). */
+  timesteps: number;
+  /** Hold steps of the compiled artifact (the chip row ran timesteps + holdSteps). */
+  holdSteps: number;
+  hardwareAccuracy: number;
+  sameStepAccuracy: number;
+  /** Hardware-delay accuracy with T + k steps (input held), k = 1, 2, …, until it reaches the same-step accuracy. */
+  sweep: { extraSteps: number; accuracy: number }[];
+  /** Extra steps that recover the same-step accuracy (null when the sweep did not). */
+  recoveredWith: number | null;
+}
+
+export interface VerifyReport {
+  format: 'snnc-verify-report';
+  version: 1;
+  model: string;
+  teacher?: string;
+  target: string;
+  dataset: string;
+  samples: number;
+  /** The compiled T. */
+  timesteps: number;
+  /** Steps run after T with the input held on the chip (the artifact's hold, `snnc compile --hold`). */
+  holdSteps: number;
+  /** Steps per sample the quantized SNN and the mapped chip ran: timesteps + holdSteps. */
+  chipSteps: number;
+  delay: DelayMode;
+  encoding: string;
+  rows: VerifyRow[];
+  /** agreement[i][j]: fraction of samples where rows i and j predict the same class. */
+  agreement: number[][];
+  /** Quantized SNN (software fixed-point) vs mapped chip: spike trains and readout potentials. */
+  bitIdentical: { identical: number; checked: number; all: boolean };
+  delayAnalysis: DelayAnalysis;
+  metrics: NeuroBenchMetrics;
+  energy: EnergyComparison;
+  warnings: string[];
+  sim: SimReport;
+}
+
+function accuracyOf(pred: ArrayLike<number>, labels: ArrayLike<number>, n: number): number {
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
+  return ok / n;
+}
+
+function agreementOf(a: ArrayLike<number>, b: ArrayLike<number>, n: number): number {
+  let same = 0;
+  for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
+  return same / n;
+}
+
+/** Chip accuracy with a given delay and step count (the mapped chip on every sample, input held). */
+async function chipAccuracy(pool: EvalPool, mapped: MappedChip, data: Dataset, delay: DelayMode, timesteps: number): Promise<number> {
+  return (await pool.simulate(mapped, data, { delay, timesteps })).report.accuracy!;
+}
+
+/**
+ * The delay study: accuracy of the quantized network under hardware and same-step delivery at the compiled
+ * T (without the artifact's hold steps), and the smallest run extension (input held) that brings the
+ * hardware accuracy back to the same-step one. The sweep stops at readoutLag + 2 extra steps. `chipAcc`,
+ * when given, is the accuracy already measured in `chipDelay` mode at exactly T steps (not run again). The
+ * runs use `pool`'s workers (default: this thread).
+ */
+export async function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay: DelayMode, chipAcc?: number, pool = new EvalPool(1)): Promise<DelayAnalysis> {
+  const q = mapped.placement.graph;
+  const T = q.timesteps;
+  const lag = readoutLag(q);
+  const known = async (mode: DelayMode) => (chipDelay === mode && chipAcc !== undefined ? chipAcc : chipAccuracy(pool, mapped, data, mode, T));
+  const hardwareAccuracy = await known('hardware');
+  const sameStepAccuracy = await known('same-step');
+  const sweep: { extraSteps: number; accuracy: number }[] = [];
+  let recoveredWith: number | null = hardwareAccuracy >= sameStepAccuracy ? 0 : null;
+  for (let k = 1; recoveredWith === null && k <= lag + 2; k++) {
+    const accuracy = await chipAccuracy(pool, mapped, data, 'hardware', T + k);
+    sweep.push({ extraSteps: k, accuracy });
+    if (accuracy >= sameStepAccuracy) recoveredWith = k;
+  }
+  return { chipDelay, readoutLag: lag, timesteps: T, holdSteps: q.holdSteps ?? 0, hardwareAccuracy, sameStepAccuracy, sweep, recoveredWith };
+}
+
+export interface VerifyOptions {
+  target: string;
+  dataset: string;
+  dataDir?: string;
+  samples: number;
+  timesteps?: number;
+  calibrate?: string;
+  calibrateSamples?: number;
+  teacher?: string;
+  delay?: DelayMode;
+  /** The compiler's `--hold` (default 'auto': the readout lag on a delayed target). */
+  hold?: HoldOption;
+  /** Told which stage runs and how far the chip simulation is (samples done of total). */
+  onProgress?: (stage: string, done: number, total: number) => void;
+  /** Worker threads sharing the samples (default: every core; 1: this thread). */
+  workers?: number;
+}
+
+/**
+ * Verifies a model end to end on the same samples: the ANN (onnxruntime-node; for a spiking student its
+ * teacher when given), the float SNN (IR executor), the quantized SNN (fixed-point reference) and the mapped
+ * chip (cycle-level simulator). Returns the report; `bitIdentical.all` is false when quantized and mapped differ.
+ */
+export async function verifyModel(model: string, opts: VerifyOptions): Promise<VerifyReport> {
+  if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
+  if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  resolveWorkers(opts.workers);
+  const isOnnx = !/\.json$/i.test(model);
+  const graph: Graph = isOnnx ? importOnnxFile(model).graph : readGraphJson(model);
+  const spiking = isSpiking(graph);
+  // Samples with one axis more than the model's input are steps over time; they fix T.
+  const data = fitToInput(take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples), graph.shapes.get(graph.inputName)!.output);
+  const n = data.count;
+  if (data.steps !== undefined && opts.timesteps !== undefined && opts.timesteps < data.steps) {
+    throw new UserError(`--timesteps ${opts.timesteps} is shorter than the ${data.steps} steps each sample of '${data.name}' holds`);
+  }
+  const warnings: string[] = [];
+  const compiled = compile(graph, {
+    target: opts.target, timesteps: opts.timesteps ?? data.steps, calibrate: opts.calibrate, samples: opts.calibrateSamples, dataDir: opts.dataDir,
+    hold: opts.hold, warn: (m) => warnings.push(m),
+  });
+  const chip = compiled.chip;
+  const q = chip.placement.graph;
+  const rows: VerifyRow[] = [];
+  const predictions: Int32Array[] = [];
+
+  const annPath = spiking ? opts.teacher : isOnnx ? model : undefined;
+  let annGraph: Graph | undefined;
+  if (annPath) {
+    const ann = await onnxRuntimeEvaluator(annPath, 'ann', data.shape);
+    try {
+      const p = await ann.predict(data.images, n);
+      rows.push({ stage: 'ann', label: spiking ? 'ANN teacher' : 'ANN', engine: 'onnxruntime-node', accuracy: accuracyOf(p, data.labels, n) });
+      predictions.push(p);
+    } finally {
+      await ann.dispose();
+    }
+    annGraph = importOnnxFile(annPath).graph;
+  } else if (!spiking) {
+    // An ANN given as IR JSON: the float executor in ANN mode is its reference.
+    const p = predictAnn(graph, data);
+    rows.push({ stage: 'ann', label: 'ANN', engine: 'IR executor', accuracy: accuracyOf(p, data.labels, n) });
+    predictions.push(p);
+    annGraph = graph;
+  } else {
+    warnings.push('spiking network without --teacher: no ANN row');
+  }
+  const timed = data.steps !== undefined ? { inputSteps: data.steps } : {};
+
+  return withEvalPool(opts.workers, async (pool) => {
+    const floatPred = await pool.predictFloat(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed, ...timed });
+    rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n), steps: q.timesteps });
+    predictions.push(floatPred);
+
+    const sim = await pool.simulate(chip, data, {
+      delay: opts.delay, checkReference: true,
+      onProgress: opts.onProgress ? (done, total) => opts.onProgress!('mapped chip + fixed-point reference', done, total) : undefined,
+  });
+  opts.onProgress?.('delay study', 0, 1);
+  const delay = sim.report.delay;
+  // The chip runs the artifact as compiled: T plus its hold steps (the reference runs the same steps).
+  const chipSteps = sim.report.timesteps;
+  rows.push({ stage: 'quantized-snn', label: `quantized SNN (${delay})`, engine: 'fixed-point reference', accuracy: accuracyOf(sim.referencePredictions!, data.labels, n), steps: chipSteps });
+  predictions.push(sim.referencePredictions!);
+  rows.push({ stage: 'mapped-chip', label: `mapped chip (${delay})`, engine: `simulator, ${q.target.name}`, accuracy: sim.report.accuracy!, steps: chipSteps });
+  predictions.push(sim.predictions);
+
+  const agreement = predictions.map((a) => predictions.map((b) => agreementOf(a, b, n)));
+  const identical = sim.report.referenceIdentical!;
+  const delayAnalysis = await analyseDelay(chip, data, delay, chipSteps === q.timesteps ? sim.report.accuracy! : undefined, pool);
+  const metrics = neuroBenchMetrics(q, sim.report);
+  return {
+    format: 'snnc-verify-report', version: 1, model, ...(opts.teacher ? { teacher: opts.teacher } : {}),
+    target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, holdSteps: q.holdSteps ?? 0, chipSteps, delay, encoding: q.input.encoding,
+    rows, agreement, bitIdentical: { identical, checked: n, all: identical === n }, delayAnalysis,
+    metrics, energy: energyComparison(metrics, sim.report, q, annGraph), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
+    sim: sim.report,
+  };
+  });
+}
+
+
+/** Predicted classes of an ANN graph under the float executor. */
+function predictAnn(graph: Graph, data: Dataset): Int32Array {
+  return predict(runGraph(graph, data.images, data.count, { mode: 'ann' }), data.count);
+}
