@@ -12,6 +12,7 @@ interface CompileArgs {
   target: string;
   output?: string;
   timesteps?: number;
+  dt?: number;
   calibrate?: string;
   samples: number;
   'data-dir'?: string;
@@ -52,7 +53,7 @@ function options(argv: CompileArgs) {
     throw new UserError(`--dump-after: unknown pass '${argv['dump-after']}' (passes: ${PASSES.join(', ')})`);
   }
   return {
-    timesteps: argv.timesteps, calibrate: argv.calibrate, samples: argv.samples, dataDir: argv['data-dir'],
+    timesteps: argv.timesteps, dt: argv.dt, calibrate: argv.calibrate, samples: argv.samples, dataDir: argv['data-dir'],
     balance: argv.balance, percentile: argv.percentile, maxpool: argv.maxpool,
     dumpAfter: argv['dump-after'] as PassName | undefined, force: argv.force, hold: parseHold(String(argv.hold)),
     warn: (m: string) => process.stderr.write(`snnc: warning: ${m}\n`),
@@ -72,10 +73,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   command: 'compile <model>',
   describe: 'convert, quantize and map a model (ANN or spiking student) onto a neuromorphic target',
   builder: (y) => y
-    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model (.onnx) or snnc IR graph (.json)' })
+    .positional('model', { type: 'string', demandOption: true, describe: 'model file: NIR (.nir), ONNX (.onnx) or snnc IR graph (.json), recognised by content' })
     .option('target', { alias: 't', type: 'string', demandOption: true, describe: `shipped target (${listTargets().join(', ')}), 'all', or a path to a target JSON file` })
     .option('output', { alias: 'o', type: 'string', describe: 'output folder (default ./build/<model>-<target>)' })
     .option('timesteps', { alias: 'T', type: 'number', describe: 'time steps (default: the student\'s own, 64 for a converted ANN)' })
+    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of NIR neurons (default 1e-4, as snnTorch and Lava export; Norse uses 1e-3)' })
     .option('calibrate', { type: 'string', describe: `data set for threshold balancing and spike rates (${DATASET_SPECS.join(', ')}); without it thresholds come from the weights` })
     .option('samples', { type: 'number', default: 256, describe: 'calibration samples (from the training split)' })
     .option('data-dir', { type: 'string', describe: 'folder of the data set files' })
@@ -90,6 +92,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     .example('$0 compile lenet.onnx -t loihi-like --calibrate mnist --samples 500 -T 64', 'data-based thresholds (99.9th percentile) and traffic from spike rates')
     .example('$0 compile student.onnx -t speck-like -o out/speck', 'a spiking student passes through unchanged')
     .example('$0 compile student.onnx -t loihi-like --hold none', 'run exactly T steps on a delayed chip (warns how much evidence the readout loses)')
+    .example('$0 compile braille.nir -t loihi-like -T 256', 'a recurrent network exported to NIR by snnTorch')
     .example('$0 compile lenet.onnx -t all', 'one table: which shipped targets hold the model, cores used, or why not')
     .example('$0 compile lenet.onnx -t ./mychip.json --dump-after quantize', 'a target of your own; dump the integer IR'),
   handler: (argv) => {

@@ -44,7 +44,7 @@ export function sniffFile(path: string): { signature: FileSignature; size: numbe
   try {
     stat = statSync(path);
   } catch (e) {
-    throw new UserError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UserError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (!stat.isFile()) throw new UserError(`'${path}' is not a file`);
   if (stat.size === 0) return { signature: 'empty', size: 0, head: new Uint8Array(0) };
