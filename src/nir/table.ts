@@ -33,7 +33,7 @@ export type Drift =
   | 'flatten-placeholder' | 'conv1d' | 'input-batch-axis' | 'output-batch-axis';
 
 /** The per-sample input a node's own parameters declare (NIR's input_type): a shape, or only a rank. */
-export interface Accepts { shape?: number[]; rank?: number }
+export interface Accepts { shape?: number[]; rank?: number; /** a 1-D convolution, read over [C, 1, L] */ conv1d?: boolean }
 
 /** What an entry's `read` knows besides the node's fields. */
 export interface ReadContext {
@@ -568,7 +568,7 @@ const Conv1d: NirEntry = {
   },
   accepts: (f) => {
     const w = f.tensor('weight');
-    return f.has('input_shape') ? { shape: [w.shape[1] * f.int('groups', 1), 1, f.int('input_shape')] } : { rank: 3 };
+    return f.has('input_shape') ? { shape: [w.shape[1] * f.int('groups', 1), 1, f.int('input_shape')], conv1d: true } : { rank: 3, conv1d: true };
   },
 };
 
@@ -690,6 +690,8 @@ const Input: NirEntry = {
     const next = c.successorsAccept();
     const accepted = next.find((a) => a?.shape) ?? next.find((a) => a?.rank !== undefined);
     const trailing = (want: number[]) => shape.length > want.length && want.every((d, i) => shape[shape.length - want.length + i] === d);
+    // A 1-D convolution's [C, L] is the IR's [C, 1, L].
+    if (accepted?.conv1d && shape.length === 2) shape = [shape[0], 1, shape[1]];
     if (accepted?.shape && trailing(accepted.shape)) {
       const lead = shape.slice(0, shape.length - accepted.shape.length);
       if (lead.every((d) => d === 1)) c.drift('input-batch-axis');
