@@ -118,11 +118,11 @@ export class NodeFields {
     if (v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i])) this.ctx?.drift('batch-param');
     return { shape: [...shape], data: Float32Array.from(v.data) };
   }
-  /** The declared shape of a per-neuron parameter with leading 1s dropped (undefined for a scalar). */
+  /** The stored shape of a per-neuron parameter (undefined for a scalar). */
   paramShape(field: string): number[] | undefined {
     const v = this.node.fields.get(field);
     if (!v || v.kind !== 'number' || v.data.length <= 1) return undefined;
-    return squeezeLeading(v.shape);
+    return [...v.shape];
   }
 
   /** snnc's own metadata entry (`metadata/snnc_<key>`), if the file was written by snnc. */
