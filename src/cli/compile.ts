@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { compile, modelName, parseHold, PASSES, FitError, type CompileResult } from '../../compiler/index.js';
+import { FeatureError } from '../../compiler/features.js';
 import type { PassName } from '../../compiler/pipeline.js';
 import { MAXPOOL_LOWERINGS, type MaxPoolLowering } from '../../compiler/passes/lower-maxpool.js';
 import { listTargets } from '../../targets/load.js';
@@ -33,7 +34,8 @@ function compareTargets(argv: CompileArgs): void {
       const r = compile(argv.model, { ...options(argv), target: name, outDir: join(argv.output ?? join('build', `${modelName(argv.model)}-all`), name) });
       rows.push({ target: name, fits: true, cores: r.summary.coresUsed, available: r.summary.coresAvailable, tiles: r.summary.tilesUsed, reason: '' });
     } catch (e) {
-      if (!(e instanceof FitError)) throw e;
+      // A target that cannot hold the network (capacity, or a feature such as recurrence it lacks) is a row, not an error.
+      if (!(e instanceof FitError) && !(e instanceof FeatureError)) throw e;
       rows.push({ target: name, fits: false, cores: null, available: null, tiles: null, reason: e.message });
     }
   }

@@ -264,6 +264,17 @@ export function readNir(path: string, opts: ReadNirOptions = {}): NirReadResult 
   }
 }
 
+/** A NIR file's version and node types, without building its graph (for a listing of files, refused ones included). */
+export function readNirTypes(path: string): { version: string; types: string[] } {
+  const file = readHdf5(path);
+  const v = file.datasets.get('version');
+  const top = file.groups.get('node');
+  if (!top) throw new NirError(`'${path}': the file is HDF5 but not NIR: it has no /node group`);
+  const types = new Set<string>();
+  collectTypes(parseNode(top, 'node'), types);
+  return { version: v?.kind === 'string' && v.data.length === 1 ? v.data[0] : 'unknown', types: [...types].sort() };
+}
+
 function readTree(path: string, file: H5Group, opts: ReadNirOptions, warn: (m: string) => void, warnings: string[]): NirReadResult {
   const versionValue = file.datasets.get('version');
   const version = versionValue?.kind === 'string' && versionValue.data.length === 1 ? versionValue.data[0] : 'unknown';
