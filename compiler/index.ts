@@ -1,11 +1,11 @@
 /**
- * The compiler's library entry: `compile()` takes an ONNX file (or an IR graph) and a target and returns
+ * The compiler's library entry: `compile()` takes a model file (NIR, ONNX or IR JSON, recognised by content) or an
+ * IR graph, and a target, and returns
  * the mapped chip, writing the artifact folder when `outDir` is given. Everything the CLI does, callable.
  */
 import { basename, join } from 'node:path';
 import type { Graph } from '../src/ir/graph.js';
-import { importOnnxFile } from '../src/onnx/import.js';
-import { readGraphJson } from '../src/ir/json.js';
+import { loadModelGraph, withDt } from '../src/model-file.js';
 import { loadDataset, take, sampleSize } from '../src/data/index.js';
 import { prepareOutputDir, writeFileAtomic } from '../src/util/fs.js';
 import { UserError } from '../src/util/errors.js';
@@ -31,6 +31,8 @@ export interface CompileOptions {
   /** Shipped target name (`loihi-like`), path to a JSON file, or a loaded TargetSpec. */
   target: string | TargetSpec;
   timesteps?: number;
+  /** Seconds per step for the model's time constants (a NIR file's default is 1e-4, snnTorch's and Lava's). */
+  dt?: number;
   /** Calibration data set (`mnist`, `fashion-mnist`, `idx:IMAGES,LABELS`, …; training split) or samples. */
   calibrate?: string | Calibration;
   /** Calibration samples (default 256). */
@@ -59,7 +61,7 @@ export interface CompileResult extends PipelineResult {
 
 /** Model name for default output folders: the file name without extension. */
 export function modelName(path: string): string {
-  return basename(path).replace(/\.(onnx|snn\.json|json)$/i, '');
+  return basename(path).replace(/\.(onnx|snn\.json|json|nir)$/i, '');
 }
 
 /** Loads the calibration samples of a data set spec (first `samples` of its training split, class-balanced). */
@@ -70,7 +72,7 @@ export function loadCalibration(spec: string, samples: number, dataDir?: string)
 }
 
 /**
- * Compiles a model for a target: import (ONNX), fold, convert, lower, quantize, partition, place, route;
+ * Compiles a model for a target: load (NIR, ONNX or IR JSON), fold, convert, lower, quantize, partition, place, route;
  * with `outDir`, writes mapped.json (schemas/mapped.schema.json), weights.pb (schemas/weights.proto),
  * summary.txt and summary.json there, atomically. Throws UserError subclasses (FitError, TargetError, …)
  * for anything the user can fix.
@@ -79,7 +81,7 @@ export function compile(model: string | Graph, opts: CompileOptions): CompileRes
   const warnings: string[] = [];
   const warn = (m: string) => { warnings.push(m); opts.warn?.(m); };
   const target = typeof opts.target === 'string' ? loadTarget(opts.target) : opts.target;
-  const graph = typeof model === 'string' ? (/\.json$/i.test(model) ? readGraphJson(model) : importOnnxFile(model).graph) : model;
+  const graph = typeof model === 'string' ? loadModelGraph(model, { dt: opts.dt, warn }).graph : withDt(model, opts.dt);
   if (opts.dumpAfter !== undefined && !PASSES.includes(opts.dumpAfter)) throw new UserError(`--dump-after: unknown pass '${opts.dumpAfter}' (passes: ${PASSES.join(', ')})`);
   const calibration = typeof opts.calibrate === 'string' ? loadCalibration(opts.calibrate, opts.samples ?? 256, opts.dataDir) : opts.calibrate;
   if (opts.outDir) prepareOutputDir(opts.outDir, opts.force);

@@ -27,6 +27,13 @@ export { importOnnx, importOnnxFile, OnnxError, SUPPORTED_OPS } from './onnx/imp
 export type { ImportedModel } from './onnx/import.js';
 export { exportOnnx } from './onnx/export.js';
 
+// NIR (HDF5) in and out, and any model file by its content
+export { readNir, NirError, DEFAULT_NIR_DT } from './nir/read.js';
+export type { ReadNirOptions, NirReadResult } from './nir/read.js';
+export { writeNir } from './nir/write.js';
+export { loadModelGraph, detectModelFormat } from './model-file.js';
+export type { LoadedModel, ModelFormat } from './model-file.js';
+
 // Data
 export { loadDataset } from './data/index.js';
 export type { Dataset } from './data/dataset.js';

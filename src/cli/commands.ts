@@ -10,10 +10,11 @@ import { robustnessCommand } from './robustness.js';
 import { reportCommand } from './report.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
+import { exportCommand } from './export.js';
 
 /** Every snnc command, one module a file (yargs CommandModule). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   inspectCommand, trainTeacherCommand, trainCommand, compileCommand, targetsCommand,
-  simulateCommand, verifyCommand, robustnessCommand, reportCommand, compareCommand, demoCommand,
+  simulateCommand, verifyCommand, robustnessCommand, reportCommand, compareCommand, exportCommand, demoCommand,
 ];

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { compile, modelName, parseHold, PASSES, FitError, type CompileResult } from '../../compiler/index.js';
+import { FeatureError } from '../../compiler/features.js';
 import type { PassName } from '../../compiler/pipeline.js';
 import { MAXPOOL_LOWERINGS, type MaxPoolLowering } from '../../compiler/passes/lower-maxpool.js';
 import { listTargets } from '../../targets/load.js';
@@ -12,6 +13,7 @@ interface CompileArgs {
   target: string;
   output?: string;
   timesteps?: number;
+  dt?: number;
   calibrate?: string;
   samples: number;
   'data-dir'?: string;
@@ -32,7 +34,8 @@ function compareTargets(argv: CompileArgs): void {
       const r = compile(argv.model, { ...options(argv), target: name, outDir: join(argv.output ?? join('build', `${modelName(argv.model)}-all`), name) });
       rows.push({ target: name, fits: true, cores: r.summary.coresUsed, available: r.summary.coresAvailable, tiles: r.summary.tilesUsed, reason: '' });
     } catch (e) {
-      if (!(e instanceof FitError)) throw e;
+      // A target that cannot hold the network (capacity, or a feature such as recurrence it lacks) is a row, not an error.
+      if (!(e instanceof FitError) && !(e instanceof FeatureError)) throw e;
       rows.push({ target: name, fits: false, cores: null, available: null, tiles: null, reason: e.message });
     }
   }
@@ -52,7 +55,7 @@ function options(argv: CompileArgs) {
     throw new UserError(`--dump-after: unknown pass '${argv['dump-after']}' (passes: ${PASSES.join(', ')})`);
   }
   return {
-    timesteps: argv.timesteps, calibrate: argv.calibrate, samples: argv.samples, dataDir: argv['data-dir'],
+    timesteps: argv.timesteps, dt: argv.dt, calibrate: argv.calibrate, samples: argv.samples, dataDir: argv['data-dir'],
     balance: argv.balance, percentile: argv.percentile, maxpool: argv.maxpool,
     dumpAfter: argv['dump-after'] as PassName | undefined, force: argv.force, hold: parseHold(String(argv.hold)),
     warn: (m: string) => process.stderr.write(`snnc: warning: ${m}\n`),
@@ -72,10 +75,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   command: 'compile <model>',
   describe: 'convert, quantize and map a model (ANN or spiking student) onto a neuromorphic target',
   builder: (y) => y
-    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model (.onnx) or snnc IR graph (.json)' })
+    .positional('model', { type: 'string', demandOption: true, describe: 'model file: NIR (.nir), ONNX (.onnx) or snnc IR graph (.json), recognised by content' })
     .option('target', { alias: 't', type: 'string', demandOption: true, describe: `shipped target (${listTargets().join(', ')}), 'all', or a path to a target JSON file` })
     .option('output', { alias: 'o', type: 'string', describe: 'output folder (default ./build/<model>-<target>)' })
     .option('timesteps', { alias: 'T', type: 'number', describe: 'time steps (default: the student\'s own, 64 for a converted ANN)' })
+    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of NIR neurons (default 1e-4, as snnTorch and Lava export; Norse uses 1e-3)' })
     .option('calibrate', { type: 'string', describe: `data set for threshold balancing and spike rates (${DATASET_SPECS.join(', ')}); without it thresholds come from the weights` })
     .option('samples', { type: 'number', default: 256, describe: 'calibration samples (from the training split)' })
     .option('data-dir', { type: 'string', describe: 'folder of the data set files' })
@@ -90,6 +94,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     .example('$0 compile lenet.onnx -t loihi-like --calibrate mnist --samples 500 -T 64', 'data-based thresholds (99.9th percentile) and traffic from spike rates')
     .example('$0 compile student.onnx -t speck-like -o out/speck', 'a spiking student passes through unchanged')
     .example('$0 compile student.onnx -t loihi-like --hold none', 'run exactly T steps on a delayed chip (warns how much evidence the readout loses)')
+    .example('$0 compile braille.nir -t loihi-like -T 256', 'a recurrent network exported to NIR by snnTorch')
     .example('$0 compile lenet.onnx -t all', 'one table: which shipped targets hold the model, cores used, or why not')
     .example('$0 compile lenet.onnx -t ./mychip.json --dump-after quantize', 'a target of your own; dump the integer IR'),
   handler: (argv) => {

@@ -1,35 +1,31 @@
 import type { CommandModule } from 'yargs';
-import { importOnnxFile } from '../onnx/import.js';
-import { readGraphJson } from '../ir/json.js';
 import { inspectGraph, formatInspectReport, type InspectReport } from '../ir/inspect.js';
-import type { Graph } from '../ir/graph.js';
+import { loadModelGraph, type LoadModelOptions } from '../model-file.js';
 
 interface InspectArgs {
   model: string;
   json: boolean;
+  dt?: number;
 }
 
-/** Loads an ONNX model or an IR JSON graph (`.json`) for the commands that accept either. */
-export function loadModelGraph(path: string): Graph {
-  return /\.json$/i.test(path) ? readGraphJson(path) : importOnnxFile(path).graph;
-}
-
-/** The report for a model file (ONNX or IR JSON). */
-export function inspectModelFile(path: string): InspectReport {
-  return inspectGraph(loadModelGraph(path));
+/** The report for a model file (NIR, ONNX or IR JSON, recognised by content). */
+export function inspectModelFile(path: string, opts: LoadModelOptions = {}): InspectReport {
+  return inspectGraph(loadModelGraph(path, opts).graph);
 }
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
   command: 'inspect <model>',
-  describe: 'layers, output shapes, parameters and MACs per inference of an ONNX model (or IR .json)',
+  describe: 'layers, output shapes, parameters and MACs per inference of a model (NIR, ONNX or IR .json)',
   builder: (y) => y
-    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model (.onnx) or snnc IR graph (.json)' })
+    .positional('model', { type: 'string', demandOption: true, describe: 'model file: NIR (.nir), ONNX (.onnx) or snnc IR graph (.json), recognised by content' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of NIR neurons (default 1e-4, as snnTorch and Lava export; Norse uses 1e-3)' })
     .example('$0 inspect lenet.onnx', 'table of layers with shapes, parameters and MACs, plus producer and opset')
     .example('$0 inspect student.onnx --json', 'the same as JSON (for scripts)')
-    .example('$0 inspect converted.snn.json', 'an IR graph written by snnc'),
+    .example('$0 inspect converted.snn.json', 'an IR graph written by snnc')
+    .example('$0 inspect cnn_sinabs.nir', 'a NIR graph (Sinabs, snnTorch, Norse, Rockpool, Spyx, …); warnings say what was repaired'),
   handler: (argv) => {
-    const report = inspectModelFile(argv.model);
+    const report = inspectModelFile(argv.model, { dt: argv.dt, warn: (m) => process.stderr.write(`snnc: warning: ${m}\n`) });
     process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));
   },
 };
