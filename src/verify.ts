@@ -10,7 +10,7 @@ import { readoutLag } from '../compiler/analysis.js';
 import { fitToInput, loadDataset, take, type Dataset } from './data/index.js';
 import { EvalPool, resolveWorkers, withEvalPool } from './parallel/index.js';
 import { importOnnxFile } from './onnx/import.js';
-import { readGraphJson } from './ir/json.js';
+import { loadModelGraph } from './model-file.js';
 import { isSpiking, type Graph } from './ir/graph.js';
 import { predict, runGraph } from './ir/execute.js';
 import { onnxRuntimeEvaluator } from './report/models.js';
@@ -114,6 +114,8 @@ export async function analyseDelay(mapped: MappedChip, data: Dataset, chipDelay:
 }
 
 export interface VerifyOptions {
+  /** Seconds per step for a model's time constants (NIR; default 1e-4 for NIR files). */
+  dt?: number;
   target: string;
   dataset: string;
   dataDir?: string;
@@ -140,8 +142,10 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
   if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
   resolveWorkers(opts.workers);
-  const isOnnx = !/\.json$/i.test(model);
-  const graph: Graph = isOnnx ? importOnnxFile(model).graph : readGraphJson(model);
+  const warnings: string[] = [];
+  const loaded = loadModelGraph(model, { dt: opts.dt, warn: (m) => warnings.push(m) });
+  const graph = loaded.graph;
+  const isOnnx = loaded.format === 'onnx';
   const spiking = isSpiking(graph);
   // Samples with one axis more than the model's input are steps over time; they fix T.
   const data = fitToInput(take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples), graph.shapes.get(graph.inputName)!.output);
@@ -149,7 +153,6 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   if (data.steps !== undefined && opts.timesteps !== undefined && opts.timesteps < data.steps) {
     throw new UserError(`--timesteps ${opts.timesteps} is shorter than the ${data.steps} steps each sample of '${data.name}' holds`);
   }
-  const warnings: string[] = [];
   const compiled = compile(graph, {
     target: opts.target, timesteps: opts.timesteps ?? data.steps, calibrate: opts.calibrate, samples: opts.calibrateSamples, dataDir: opts.dataDir,
     hold: opts.hold, warn: (m) => warnings.push(m),
@@ -161,7 +164,11 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
 
   const annPath = spiking ? opts.teacher : isOnnx ? model : undefined;
   let annGraph: Graph | undefined;
-  if (annPath) {
+  if (data.steps !== undefined && (annPath || !spiking)) {
+    // An ANN sees one static input; samples over time have none to give it.
+    warnings.push(`the samples of '${data.name}' are ${data.steps} steps over time: an ANN takes one static input, so there is no ANN row`);
+    if (annPath) annGraph = importOnnxFile(annPath).graph;
+  } else if (annPath) {
     const ann = await onnxRuntimeEvaluator(annPath, 'ann', data.shape);
     try {
       const p = await ann.predict(data.images, n);

@@ -23,6 +23,7 @@ interface VerifyArgs {
   json: boolean;
   out?: string;
   workers?: number;
+  dt?: number;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -75,7 +76,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: 'verify <model>',
   describe: 'compare the ANN, float SNN, quantized SNN and mapped chip on the same samples; exit 1 unless quantized and mapped are bit-identical',
   builder: (y) => y
-    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model: an ANN (converted) or a spiking student' })
+    .positional('model', { type: 'string', demandOption: true, describe: 'model: an ONNX ANN (converted) or spiking student, a NIR file, or snnc IR JSON' })
+    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of a NIR model (default 1e-4)' })
     .option('target', { type: 'string', default: 'loihi-like', describe: 'chip target (shipped name or JSON path)' })
     .option('dataset', { type: 'string', default: 'mnist', describe: `evaluation data set, test split (${DATASET_SPECS.join(', ')})` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files' })
@@ -102,7 +104,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     try {
       report = await verifyModel(argv.model, {
         target: argv.target, dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, timesteps: argv.timesteps,
-        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, delay: argv.delay, hold: parseHold(String(argv.hold)), workers: argv.workers,
+        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, dt: argv.dt, delay: argv.delay, hold: parseHold(String(argv.hold)), workers: argv.workers,
         onProgress: bar ? (stage, done, total) => {
           if (!started) { bar.start(total, done, { stage }); started = true; }
           else { bar.setTotal(total); bar.update(done, { stage }); }

@@ -9,7 +9,7 @@ import { loadNpyPair, loadNpz } from './numpy.js';
 
 export type { Dataset } from './dataset.js';
 export { take, sampleSize, sampleValues } from './dataset.js';
-export { loadNpz, loadNpyPair, fitToInput, decodeNpy } from './numpy.js';
+export { loadNpz, loadNpyPair, fitToInput, decodeNpy, encodeNpz } from './numpy.js';
 export { DataError } from './errors.js';
 export { loadMnist } from './mnist.js';
 export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar.js';

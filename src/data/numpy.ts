@@ -5,8 +5,8 @@
  * model's input when it has one axis more than the input (`fitToInput`). Values are used as stored (event counts,
  * spikes, currents): unlike IDX images, nothing is rescaled. Read with npyjs (.npy) and fflate (.npz archives).
  */
-import { unzipSync } from 'fflate';
-import { parse as parseNpy, type NpyArray } from 'npyjs';
+import { unzipSync, zipSync } from 'fflate';
+import { dump as dumpNpy, parse as parseNpy, type NpyArray } from 'npyjs';
 import { readFileSync, statSync } from 'node:fs';
 import type { Dataset } from './dataset.js';
 import { DataError } from './errors.js';
@@ -135,4 +135,11 @@ export function fitToInput(ds: Dataset, input: readonly number[]): Dataset {
   }
   if (flat === size) return ds;
   throw new DataError(`data set '${ds.name}' has samples of shape [${dims}], the model takes [${input}] (one axis more, [T, ${input.join(', ')}], is read as T steps over time)`);
+}
+
+/** An .npz archive (as np.savez writes: one .npy member per array) of float32 or int64 arrays. */
+export function encodeNpz(arrays: Record<string, { data: Float32Array | BigInt64Array | Int32Array | Uint8Array; shape: number[] }>): Uint8Array {
+  const members: Record<string, Uint8Array> = {};
+  for (const [name, a] of Object.entries(arrays)) members[`${name}.npy`] = new Uint8Array(dumpNpy(a.data, a.shape));
+  return zipSync(members, { level: 6 });
 }
