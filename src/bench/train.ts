@@ -16,7 +16,7 @@ import { responseKdLoss } from '../train/losses.js';
 import { openTeacher, runTeacher } from '../train/frozen-teacher.js';
 import { annToGraph, createAnn } from '../train/teacher.js';
 import { exportOnnx } from '../onnx/export.js';
-import { mulberry32 } from '../train/random.js';
+import { mulberry32 } from '../data/rng.js';
 import { DEFAULT_CONFIG } from '../train/trainer.js';
 
 const B = 64, T = 4, STEPS = Number(process.env.BENCH_STEPS ?? 30), WARMUP = 3;
