@@ -9,6 +9,7 @@ import { lowerMaxPool, type MaxPoolLowering } from './passes/lower-maxpool.js';
 import { convertToSnn, type Calibration } from './passes/convert.js';
 import { lowerToPopulations } from './passes/lower.js';
 import { quantize } from './quantize.js';
+import { checkFiniteNet, checkQuantizedLayers } from './quant-check.js';
 import { partition, boxToSlices, populationShapes, type Partition } from './partition.js';
 import { place, meshOf, tileXY } from './place.js';
 import { route } from './route.js';
@@ -112,11 +113,13 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
     timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / copies), foldPooling: opts.target.core.splitLayers?.value !== false,
   });
   if (opts.calibration) net.rates = spikeRates(g, opts.calibration, timesteps);
+  checkFiniteNet(net);
   validateNet('lower', net);
   dump('lower', () => net);
 
   const q = quantize(net, opts.target, { timesteps, warn });
   validateQuant('quantize', q);
+  checkQuantizedLayers(net, q, warn);
   dump('quantize', () => q);
   q.holdSteps = holdStepsFor(q, opts.hold);
   const lag = readoutLag(q);

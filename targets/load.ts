@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from '../src/util/errors.js';
 import type { TargetSpec } from './target.js';
+import { READ_LIMITS, readJsonFile } from '../src/util/safe-read.js';
 
 const require = createRequire(import.meta.url);
 
@@ -87,15 +88,10 @@ export function listTargets(): string[] {
 export function loadTarget(nameOrPath: string): TargetSpec {
   const isPath = nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.endsWith('.json');
   const path = isPath ? resolve(nameOrPath) : join(targetsDir(), `${nameOrPath}.json`);
-  if (!existsSync(path)) {
-    if (isPath) throw new TargetError(`target file '${nameOrPath}' does not exist`);
+  if (!isPath && !existsSync(path)) {
     throw new TargetError(`unknown target '${nameOrPath}' (shipped: ${listTargets().join(', ')}; or give a path to a JSON file)`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new TargetError(`target file '${nameOrPath}' is not valid JSON: ${(e as Error).message}`);
-  }
+  // Regular files only, of a sane size, numbers finite (src/util/safe-read.ts).
+  const data = readJsonFile(isPath ? nameOrPath : path, { what: 'target file', maxBytes: READ_LIMITS.target, error: (m) => new TargetError(m) });
   return validateTarget(data, isPath ? `file '${nameOrPath}'` : `'${nameOrPath}'`);
 }
