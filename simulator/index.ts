@@ -6,6 +6,7 @@ import type { DelayMode, MappedChip } from '../compiler/types.js';
 import type { Dataset } from '../src/data/dataset.js';
 import type { TargetSpec } from '../targets/target.js';
 import { UserError } from '../src/util/errors.js';
+import { checkRange } from '../src/cli/flags.js';
 import { ChipSimulator, type SimOptions } from './engine.js';
 import { FixedPointReference } from './reference.js';
 import { buildReport, type SimReport } from './report.js';
@@ -65,6 +66,9 @@ export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOpt
   if (inputSize !== sampleSize) {
     throw new UserError(`the network takes inputs of shape [${graph.input.shape}] (${inputSize} values), data set '${dataset.name}' has samples of shape [${dataset.shape}]`);
   }
+  checkRange('--samples', 'samples', opts.samples);
+  checkRange('steps per sample (T + hold steps)', 'runSteps', opts.timesteps);
+  if (!graph.populations.some((p) => p.readout)) throw new UserError(`'${graph.name}' has no readout population: it classifies nothing (simulate it as a vector, with --vector)`);
   const n = Math.min(opts.samples ?? dataset.count, dataset.count);
   if (!(n >= 1)) throw new UserError(`no samples to simulate (data set '${dataset.name}' has ${dataset.count})`);
   const sim = new ChipSimulator(mapped, opts);
@@ -110,8 +114,11 @@ export interface FidelityRow { quantity: string; snnc: number; sanafe: number; r
 
 /** Runs a SANA-FE vector for `steps` steps and compares with what SANA-FE reported, when the file has it. */
 export function simulateVector(file: string, target: TargetSpec, opts: { steps?: number; delay?: DelayMode } = {}): { report: SimReport; comparison?: FidelityRow[]; expected?: SanafeExpected } {
+  checkRange('--steps', 'timesteps', opts.steps);
   const { mapped, expected } = loadSanafeVector(file, target);
   const steps = opts.steps ?? (expected && Number.isFinite(expected.timesteps) ? expected.timesteps : 100);
+  // A step count the file asks for is bounded like the flag (the engine allocates per step).
+  if (opts.steps === undefined) checkRange(`vector '${file}': expected_from_sanafe.timesteps_executed (the default --steps)`, 'timesteps', steps);
   const sim = new ChipSimulator(mapped, { timesteps: steps, delay: opts.delay });
   const run = sim.runSample(new Float32Array(0), 0);
   const report = buildReport(sim, { dataset: `vector:${file}` });

@@ -3,6 +3,7 @@ import { importOnnxFile } from '../onnx/import.js';
 import { readGraphJson } from '../ir/json.js';
 import { inspectGraph, formatInspectReport, type InspectReport } from '../ir/inspect.js';
 import type { Graph } from '../ir/graph.js';
+import { out } from './output.js';
 
 interface InspectArgs {
   model: string;
@@ -30,6 +31,6 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     .example('$0 inspect converted.snn.json', 'an IR graph written by snnc'),
   handler: (argv) => {
     const report = inspectModelFile(argv.model);
-    process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));
+    out(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));
   },
 };

@@ -4,9 +4,10 @@ import type { CompileSummary } from '../../compiler/summary.js';
 import { simulate } from '../../simulator/index.js';
 import type { SimReport } from '../../simulator/report.js';
 import { listTargets, loadTarget } from '../../targets/load.js';
-import { loadDataset, take } from '../data/index.js';
+import { loadDataset, datasetFiles } from '../data/index.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic, prepareOutputDir } from '../util/fs.js';
+import { checkOutputDir, guardOutputs, withOutputDir, writeFileAtomic } from '../util/fs.js';
+import { checkRange } from '../cli/flags.js';
 import { loadModelEvaluators } from './models.js';
 import { barChart } from './svg.js';
 import { sig, microjoules, percent } from './format.js';
@@ -67,11 +68,20 @@ export interface CompareOptions {
  * one row per target: cores used, fits or why not, energy and latency per inference, accuracy.
  */
 export async function compareTargets(modelPath: string, opts: CompareOptions): Promise<CompareReport> {
-  if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
-  if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  checkRange('--samples', 'samples', opts.samples);
+  checkRange('--calibration-samples', 'samples', opts.calibrationSamples);
+  checkRange('--timesteps', 'timesteps', opts.timesteps);
   const targets = opts.targets ?? listTargets();
   for (const t of targets) loadTarget(t);
-  const test = take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples);
+  const outDir = opts.outDir;
+  if (outDir) {
+    checkOutputDir(outDir, opts.force ?? false);
+    guardOutputs(
+      [modelPath, ...targets.filter((t) => /[/\\]|\.json$/i.test(t)), ...datasetFiles(opts.dataset, opts.dataDir)],
+      [['-o', join(outDir, 'compare.json')], ...targets.flatMap((t) => [['-o', join(outDir, t, 'summary.json')], ['-o', join(outDir, t, 'sim-report.json')]] as [string, string][])],
+    );
+  }
+  const test = loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir, limit: opts.samples });
   const [software] = await loadModelEvaluators([modelPath], { sampleShape: test.shape, timesteps: opts.timesteps });
   let softwareCorrect = 0;
   try {
@@ -80,8 +90,9 @@ export async function compareTargets(modelPath: string, opts: CompareOptions): P
   } finally {
     await software.dispose();
   }
-  if (opts.outDir) prepareOutputDir(opts.outDir, opts.force ?? false);
   const rows: CompareRow[] = [];
+  // Written together at the end, into a folder created only then: a failed run leaves nothing.
+  const files: [string, string][] = [];
   for (const target of targets) {
     opts.onProgress?.(target, 'compiling');
     const warnings: string[] = [];
@@ -103,10 +114,8 @@ export async function compareTargets(modelPath: string, opts: CompareOptions): P
       target, fits: true, reason: null, coresUsed: s.coresUsed, coresAvailable: s.coresAvailable, timesteps: report.timesteps,
       energyJ: report.perInference.energyJ.totalJ, latencyNs: report.perInference.latency.ns, accuracy: report.accuracy ?? null, warnings,
     });
-    if (opts.outDir) {
-      writeFileAtomic(join(opts.outDir, target, 'summary.json'), `${JSON.stringify({ format: COMPILE_SUMMARY_FORMAT, ...s, warnings }, null, 1)}\n`);
-      writeFileAtomic(join(opts.outDir, target, 'sim-report.json'), `${JSON.stringify(report satisfies SimReport, null, 1)}\n`);
-    }
+    files.push([join(target, 'summary.json'), `${JSON.stringify({ format: COMPILE_SUMMARY_FORMAT, ...s, warnings }, null, 1)}\n`]);
+    files.push([join(target, 'sim-report.json'), `${JSON.stringify(report satisfies SimReport, null, 1)}\n`]);
   }
   const result: CompareReport = {
     format: COMPARE_FORMAT, version: 1, created: new Date().toISOString(),
@@ -114,7 +123,10 @@ export async function compareTargets(modelPath: string, opts: CompareOptions): P
     software: { engine: software.engine, accuracy: softwareCorrect / test.count, timesteps: software.timesteps ?? null },
     rows,
   };
-  if (opts.outDir) writeFileAtomic(join(opts.outDir, 'compare.json'), `${JSON.stringify(result, null, 1)}\n`);
+  if (outDir) {
+    files.push(['compare.json', `${JSON.stringify(result, null, 1)}\n`]);
+    withOutputDir(outDir, opts.force ?? false, () => { for (const [f, text] of files) writeFileAtomic(join(outDir, f), text); });
+  }
   return result;
 }
 
