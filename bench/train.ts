@@ -14,7 +14,7 @@ import { DEFAULT_NEURON } from '../src/train/spiking.js';
 import { responseKdLoss } from '../src/train/losses.js';
 import { openTeacher, runTeacher } from '../src/train/frozen-teacher.js';
 import { shippedTeacher } from '../src/demo.js';
-import { mulberry32 } from '../src/train/random.js';
+import { mulberry32 } from '../src/data/rng.js';
 import { DEFAULT_CONFIG } from '../src/train/trainer.js';
 
 const B = 64, T = 4, STEPS = Number(process.env.BENCH_STEPS ?? 30), WARMUP = 3;

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { UserError } from '../src/util/errors.js';
 import { schemaValidator } from '../src/util/schema.js';
 import { writeFileAtomic } from '../src/util/fs.js';
+import { READ_LIMITS, readJsonFile, readRegularFile } from '../src/util/safe-read.js';
+import { checkMappedStructure, checkMappedValues } from './artifact-check.js';
 import { packageRoot, targetFile, validateTarget } from '../targets/load.js';
 import type { MappedChip, Population, Projection, QuantGraph } from './types.js';
 
@@ -148,12 +149,15 @@ export function writeMapped(dir: string, chip: MappedChip): { json: string; weig
  */
 export function readMapped(dir: string): MappedChip {
   const jsonPath = join(dir, MAPPED_FILE);
-  if (!existsSync(jsonPath)) throw new MappedError(`'${dir}' holds no ${MAPPED_FILE} (compile a model first: snnc compile MODEL --target NAME -o ${dir})`);
+  const mappedError = (m: string) => new MappedError(m);
   let data: Record<string, unknown>;
   try {
-    data = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    data = readJsonFile(jsonPath, { what: 'mapped artifact', maxBytes: READ_LIMITS.json, error: mappedError }) as Record<string, unknown>;
   } catch (e) {
-    throw new MappedError(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+    if (e instanceof MappedError && e.message.endsWith(`'${jsonPath}' does not exist`)) {
+      throw new MappedError(`'${dir}' holds no ${MAPPED_FILE} (compile a model first: snnc compile MODEL --target NAME -o ${dir})`);
+    }
+    throw e;
   }
   const check = mappedSchema();
   if (!check(data)) {
@@ -161,10 +165,14 @@ export function readMapped(dir: string): MappedChip {
     throw new MappedError(`${jsonPath}: ${err.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)'} ${err.message}`);
   }
   const target = validateTarget(data.target, `in ${jsonPath}`);
+  // The meaning, not only the types: shapes, cores and capacities, before anything is sized from them.
+  const declared = checkMappedStructure(data, target, jsonPath);
   const w = data.weights as { file: string; sha256: string };
+  if (w.file.includes('/') || w.file.includes('\\') || w.file === '.' || w.file === '..' || w.file === '') throw new MappedError(`${jsonPath}: weights file '${w.file}' must be a file name beside it`);
   const weightsPath = join(dir, w.file);
-  if (w.file.includes('/') || w.file.includes('\\') || !existsSync(weightsPath)) throw new MappedError(`${jsonPath}: weights file '${w.file}' is missing beside it`);
-  const bytes = readFileSync(weightsPath);
+  // The weights file cannot be larger than the arrays mapped.json declares (4 bytes a value at most, plus framing).
+  const maxWeightBytes = Math.min(READ_LIMITS.onnx, 64 + declared.reduce((a, d) => a + 4 * d.length + d.name.length + 32, 0));
+  const bytes = readRegularFile(weightsPath, { what: 'weights file', maxBytes: maxWeightBytes, error: mappedError });
   if (createHash('sha256').update(bytes).digest('hex') !== w.sha256) throw new MappedError(`${weightsPath} does not match the SHA-256 recorded in ${MAPPED_FILE} (written by another compile?)`);
   let decoded: ReturnType<ProtoTypes['MappedWeights']['decode']>;
   try {
@@ -214,9 +222,11 @@ export function readMapped(dir: string): MappedChip {
     quantError: data.quantError as Record<string, number>,
     ...(typeof data.holdSteps === 'number' ? { holdSteps: data.holdSteps } : {}),
   };
-  return {
+  const chip: MappedChip = {
     format: 'snnc-mapped', version: 1,
     placement: { graph, cores: placement.cores, cost: placement.cost, rowMajorCost: placement.rowMajorCost, pinned: placement.pinned },
     routes: data.routes as MappedChip['routes'],
   };
+  checkMappedValues(chip, jsonPath);
+  return chip;
 }

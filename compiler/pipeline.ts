@@ -10,6 +10,7 @@ import { convertToSnn, type Calibration } from './passes/convert.js';
 import { lowerToPopulations } from './passes/lower.js';
 import { quantize, type HoldOption } from './quantize.js';
 import { checkFeatures } from './features.js';
+import { checkFiniteNet, checkQuantizedLayers } from './quant-check.js';
 import { axonCopies, partition, type Partition } from './partition.js';
 import { place } from './place.js';
 import { route } from './route.js';
@@ -96,12 +97,14 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
     timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / axonCopies(opts.target)), foldPooling: opts.target.core.splitLayers.value,
   });
   if (opts.calibration) net.rates = spikeRates(spikingGraph, opts.calibration, timesteps);
+  checkFiniteNet(net);
   validateNet('lower', net);
   dump('lower', () => net);
   checkFeatures(net, opts.target);
 
   const q = quantize(net, opts.target, { timesteps, hold: opts.hold, warn });
   validateQuant('quantize', q);
+  checkQuantizedLayers(net, q, warn);
   dump('quantize', () => q);
 
   const part = partition(q);

@@ -3,6 +3,7 @@ import { boxSize } from './partition.js';
 import { hopsBetween, meshOf } from './mesh.js';
 import { hopsIfAllSpike } from './route.js';
 import { readoutLag } from './analysis.js';
+import { printable } from '../src/util/text.js';
 
 /** One line of the compile summary: a population (layer) and what it takes on the chip. */
 export interface SummaryRow {
@@ -134,7 +135,7 @@ export function runLine(s: Pick<CompileSummary, 'timesteps' | 'holdSteps' | 'del
 export function formatSummary(s: CompileSummary): string {
   const head = ['layer', 'neurons', 'cores', 'util %', 'synapses', 'weight KiB', 'q-err %', 'spikes/step out', 'spike-hops/step'];
   const rows = s.layers.map((r) => [
-    r.layer, fmt(r.neurons), fmt(r.cores), (r.utilisation * 100).toFixed(1), fmt(r.synapses),
+    printable(r.layer), fmt(r.neurons), fmt(r.cores), (r.utilisation * 100).toFixed(1), fmt(r.synapses),
     (r.weightMemoryBits / 8192).toFixed(1), (r.quantError * 100).toFixed(2), fmt(Math.round(r.trafficSpikes)), fmt(Math.round(r.trafficHops)),
   ]);
   rows.push(['total', fmt(s.neurons), fmt(s.coresUsed), '', fmt(s.synapses), (s.weightMemoryBits / 8192).toFixed(1), '',
@@ -143,7 +144,7 @@ export function formatSummary(s: CompileSummary): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const gain = s.rowMajorCost > 0 ? (1 - s.placementCost / s.rowMajorCost) * 100 : 0;
   return [
-    `${s.model} on ${s.target}: ${fmt(s.coresUsed)} of ${fmt(s.coresAvailable)} cores (${fmt(s.tilesUsed)} tiles), T = ${s.timesteps}`,
+    `${printable(s.model)} on ${s.target}: ${fmt(s.coresUsed)} of ${fmt(s.coresAvailable)} cores (${fmt(s.tilesUsed)} tiles), T = ${s.timesteps}`,
     runLine(s),
     line(head),
     ...rows.map(line),

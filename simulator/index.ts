@@ -6,6 +6,7 @@ import type { DelayMode, MappedChip } from '../compiler/types.js';
 import type { Dataset } from '../src/data/dataset.js';
 import type { TargetSpec } from '../targets/target.js';
 import { UserError } from '../src/util/errors.js';
+import { checkRange } from '../src/util/ranges.js';
 import { ChipSimulator, type SimOptions, type SimCounts } from './engine.js';
 import { mergeCounts, zeroCounts } from './merge.js';
 import { FixedPointReference } from './reference.js';
@@ -58,13 +59,16 @@ function perStepFigures(ns: ArrayLike<number>, critical: number[], sim: ChipSimu
  * Checks that `dataset` fits the chip's input and returns how many samples a simulation of
  * `samples` (default all) runs and the values per sample.
  */
-export function simulationSize(mapped: MappedChip, dataset: Dataset, samples?: number): { n: number; sampleSize: number; frames: number } {
+export function simulationSize(mapped: MappedChip, dataset: Dataset, samples?: number, timesteps?: number): { n: number; sampleSize: number; frames: number } {
   const graph = mapped.placement.graph;
   const inputSize = graph.input.shape.reduce((a, b) => a * b, 1);
   const stepSize = dataset.shape[0] * dataset.shape[1] * dataset.shape[2];
   if (inputSize !== stepSize) {
     throw new UserError(`the network takes inputs of shape [${graph.input.shape}] (${inputSize} values), data set '${dataset.name}' has samples of shape [${dataset.dims ?? dataset.shape}]`);
   }
+  checkRange('--samples', 'samples', samples);
+  checkRange('steps per sample (T + hold steps)', 'runSteps', timesteps);
+  if (!graph.populations.some((p) => p.readout)) throw new UserError(`'${graph.name}' has no readout population: it classifies nothing (simulate it as a vector, with --vector)`);
   const n = Math.min(samples ?? dataset.count, dataset.count);
   if (!(n >= 1)) throw new UserError(`no samples to simulate (data set '${dataset.name}' has ${dataset.count})`);
   const frames = dataset.steps ?? 1;
@@ -192,7 +196,7 @@ export class SimulationMerge {
  * this thread; src/parallel spreads the same per-sample work over worker threads with the same result.
  */
 export function simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): SimulateResult {
-  const { n, sampleSize, frames } = simulationSize(mapped, dataset, opts.samples);
+  const { n, sampleSize, frames } = simulationSize(mapped, dataset, opts.samples, opts.timesteps);
   const runner = new ChipSampleRunner(mapped, { ...opts, frames });
   const merge = new SimulationMerge(runner.sim, dataset, n, !!opts.checkReference);
   for (let s = 0; s < n; s++) {
@@ -207,8 +211,11 @@ export interface FidelityRow { quantity: string; snnc: number; sanafe: number; r
 
 /** Runs a SANA-FE vector for `steps` steps and compares with what SANA-FE reported, when the file has it. */
 export function simulateVector(file: string, target: TargetSpec, opts: { steps?: number; delay?: DelayMode } = {}): { report: SimReport; comparison?: FidelityRow[]; expected?: SanafeExpected } {
+  checkRange('--steps', 'timesteps', opts.steps);
   const { mapped, expected } = loadSanafeVector(file, target);
   const steps = opts.steps ?? (expected && Number.isFinite(expected.timesteps) ? expected.timesteps : 100);
+  // A step count the file asks for is bounded like the flag (the engine allocates per step).
+  if (opts.steps === undefined) checkRange(`vector '${file}': expected_from_sanafe.timesteps_executed (the default --steps)`, 'timesteps', steps);
   const sim = new ChipSimulator(mapped, { timesteps: steps, delay: opts.delay });
   const run = sim.runSample(new Float32Array(0), 0);
   const report = buildReport(sim, { dataset: `vector:${file}` });

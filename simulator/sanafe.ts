@@ -3,7 +3,7 @@
  * layers, dense source-major edges, a neuron-to-core mapping and SANA-FE's reported totals) into a
  * QuantGraph and a pinned MappedChip, so the same engine that runs compiled networks runs it.
  */
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readJsonFile } from '../src/util/safe-read.js';
 import type {
   CoreAssignment, MappedChip, Population, Projection, QuantGraph,
 } from '../compiler/types.js';
@@ -42,18 +42,7 @@ function isObject(x: unknown): x is Json {
 
 /** Reads and converts a vector file for `target`; any fault in the file is a VectorError naming it. */
 export function loadSanafeVector(file: string, target: TargetSpec): SanafeVector {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new VectorError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new VectorError(file, `is not valid JSON (${(e as Error).message})`);
-  }
+  const doc = readJsonFile(file, { what: 'SANA-FE vector', maxBytes: READ_LIMITS.json });
   return vectorFromJson(doc, target, file);
 }
 

@@ -6,7 +6,8 @@
  * Every step is the real `snnc` command a user would type, run in this process and echoed, so the demo
  * doubles as a walk through the CLI; the closing summary is read back from the JSON files they wrote.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
+import { READ_LIMITS, readJsonFile } from './util/safe-read.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from './util/errors.js';
@@ -59,7 +60,7 @@ export function shippedTeacher(): string {
 
 
 function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  return readJsonFile(path, { what: 'demo output', maxBytes: READ_LIMITS.json }) as T;
 }
 
 /** Runs the demo; throws UserError when a step fails (naming the step). */

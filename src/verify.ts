@@ -7,7 +7,7 @@ import { compile, type HoldOption } from '../compiler/index.js';
 import type { DelayMode, MappedChip } from '../compiler/types.js';
 import type { SimReport } from '../simulator/index.js';
 import { readoutLag } from '../compiler/analysis.js';
-import { fitToInput, loadDataset, take, type Dataset } from './data/index.js';
+import { fitToInput, loadDataset, type Dataset } from './data/index.js';
 import { EvalPool, resolveWorkers, withEvalPool } from './parallel/index.js';
 import { importOnnxFile } from './onnx/import.js';
 import { loadModelGraph } from './model-file.js';
@@ -16,6 +16,7 @@ import { predict, runGraph } from './ir/execute.js';
 import { onnxRuntimeEvaluator } from './report/models.js';
 import { neuroBenchMetrics, energyComparison, type NeuroBenchMetrics, type EnergyComparison } from './metrics/index.js';
 import { UserError } from './util/errors.js';
+import { checkRange } from './util/ranges.js';
 
 /** One model stage evaluated on the same samples. */
 export interface VerifyRow {
@@ -139,8 +140,9 @@ export interface VerifyOptions {
  * chip (cycle-level simulator). Returns the report; `bitIdentical.all` is false when quantized and mapped differ.
  */
 export async function verifyModel(model: string, opts: VerifyOptions): Promise<VerifyReport> {
-  if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
-  if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  checkRange('--samples', 'samples', opts.samples);
+  checkRange('--timesteps', 'timesteps', opts.timesteps);
+  checkRange('--calibrate-samples', 'samples', opts.calibrateSamples);
   resolveWorkers(opts.workers);
   const warnings: string[] = [];
   const loaded = loadModelGraph(model, { dt: opts.dt, warn: (m) => warnings.push(m) });
@@ -148,7 +150,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   const isOnnx = loaded.format === 'onnx';
   const spiking = isSpiking(graph);
   // Samples with one axis more than the model's input are steps over time; they fix T.
-  const data = fitToInput(take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples), graph.shapes.get(graph.inputName)!.output);
+  const data = fitToInput(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir, limit: opts.samples }), graph.shapes.get(graph.inputName)!.output);
   const n = data.count;
   if (data.steps !== undefined && opts.timesteps !== undefined && opts.timesteps < data.steps) {
     throw new UserError(`--timesteps ${opts.timesteps} is shorter than the ${data.steps} steps each sample of '${data.name}' holds`);

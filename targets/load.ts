@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { errorField, schemaErrors } from '../src/util/schema.js';
 import { UserError } from '../src/util/errors.js';
 import { DEFAULT_SOURCE, type Sourced, type TargetFile, type TargetSpec } from './target.js';
+import { READ_LIMITS, readJsonFile } from '../src/util/safe-read.js';
 
 /** A target file that cannot be read or does not describe a chip: names the file and the field. */
 export class TargetError extends UserError {
@@ -134,15 +135,10 @@ export function listTargets(): string[] {
 export function loadTarget(nameOrPath: string): TargetSpec {
   const isPath = nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.endsWith('.json');
   const path = isPath ? resolve(nameOrPath) : join(targetsDir(), `${nameOrPath}.json`);
-  if (!existsSync(path)) {
-    if (isPath) throw new TargetError(`target file '${nameOrPath}' does not exist`);
+  if (!isPath && !existsSync(path)) {
     throw new TargetError(`unknown target '${nameOrPath}' (shipped: ${listTargets().join(', ')}; or give a path to a JSON file)`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new TargetError(`target file '${nameOrPath}' is not valid JSON: ${(e as Error).message}`);
-  }
+  // Regular files only, of a sane size, numbers finite (src/util/safe-read.ts).
+  const data = readJsonFile(isPath ? nameOrPath : path, { what: 'target file', maxBytes: READ_LIMITS.target, error: (m) => new TargetError(m) });
   return validateTarget(data, isPath ? `file '${nameOrPath}'` : `'${nameOrPath}'`);
 }

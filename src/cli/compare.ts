@@ -3,6 +3,8 @@ import { compareTargets, compareText } from '../report/compare.js';
 import { DATASET_SPECS } from '../data/index.js';
 import { listTargets } from '../../targets/load.js';
 import { WORKERS_OPTION } from '../parallel/index.js';
+import { rangeHint } from '../util/ranges.js';
+import { out } from './output.js';
 
 interface CompareArgs {
   model: string;
@@ -24,9 +26,9 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model (ANN, converted on the way, or spiking student)' })
     .option('dataset', { type: 'string', default: 'mnist', describe: `data set: ${DATASET_SPECS.join(' | ')}` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files' })
-    .option('samples', { type: 'number', default: 100, describe: 'test samples simulated on each target' })
-    .option('calibration-samples', { type: 'number', default: 256, describe: 'training samples for threshold calibration' })
-    .option('timesteps', { type: 'number', describe: 'time steps (default: the model\'s own; 64 for converted ANNs)' })
+    .option('samples', { type: 'number', default: 100, describe: `test samples simulated on each target ${rangeHint('samples')}` })
+    .option('calibration-samples', { type: 'number', default: 256, describe: `training samples for threshold calibration ${rangeHint('samples')}` })
+    .option('timesteps', { type: 'number', describe: `time steps ${rangeHint('timesteps')} (default: the model's own; 64 for converted ANNs)` })
     .option('target', { type: 'string', array: true, describe: `targets to compare (default all: ${listTargets().join(', ')})` })
     .option('output', { alias: 'o', type: 'string', describe: 'write compare.json and per-target summary.json / sim-report.json here (for snnc report)' })
     .option('force', { type: 'boolean', default: false, describe: 'write into an existing folder not created by snnc' })
@@ -40,6 +42,6 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       onProgress: (t, status) => { if (process.stderr.isTTY) process.stderr.write(`\r  ${t}: ${status}\x1b[K`); },
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    process.stdout.write(compareText(r));
+    out(compareText(r));
   },
 };

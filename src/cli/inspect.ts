@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { inspectGraph, formatInspectReport, type InspectReport } from '../ir/inspect.js';
 import { loadModelGraph, type LoadModelOptions } from '../model-file.js';
+import { out } from './output.js';
 
 interface InspectArgs {
   model: string;
@@ -26,6 +27,6 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     .example('$0 inspect cnn_sinabs.nir', 'a NIR graph (Sinabs, snnTorch, Norse, Rockpool, Spyx, …); warnings say what was repaired'),
   handler: (argv) => {
     const report = inspectModelFile(argv.model, { dt: argv.dt, warn: (m) => process.stderr.write(`snnc: warning: ${m}\n`) });
-    process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));
+    out(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));
   },
 };

@@ -1,6 +1,8 @@
-import yargs from 'yargs';
+import yargs, { type MiddlewareFunction } from 'yargs';
 import { commands } from './commands.js';
 import { UserError, EXIT_USER_ERROR } from '../util/errors.js';
+import { printable } from '../util/text.js';
+import { refuseRepeatedFlags } from './flags.js';
 
 /** Runs the snnc CLI on the given arguments; returns the exit code instead of exiting (tests use this). */
 export async function runCli(argv: string[]): Promise<number> {
@@ -22,6 +24,10 @@ export async function runCli(argv: string[]): Promise<number> {
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"); one line reads better.
       throw new UserError(msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' '));
     });
+  // A single-valued flag given twice is refused before any command runs (see refuseRepeatedFlags).
+  // (yargs passes its instance as the middleware's second argument; @types/yargs does not declare it.)
+  const refuseRepeats = (_args: unknown, y: { getOptions(): Parameters<typeof refuseRepeatedFlags>[1] }) => refuseRepeatedFlags(argv, y.getOptions());
+  parser.middleware(refuseRepeats as unknown as MiddlewareFunction, true);
   for (const c of commands) parser.command(c);
   try {
     await parser.parseAsync();
@@ -35,11 +41,12 @@ export async function runCli(argv: string[]): Promise<number> {
 export function reportError(e: unknown): number {
   if (e instanceof UserError) {
     // One line, whatever the message quotes (JSON.parse and others embed the offending text, newlines included).
-    process.stderr.write(`snnc: error: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    // Control characters a file put into a name are escaped: the line must stay one line and inert.
+    process.stderr.write(`snnc: error: ${printable(e.message.replace(/\s*\n\s*/g, ' '))}\n`);
     return EXIT_USER_ERROR;
   }
   const err = e as Error;
-  process.stderr.write(`snnc: internal error: ${err?.message ?? String(e)}\n`);
+  process.stderr.write(`snnc: internal error: ${printable(String(err?.message ?? e).replace(/\s*\n\s*/g, ' '))}\n`);
   if (process.env.SNNC_DEBUG) process.stderr.write(`${err?.stack}\n`);
   return 1;
 }

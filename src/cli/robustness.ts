@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
-import { loadDataset, take, DATASET_SPECS } from '../data/index.js';
+import { loadDataset, datasetFiles, DATASET_SPECS } from '../data/index.js';
 import { parseNoiseSpecs, DEFAULT_NOISE, NOISE_KINDS } from '../data/noise.js';
 import { loadModelEvaluators, type ModelEvaluator } from '../report/models.js';
 import { evaluateRobustness, robustnessMarkdownTable, robustnessChart } from '../report/robustness.js';
-import { prepareOutputDir, writeFileAtomic } from '../util/fs.js';
+import { checkOutputDir, guardOutputs, withOutputDir, writeFileAtomic } from '../util/fs.js';
 import { validateSchema } from '../util/schema.js';
-import { UserError } from '../util/errors.js';
+import { markdownText } from '../report/format.js';
+import { checkRange, rangeHint } from '../util/ranges.js';
+import { out, warn } from './output.js';
 import { loadTarget } from '../../targets/load.js';
 import { EvalPool, resolveWorkers, WORKERS_OPTION } from '../parallel/index.js';
 
@@ -38,9 +40,9 @@ export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
       type: 'string', array: true,
       describe: `noise kinds and levels, KIND:L1,L2 (kinds: ${Object.keys(NOISE_KINDS).join(', ')}); 'none' for clean inputs only; default: ${DEFAULT_NOISE.map((s) => `${s.kind}:${s.levels.join(',')}`).join(' ')}`,
     })
-    .option('samples', { type: 'number', default: 1000, describe: 'evaluate the first N samples of the split' })
-    .option('seed', { type: 'number', default: 0, describe: 'noise seed (same seed, same perturbed images)' })
-    .option('timesteps', { type: 'number', describe: 'SNN time steps (default: the model\'s own)' })
+    .option('samples', { type: 'number', default: 1000, describe: `evaluate the first N samples of the split ${rangeHint('samples')}` })
+    .option('seed', { type: 'number', default: 0, describe: `noise seed ${rangeHint('seed')} (same seed, same perturbed images)` })
+    .option('timesteps', { type: 'number', describe: `SNN time steps ${rangeHint('timesteps')} (default: the model's own)` })
     .option('target', { type: 'string', array: true, describe: 'also run spiking students compiled for this chip target and simulated cycle by cycle (repeatable)' })
     .option('output', { alias: 'o', type: 'string', default: 'robustness', describe: 'output folder (robustness.json, robustness.md, robustness.svg)' })
     .option('force', { type: 'boolean', default: false, describe: 'write into an existing folder not created by snnc' })
@@ -51,23 +53,23 @@ export const robustnessCommand: CommandModule<object, RobustnessArgs> = {
     .example('$0 robustness teacher.onnx --dataset fashion-mnist --noise rotation:10,20,30 blur:1,2', 'Fashion-MNIST from /usr/share/datasets/fashion-mnist'),
   handler: async (argv) => {
     const result = await runRobustness(argv);
-    process.stdout.write(`${result.table}\n\nwrote ${result.files.join(', ')}\n`);
+    out(`${result.table}\n\nwrote ${result.files.join(', ')}\n`);
   },
 };
 
 /** The command's work, callable from tests and scripts; returns the table and the files written. */
 export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { force?: boolean }) {
-  if (!Number.isInteger(argv.samples) || argv.samples < 1) throw new UserError(`--samples must be a positive integer, got ${argv.samples}`);
-  if (!Number.isInteger(argv.seed)) throw new UserError(`--seed must be an integer, got ${argv.seed}`);
-  if (argv.timesteps !== undefined && !(Number.isInteger(argv.timesteps) && argv.timesteps >= 1)) {
-    throw new UserError(`--timesteps must be a positive integer, got ${argv.timesteps}`);
-  }
+  checkRange('--samples', 'samples', argv.samples);
+  checkRange('--seed', 'seed', argv.seed);
+  checkRange('--timesteps', 'timesteps', argv.timesteps);
   const workers = resolveWorkers(argv.workers);
   const noise = argv.noise && argv.noise.length > 0 ? parseNoiseSpecs(argv.noise) : DEFAULT_NOISE;
   // An unknown or broken target is refused up front, even when no model is spiking (an ANN alone ignores it).
   for (const t of argv.target ?? []) loadTarget(t);
-  const full = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
-  const data = take(full, argv.samples);
+  const files = [join(argv.output, 'robustness.json'), join(argv.output, 'robustness.md'), join(argv.output, 'robustness.svg')];
+  checkOutputDir(argv.output, argv.force ?? false);
+  guardOutputs([...argv.models, ...(argv.target ?? []).filter((t) => /[/\\]|\.json$/i.test(t)), ...datasetFiles(argv.dataset, argv['data-dir'])], files.map((f) => ['-o', f] as [string, string]));
+  const data = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'], limit: argv.samples });
   const pool = new EvalPool(workers);
   let models: ModelEvaluator[];
   try {
@@ -79,9 +81,8 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
     await pool.close();
     throw e;
   }
-  for (const m of models) for (const w of m.warnings ?? []) process.stderr.write(`snnc: warning: ${m.id}: ${w}\n`);
+  for (const m of models) for (const w of m.warnings ?? []) warn(`${m.id}: ${w}`);
   try {
-    prepareOutputDir(argv.output, argv.force ?? false);
     const conditions = 1 + noise.reduce((a, s) => a + s.levels.length, 0);
     const bar = process.stderr.isTTY
       ? new cliProgress.SingleBar({ stream: process.stderr, format: 'robustness {bar} {value}/{total} conditions ({label})' }, cliProgress.Presets.shades_classic)
@@ -104,10 +105,12 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
       throw new Error((e as Error).message);
     }
     const table = robustnessMarkdownTable(report);
-    const files = [join(argv.output, 'robustness.json'), join(argv.output, 'robustness.md'), join(argv.output, 'robustness.svg')];
-    writeFileAtomic(files[0], `${JSON.stringify(report, null, 2)}\n`);
-    writeFileAtomic(files[1], `# Robustness — ${report.dataset} (${report.split}, first ${report.samples} samples, seed ${report.seed})\n\n${table}\n`);
-    writeFileAtomic(files[2], robustnessChart(report));
+    // The folder is created once the results exist: a run that fails leaves none behind.
+    withOutputDir(argv.output, argv.force ?? false, () => {
+      writeFileAtomic(files[0], `${JSON.stringify(report, null, 2)}\n`);
+      writeFileAtomic(files[1], `# Robustness — ${markdownText(report.dataset)} (${report.split}, first ${report.samples} samples, seed ${report.seed})\n\n${table}\n`);
+      writeFileAtomic(files[2], robustnessChart(report));
+    });
     return { report, table, files };
   } finally {
     await Promise.all(models.map((m) => m.dispose()));

@@ -1,15 +1,19 @@
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
-import { readMapped } from '../../compiler/emit.js';
+import { readMapped, MAPPED_FILE, WEIGHTS_FILE } from '../../compiler/emit.js';
 import type { DelayMode } from '../../compiler/types.js';
 import { loadTarget } from '../../targets/load.js';
 import { simulateVector, type SimReport, type FidelityRow } from '../../simulator/index.js';
 import { readoutLag } from '../../compiler/analysis.js';
 import { withEvalPool, WORKERS_OPTION } from '../parallel/index.js';
-import { loadDataset, DATASET_SPECS } from '../data/index.js';
+import { loadDataset, datasetFiles, DATASET_SPECS } from '../data/index.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { guardOutputs, writeFileAtomic } from '../util/fs.js';
 import { schemaValidator } from '../util/schema.js';
+import { printable } from '../util/text.js';
+import { checkRange, rangeHint } from '../util/ranges.js';
+import { out } from './output.js';
 
 interface SimulateArgs {
   dir?: string;
@@ -51,7 +55,7 @@ export function formatSimReport(r: SimReport, lagNote?: string): string {
   const p = r.perInference;
   const e = p.energyJ;
   const lines = [
-    `${r.model} on ${r.target}: delay ${r.delay}, T=${r.timesteps - (r.holdSteps ?? 0)}${r.holdSteps ? ` + ${r.holdSteps} held = ${r.timesteps} steps` : ''}, ${r.samples} sample(s)${r.dataset ? ` of ${r.dataset}` : ''}`,
+    `${printable(r.model)} on ${r.target}: delay ${r.delay}, T=${r.timesteps - (r.holdSteps ?? 0)}${r.holdSteps ? ` + ${r.holdSteps} held = ${r.timesteps} steps` : ''}, ${r.samples} sample(s)${r.dataset ? ` of ${r.dataset}` : ''}`,
   ];
   if (r.accuracy !== undefined) lines.push(`accuracy            ${fmt(r.accuracy * 100, 2)} %`);
   if (r.referenceChecked !== undefined) lines.push(`bit-identical to the fixed-point reference: ${r.referenceIdentical}/${r.referenceChecked} samples`);
@@ -77,7 +81,7 @@ export function formatSimReport(r: SimReport, lagNote?: string): string {
     '',
     table([
       ['layer', 'neurons', 'synaptic events', 'effective SOPs', 'spikes', 'updates', 'packets out', 'hops'],
-      ...r.layers.map((l) => [l.name, fmt(l.size), count(l.synapticEvents), count(l.effectiveSynapticOps), count(l.spikes), count(l.neuronUpdatesActive), count(l.packetsOut), count(l.hopsOut)]),
+      ...r.layers.map((l) => [printable(l.name), fmt(l.size), count(l.synapticEvents), count(l.effectiveSynapticOps), count(l.spikes), count(l.neuronUpdatesActive), count(l.packetsOut), count(l.hopsOut)]),
     ]),
   );
   const sanafe = r.sanafe as { comparison: FidelityRow[] } | undefined;
@@ -90,10 +94,6 @@ export function formatSimReport(r: SimReport, lagNote?: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function positiveInt(name: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UserError(`--${name} must be a positive integer, got ${v}`);
-}
-
 export const simulateCommand: CommandModule<object, SimulateArgs> = {
   command: 'simulate [dir]',
   describe: 'simulate a compiled chip (or a SANA-FE vector) cycle by cycle: accuracy, SOPs, spikes, energy split, latency',
@@ -101,12 +101,12 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     .positional('dir', { type: 'string', describe: 'folder written by snnc compile (mapped.json + weights.pb)' })
     .option('vector', { type: 'string', describe: 'a SANA-FE network file (network, mapping, expected_from_sanafe) instead of a folder' })
     .option('target', { type: 'string', describe: 'target for --vector (name or JSON path; default sanafe-loihi)' })
-    .option('steps', { type: 'number', describe: 'time steps for --vector (default: what the file reports, else 100)' })
+    .option('steps', { type: 'number', describe: `time steps for --vector ${rangeHint('timesteps')} (default: what the file reports, else 100)` })
     .option('dataset', { type: 'string', default: 'mnist', describe: `data set (${DATASET_SPECS.join(', ')})` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files' })
     .option('split', { choices: ['train', 'test'] as const, default: 'test' as const, describe: 'data split' })
-    .option('samples', { type: 'number', default: 1000, describe: 'samples to simulate (the first n of the split)' })
-    .option('timesteps', { type: 'number', describe: "steps per sample (default: the compiled T plus the artifact's hold steps)" })
+    .option('samples', { type: 'number', default: 1000, describe: `samples to simulate, the first n of the split ${rangeHint('samples')}` })
+    .option('timesteps', { type: 'number', describe: `steps per sample ${rangeHint('timesteps')} (default: the compiled T plus the artifact's hold steps)` })
     .option('delay', { choices: ['hardware', 'same-step'] as const, describe: "spike delivery: 'hardware' (one step per hop, as Loihi/SANA-FE) or 'same-step' (the trainer's model); default the target's" })
     .option('extend', { type: 'boolean', default: false, describe: "under hardware delay, run T + the readout lag steps (input held) so the readout integrates all T steps of evidence; only needed for artifacts compiled with --hold none (the default artifact already holds that long)" })
     .option('check', { type: 'boolean', default: false, describe: 'also run the fixed-point reference and count bit-identical samples' })
@@ -118,9 +118,14 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     .example('$0 simulate build/student-loihi-like-nohold --extend', 'an artifact compiled with --hold none on a delayed chip, run T + its readout lag steps')
     .example('$0 simulate --vector ../shared/vectors/sanafe-ff/network.json --target sanafe-loihi --steps 100 --json', "SANA-FE's quantities for a vector, compared with what SANA-FE reported"),
   handler: async (argv) => {
-    positiveInt('samples', argv.samples);
-    positiveInt('timesteps', argv.timesteps);
-    positiveInt('steps', argv.steps);
+    checkRange('--samples', 'samples', argv.samples);
+    checkRange('--timesteps', 'timesteps', argv.timesteps);
+    checkRange('--steps', 'timesteps', argv.steps);
+    const targetFile = argv.target !== undefined && /[/\\]|\.json$/i.test(argv.target) ? argv.target : undefined;
+    guardOutputs(
+      [argv.vector, targetFile, ...(argv.dir !== undefined ? [join(argv.dir, MAPPED_FILE), join(argv.dir, WEIGHTS_FILE)] : []), ...datasetFiles(argv.dataset, argv['data-dir'])],
+      [['--out', argv.out]],
+    );
     let report: SimReport;
     let lagNote: string | undefined;
     if (argv.vector !== undefined) {
@@ -140,7 +145,8 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       const hold = argv.timesteps === undefined ? graph.holdSteps ?? 0 : 0;
       const extra = argv.extend && delay === 'hardware' ? Math.max(hold, lag) : hold;
       const timesteps = baseSteps + extra;
-      const dataset = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'] });
+      // Only the samples simulated are read and decoded.
+      const dataset = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'], limit: argv.samples });
       const total = Math.min(argv.samples, dataset.count);
       const bar = !argv.json && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'simulating {bar} {value}/{total} samples' }, cliProgress.Presets.shades_classic) : undefined;
       bar?.start(total, 0);
@@ -165,6 +171,6 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     }
     validateSimReport(report);
     if (argv.out) writeFileAtomic(argv.out, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatSimReport(report, lagNote));
+    out(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatSimReport(report, lagNote));
   },
 };

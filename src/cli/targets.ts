@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { listTargets, loadTarget } from '../../targets/load.js';
 import type { TargetSpec } from '../../targets/target.js';
+import { out } from './output.js';
 
 interface TargetsArgs { json: boolean; file?: string }
 
@@ -36,11 +37,11 @@ export const targetsCommand: CommandModule<object, TargetsArgs> = {
   handler: (argv) => {
     const specs = argv.file ? [loadTarget(argv.file)] : listTargets().map((n) => loadTarget(n));
     const rows = specs.map(headline);
-    if (argv.json) { process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`); return; }
+    if (argv.json) { out(`${JSON.stringify(rows, null, 1)}\n`); return; }
     const head = ['target', 'cores', 'mesh (WxHxC)', 'neurons/core', 'axons in', 'syn KiB', 'w bits', 'state bits', 'pJ/SOP', 'pJ/update', 'pJ/hop', 'multicast'];
     const cells = rows.map((r) => [r.name, String(r.cores), r.mesh, String(r.neuronsPerCore), String(r.inputAxons), String(r.synapseKiB), String(r.weightBits), String(r.stateBits), r.synapticOpPJ, r.neuronUpdatePJ, r.hopPJ, r.multicast ? 'yes' : 'no']);
     const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
     const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-    process.stdout.write(`${[line(head), ...cells.map(line)].join('\n')}\n* an assumption (no published figure); each target file gives its sources and reasons.\n`);
+    out(`${[line(head), ...cells.map(line)].join('\n')}\n* an assumption (no published figure); each target file gives its sources and reasons.\n`);
   },
 };

@@ -2,6 +2,8 @@ import type { CommandModule } from 'yargs';
 import { DATASET_SPECS } from '../data/index.js';
 import { TEACHER_ARCHS } from '../train/teacher.js';
 import { runTeacherTraining } from '../train/run.js';
+import { rangeHint } from '../util/ranges.js';
+import { out } from './output.js';
 
 interface TrainTeacherArgs {
   arch: string;
@@ -24,10 +26,10 @@ export const trainTeacherCommand: CommandModule<object, TrainTeacherArgs> = {
     .option('arch', { type: 'string', choices: [...TEACHER_ARCHS], default: 'lenet', describe: 'teacher architecture' })
     .option('dataset', { type: 'string', default: 'mnist', describe: `data set: ${DATASET_SPECS.join(' | ')}` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files (fashion-mnist, cifar10, relative idx paths)' })
-    .option('epochs', { type: 'number', default: 4, describe: 'training epochs' })
-    .option('batch-size', { type: 'number', default: 64, describe: 'samples per batch' })
-    .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate (cosine decay to 0)' })
-    .option('seed', { type: 'number', default: 1, describe: 'seed of initialisation and shuffling' })
+    .option('epochs', { type: 'number', default: 4, describe: `training epochs ${rangeHint('epochs')}` })
+    .option('batch-size', { type: 'number', default: 64, describe: `samples per batch ${rangeHint('batchSize')}` })
+    .option('lr', { type: 'number', default: 1e-3, describe: `Adam learning rate ${rangeHint('learningRate')} (cosine decay to 0)` })
+    .option('seed', { type: 'number', default: 1, describe: `seed of initialisation and shuffling ${rangeHint('seed')}` })
     .option('train-limit', { type: 'number', describe: 'use only the first N training samples' })
     .option('test-limit', { type: 'number', describe: 'evaluate only the first N test samples' })
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'ONNX file to write' })
@@ -40,6 +42,6 @@ export const trainTeacherCommand: CommandModule<object, TrainTeacherArgs> = {
       progress: !argv.quiet && Boolean(process.stderr.isTTY), quiet: argv.quiet,
       config: { arch: argv.arch, epochs: argv.epochs, batchSize: argv['batch-size'], learningRate: argv.lr, seed: argv.seed },
     });
-    process.stdout.write(`${JSON.stringify({ output: argv.output, arch: argv.arch, dataset: argv.dataset, testAccuracy: r.testAccuracy, parameters: r.parameters })}\n`);
+    out(`${JSON.stringify({ output: argv.output, arch: argv.arch, dataset: argv.dataset, testAccuracy: r.testAccuracy, parameters: r.parameters })}\n`);
   },
 };

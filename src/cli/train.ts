@@ -4,6 +4,8 @@ import { STUDENT_ARCHS } from '../train/student.js';
 import { SURROGATES, type SurrogateKind } from '../train/spiking.js';
 import { KD_MODES, type KdMode } from '../train/trainer.js';
 import { runStudentTraining } from '../train/run.js';
+import { rangeHint } from '../util/ranges.js';
+import { out } from './output.js';
 
 interface TrainArgs {
   teacher?: string;
@@ -52,11 +54,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('dataset', { type: 'string', default: 'mnist', describe: `data set: ${DATASET_SPECS.join(' | ')}` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files (fashion-mnist, cifar10, relative idx paths)' })
     .option('kd', { type: 'string', choices: [...KD_MODES], default: 'response' as KdMode, describe: 'distillation: response (soft logits), feature (1×1 adapters, L2), both, none (direct training)' })
-    .option('timesteps', { alias: 'T', type: 'number', default: 4, describe: 'time steps T' })
-    .option('epochs', { type: 'number', default: 5, describe: 'training epochs' })
-    .option('batch-size', { type: 'number', default: 64, describe: 'samples per batch' })
-    .option('lr', { type: 'number', default: 2e-3, describe: 'Adam learning rate (cosine decay to 0)' })
-    .option('seed', { type: 'number', default: 1, describe: 'seed of initialisation, shuffling and rate encoding' })
+    .option('timesteps', { alias: 'T', type: 'number', default: 4, describe: `time steps T ${rangeHint('trainTimesteps')}` })
+    .option('epochs', { type: 'number', default: 5, describe: `training epochs ${rangeHint('epochs')}` })
+    .option('batch-size', { type: 'number', default: 64, describe: `samples per batch ${rangeHint('batchSize')}` })
+    .option('lr', { type: 'number', default: 2e-3, describe: `Adam learning rate ${rangeHint('learningRate')} (cosine decay to 0)` })
+    .option('seed', { type: 'number', default: 1, describe: `seed of initialisation, shuffling and rate encoding ${rangeHint('seed')}` })
     .option('alpha', { type: 'number', default: 0.5, describe: 'response KD: weight α of τ²·KL against (1−α)·CE' })
     .option('tau', { type: 'number', default: 4, describe: 'response KD: temperature τ' })
     .option('beta', { type: 'number', default: 1, describe: 'feature KD: weight β of the L2 feature loss' })
@@ -102,10 +104,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         neuron: { model: argv.neuron, threshold: argv.threshold, reset: argv.reset, leak: argv.neuron === 'LIF' ? argv.leak : 0, surrogate: argv.surrogate, alpha: argv.sharpness },
       },
     });
-    process.stdout.write(`${JSON.stringify({
-      output: argv.output, testAccuracy: result.testAccuracy, parameters: result.parameters, epochs: result.history.length,
-      stopped: result.stopped, executorAgreement: roundTrip ? `${roundTrip.agree}/${roundTrip.total}` : undefined,
-    })}\n`);
     if (result.stopped) process.exitCode = 130;
+    // Nothing was written (stopped before the first epoch ended): no line may claim an output.
+    if (!roundTrip) return;
+    out(`${JSON.stringify({
+      output: argv.output, testAccuracy: result.testAccuracy, parameters: result.parameters, epochs: result.history.length,
+      stopped: result.stopped, executorAgreement: `${roundTrip.agree}/${roundTrip.total}`,
+    })}\n`);
   },
 };

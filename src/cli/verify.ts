@@ -2,10 +2,12 @@ import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
 import { parseHold } from '../../compiler/index.js';
 import type { DelayMode } from '../../compiler/types.js';
-import { DATASET_SPECS } from '../data/index.js';
+import { datasetFiles, DATASET_SPECS } from '../data/index.js';
 import { WORKERS_OPTION } from '../parallel/index.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { guardOutputs, writeFileAtomic } from '../util/fs.js';
 import { verifyModel, type VerifyReport } from '../verify.js';
+import { rangeHint } from '../util/ranges.js';
+import { out } from './output.js';
 
 
 interface VerifyArgs {
@@ -81,10 +83,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     .option('target', { type: 'string', default: 'loihi-like', describe: 'chip target (shipped name or JSON path)' })
     .option('dataset', { type: 'string', default: 'mnist', describe: `evaluation data set, test split (${DATASET_SPECS.join(', ')})` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files' })
-    .option('samples', { type: 'number', default: 1000, describe: 'test samples' })
-    .option('timesteps', { type: 'number', describe: 'time steps (default: the model\'s, or the compiler\'s for ANNs)' })
-    .option('calibrate', { type: 'string', describe: 'calibration data set for ANN conversion (training split)' })
-    .option('calibrate-samples', { type: 'number', default: 256, describe: 'calibration samples' })
+    .option('samples', { type: 'number', default: 1000, describe: `test samples ${rangeHint('samples')}` })
+    .option('timesteps', { type: 'number', describe: `time steps ${rangeHint('timesteps')} (default: the model's, or the compiler's for ANNs)` })
+    .option('calibrate', { type: 'string', describe: "calibration data set for ANN conversion (training split), or 'none'; default as for snnc compile" })
+    .option('calibrate-samples', { type: 'number', default: 256, describe: `calibration samples ${rangeHint('samples')}` })
     .option('teacher', { type: 'string', describe: 'the ANN teacher of a spiking student (its ANN row)' })
     .option('delay', { choices: ['hardware', 'same-step'] as const, describe: "chip spike delivery (default the target's own)" })
     .option('hold', { type: 'string', default: 'auto', describe: 'compile with this many steps after T with the input held: auto (the readout lag on a delayed target), none, or a number' })
@@ -96,6 +98,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     .example('$0 verify student.onnx --target loihi-like --hold none', 'the chip runs exactly T steps: shows what the delayed readout costs')
     .example('$0 verify model.onnx --dataset idx:imgs.idx,labels.idx --samples 500 --json', 'any data set the trainer accepts, as JSON'),
   handler: async (argv) => {
+    const targetFile = /[/\\]|\.json$/i.test(argv.target) ? argv.target : undefined;
+    guardOutputs([argv.model, argv.teacher, targetFile, ...datasetFiles(argv.dataset, argv['data-dir']), ...(argv.calibrate ? datasetFiles(argv.calibrate, argv['data-dir']) : [])], [['--out', argv.out]]);
     const bar = !argv.json && process.stderr.isTTY
       ? new cliProgress.SingleBar({ stream: process.stderr, format: '{stage} {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)
       : undefined;
@@ -114,7 +118,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       bar?.stop();
     }
     if (argv.out) writeFileAtomic(argv.out, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
+    out(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
     if (!report.bitIdentical.all) process.exitCode = 1;
   },
 };

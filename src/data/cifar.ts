@@ -20,7 +20,7 @@ export const CIFAR10_CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'de
  * CIFAR-10 from its binary batches in `dir` (or in `dir/cifar-10-batches-bin`, the folder the archive
  * unpacks to). Pixels are scaled to [0, 1] and kept in the file's channel-major (C, H, W) layout.
  */
-export function loadCifar10(dir: string, split: 'train' | 'test'): Dataset {
+export function loadCifar10(dir: string, split: 'train' | 'test', limit?: number): Dataset {
   const nested = join(dir, 'cifar-10-batches-bin');
   const base = !existsSync(join(dir, CIFAR10_FILES[split][0])) && existsSync(join(nested, CIFAR10_FILES[split][0])) ? nested : dir;
   const chunks = CIFAR10_FILES[split].map((name) => {
@@ -35,11 +35,13 @@ export function loadCifar10(dir: string, split: 'train' | 'test'): Dataset {
     }
     total += bytes.length / CIFAR_RECORD;
   }
+  // Only the samples used are decoded to floats.
+  if (limit !== undefined) total = Math.min(total, limit);
   const images = new Float32Array(total * CIFAR_PIXELS);
   const labels = new Uint8Array(total);
   let n = 0;
   for (const { path, bytes } of chunks) {
-    const records = bytes.length / CIFAR_RECORD;
+    const records = Math.min(bytes.length / CIFAR_RECORD, total - n);
     for (let r = 0; r < records; r++, n++) {
       const at = r * CIFAR_RECORD;
       const label = bytes[at];

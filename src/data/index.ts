@@ -3,8 +3,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { DataError } from './errors.js';
 import { readIdx, type IdxArray } from './idx.js';
+import { take } from './dataset.js';
 import { loadMnist } from './mnist.js';
-import { loadCifar10 } from './cifar.js';
+import { loadCifar10, CIFAR10_FILES } from './cifar.js';
 import { loadNpyPair, loadNpz } from './numpy.js';
 
 export type { Dataset } from './dataset.js';
@@ -29,6 +30,8 @@ export interface LoadDatasetOptions {
   split: 'train' | 'test';
   /** Folder of the data files (fashion-mnist, cifar10); relative `idx:` paths resolve against it. */
   dataDir?: string;
+  /** Only the first `limit` samples are needed: files are read, decompressed and decoded only that far. */
+  limit?: number;
 }
 
 /**
@@ -43,13 +46,15 @@ export interface LoadDatasetOptions {
  * Missing or malformed files raise a DataError naming the file and the fault.
  */
 export function loadDataset(spec: string, opts: LoadDatasetOptions): Dataset {
-  const { split, dataDir } = opts;
+  const { split, dataDir, limit } = opts;
   if (split !== 'train' && split !== 'test') throw new DataError(`unknown split '${String(split)}' (train or test)`);
-  if (spec === 'mnist') return loadMnist(split);
-  if (spec === 'fashion-mnist') return loadFashionMnist(dataDir ?? FASHION_MNIST_DIR, split);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new Error(`internal: dataset limit ${limit}`);
+  const limited = (ds: Dataset) => (limit !== undefined && ds.count > limit ? take(ds, limit) : ds);
+  if (spec === 'mnist') return limited(loadMnist(split));
+  if (spec === 'fashion-mnist') return loadFashionMnist(dataDir ?? FASHION_MNIST_DIR, split, limit);
   if (spec === 'cifar10' || spec === 'cifar-10') {
     if (!dataDir) throw new DataError('cifar10 needs --data-dir: the folder holding data_batch_1..5.bin and test_batch.bin');
-    return loadCifar10(dataDir, split);
+    return limited(loadCifar10(dataDir, split, limit));
   }
   if (spec.startsWith('idx:')) {
     const paths = spec.slice(4).split(',').map((p) => p.trim());
@@ -58,7 +63,7 @@ export function loadDataset(spec: string, opts: LoadDatasetOptions): Dataset {
     }
     const at = (p: string) => (isAbsolute(p) || !dataDir ? resolve(p) : join(dataDir, p));
     const [img, lab] = paths.length === 2 || split === 'train' ? [paths[0], paths[1]] : [paths[2], paths[3]];
-    return loadIdxPair(at(img), at(lab), { name: `idx-${split}` });
+    return loadIdxPair(at(img), at(lab), { name: `idx-${split}`, limit });
   }
   if (spec.startsWith('npz:') || spec.startsWith('npy:')) {
     // NumPy data: one file (or pair) for every split; with a time axis per sample, see fitToInput.
@@ -75,23 +80,24 @@ export function loadDataset(spec: string, opts: LoadDatasetOptions): Dataset {
 }
 
 /** Fashion-MNIST from the four IDX files in `dir`, gzipped (as Debian ships them) or not. */
-export function loadFashionMnist(dir: string, split: 'train' | 'test'): Dataset {
+export function loadFashionMnist(dir: string, split: 'train' | 'test', limit?: number): Dataset {
   const stem = split === 'train' ? 'train' : 't10k';
   const find = (kind: string) => {
     const plain = join(dir, `${stem}-${kind}-ubyte`);
     for (const p of [`${plain}.gz`, plain]) if (existsSync(p)) return p;
     throw new DataError(`Fashion-MNIST file '${plain}.gz' does not exist (install Debian's dataset-fashion-mnist or give --data-dir)`);
   };
-  return loadIdxPair(find('images-idx3'), find('labels-idx1'), { name: `fashion-mnist-${split}`, classes: 10 });
+  return loadIdxPair(find('images-idx3'), find('labels-idx1'), { name: `fashion-mnist-${split}`, classes: 10, limit });
 }
 
 /**
  * Loads an IDX image file and its label file. `classes`, when given, bounds the labels (a label ≥
- * classes is an error); otherwise the number of classes is the largest label + 1.
+ * classes is an error); otherwise the number of classes is the largest label + 1 (of the samples read:
+ * with `limit`, only the first `limit` are).
  */
-export function loadIdxPair(imagesPath: string, labelsPath: string, opts: { name: string; classes?: number }): Dataset {
-  const images = readIdx(imagesPath);
-  const labels = readIdx(labelsPath);
+export function loadIdxPair(imagesPath: string, labelsPath: string, opts: { name: string; classes?: number; limit?: number }): Dataset {
+  const images = readIdx(imagesPath, { limit: opts.limit });
+  const labels = readIdx(labelsPath, { limit: opts.limit });
   return datasetFromIdx(images, labels, imagesPath, labelsPath, opts);
 }
 
@@ -110,12 +116,13 @@ export function datasetFromIdx(
   if (labels.dims.length !== 1) {
     throw new DataError(`IDX label file '${labelsPath}' has ${labels.dims.length} dimensions (${labels.dims.join('×')}); expected 1`);
   }
-  const count = images.dims[0];
-  if (labels.dims[0] !== count) {
-    throw new DataError(`count mismatch: '${imagesPath}' holds ${count} images but '${labelsPath}' holds ${labels.dims[0]} labels`);
+  if (labels.dims[0] !== images.dims[0]) {
+    throw new DataError(`count mismatch: '${imagesPath}' holds ${images.dims[0]} images but '${labelsPath}' holds ${labels.dims[0]} labels`);
   }
-  if (count === 0) throw new DataError(`IDX image file '${imagesPath}' holds no images`);
+  if (images.dims[0] === 0) throw new DataError(`IDX image file '${imagesPath}' holds no images`);
   if (shape.some((d) => d === 0)) throw new DataError(`IDX image file '${imagesPath}' has an empty image shape ${shape.join('×')}`);
+  // The samples actually read (all, or the first `limit`).
+  const count = Math.min(images.data.length / (shape[0] * shape[1] * shape[2]), labels.data.length);
   let maxLabel = 0;
   for (let i = 0; i < count; i++) {
     const l = labels.data[i];
@@ -124,7 +131,7 @@ export function datasetFromIdx(
     }
     if (l > maxLabel) maxLabel = l;
   }
-  const pixels = new Float32Array(images.data.length);
+  const pixels = new Float32Array(count * shape[0] * shape[1] * shape[2]);
   for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] / 255;
   return {
     name: opts.name,
@@ -132,7 +139,7 @@ export function datasetFromIdx(
     classes: opts.classes ?? maxLabel + 1,
     count,
     images: pixels,
-    labels: Uint8Array.from(labels.data),
+    labels: Uint8Array.from(labels.data.subarray(0, count)),
   };
 }
 export { createRng, combineSeeds, mix32, type Rng } from './rng.js';
@@ -140,3 +147,18 @@ export {
   applyNoise, perturbImage, parseNoiseSpecs, perturbationLabel, sampleRng, gaussianKernel,
   DEFAULT_NOISE, NOISE_KINDS, type NoiseKind, type NoiseSpec, type Perturbation,
 } from './noise.js';
+
+/** The files a data set spec reads (for the output guard: no output may overwrite them). */
+export function datasetFiles(spec: string, dataDir?: string): string[] {
+  if (spec.startsWith('idx:')) {
+    return spec.slice(4).split(',').map((p) => p.trim()).filter(Boolean).map((p) => (isAbsolute(p) || !dataDir ? resolve(p) : join(dataDir, p)));
+  }
+  if (spec === 'fashion-mnist') {
+    const dir = dataDir ?? FASHION_MNIST_DIR;
+    return ['train', 't10k'].flatMap((s) => ['images-idx3', 'labels-idx1'].flatMap((k) => [`${s}-${k}-ubyte`, `${s}-${k}-ubyte.gz`].map((f) => join(dir, f))));
+  }
+  if ((spec === 'cifar10' || spec === 'cifar-10') && dataDir) {
+    return [...CIFAR10_FILES.train, ...CIFAR10_FILES.test].flatMap((f) => [join(dataDir, f), join(dataDir, 'cifar-10-batches-bin', f)]);
+  }
+  return [];
+}

@@ -1,8 +1,9 @@
 /**
- * A small seeded pseudo-random generator for everything in snnc that must be reproducible (noise, rate
- * encoding, shuffling, initialisation). The core is sfc32 (Chris Doty-Humphrey's "small fast counting"
- * generator; passes PractRand to 2^47 bytes and is what many JS test suites use), seeded through
- * splitmix32 so that nearby seeds give unrelated streams.
+ * The seeded pseudo-random generators of snnc, in one module: everything that must be reproducible draws
+ * from here. `createRng` (noise, rate-encoded input on the chip) has sfc32 at its core (Chris
+ * Doty-Humphrey's "small fast counting" generator; passes PractRand to 2^47 bytes and is what many JS test
+ * suites use), seeded through splitmix32 so that nearby seeds give unrelated streams; training draws from
+ * `mulberry32` (below, with the reason).
  */
 export interface Rng {
   /** Uniform in [0, 1), 32 bits of resolution. */
@@ -73,4 +74,33 @@ export function createRng(seed: number): Rng {
     fork: (salt: number) => createRng(combineSeeds(nextU32(), salt)),
   };
   return rng;
+}
+
+/**
+ * The training streams (initialisation, shuffling, augmentation, adapters): mulberry32, a 32-bit state
+ * generator. It predates createRng in the trainer and stays what training draws from, so that every run
+ * recorded before (the shipped teacher's command in src/assets/README.md, the runs of docs/results.md)
+ * reproduces bit for bit; its whole state is the seed it is created from, which is how a resumed run
+ * restores it (every stream is re-created from (seed, epoch, step)).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded permutation of 0..n−1 (Fisher–Yates) drawn from `rand`. */
+export function permutation(n: number, rand: () => number): Uint32Array {
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = p[i]; p[i] = p[j]; p[j] = t;
+  }
+  return p;
 }

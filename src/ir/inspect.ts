@@ -1,4 +1,5 @@
 import { kindOf, type Graph, type IRNode, type NodeShapes } from './graph.js';
+import { printable } from '../util/text.js';
 
 /** One row of {@link InspectReport}. */
 export interface LayerReport {
@@ -68,15 +69,15 @@ export function inspectGraph(g: Graph): InspectReport {
 /** A fixed-width table of the report for terminals. */
 export function formatInspectReport(r: InspectReport): string {
   const lines: string[] = [];
-  lines.push(`model:     ${r.name}`);
-  lines.push(`producer:  ${r.producer || '(none)'}`);
+  lines.push(`model:     ${printable(r.name)}`);
+  lines.push(`producer:  ${printable(r.producer || '(none)')}`);
   if (r.opset !== undefined) lines.push(`opset:     ${r.opset}`);
   if (r.timesteps !== undefined) lines.push(`timesteps: ${r.timesteps}`);
   if (r.encoding !== undefined) lines.push(`encoding:  ${r.encoding}`);
   lines.push(`input:     [${r.inputShape.join(', ')}] per sample`);
-  if (r.dropped.length) lines.push(`dropped:   ${r.dropped.join(', ')}`);
+  if (r.dropped.length) lines.push(`dropped:   ${printable(r.dropped.join(', '))}`);
   lines.push('');
-  const rows = r.layers.map((l) => [l.name, l.kind, `[${l.outputShape.join(', ')}]`, fmt(l.params), fmt(l.macs)]);
+  const rows = r.layers.map((l) => [printable(l.name), l.kind, `[${l.outputShape.join(', ')}]`, fmt(l.params), fmt(l.macs)]);
   const header = ['layer', 'kind', 'output shape', 'params', 'MACs'];
   const all = [header, ...rows, ['total', `${r.totals.layers} layers`, `[${r.outputShape.join(', ')}]`, fmt(r.totals.params), fmt(r.totals.macs)]];
   const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));

@@ -1,6 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { READ_LIMITS, readJsonFile } from '../util/safe-read.js';
 import { validateSchema } from '../util/schema.js';
-import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { buildGraph, kindOf, shapeSize, GraphError, NODE_KINDS, type Graph, type GraphMeta, type IRNode, type Tensor } from './graph.js';
 
@@ -25,7 +24,7 @@ export interface IrJson {
 }
 
 /** Largest IR JSON file read (a graph this size would not fit any target anyway). */
-export const MAX_IR_JSON_BYTES = 1 << 30;
+export const MAX_IR_JSON_BYTES = READ_LIMITS.json;
 
 
 export function tensorToJson(t: Tensor): TensorJson {
@@ -85,21 +84,6 @@ export function writeGraphJson(path: string, g: Graph): void {
 }
 
 export function readGraphJson(path: string): Graph {
-  let text: string;
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new UserError(`'${path}' is not a file`);
-    if (stat.size > MAX_IR_JSON_BYTES) throw new UserError(`'${path}' has ${stat.size} bytes, more than an IR graph may (${MAX_IR_JSON_BYTES})`);
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`'${path}' is not valid JSON: ${(e as Error).message}`);
-  }
+  const json = readJsonFile(path, { what: 'IR graph', maxBytes: MAX_IR_JSON_BYTES });
   return graphFromJson(json, `'${path}'`);
 }

@@ -6,10 +6,11 @@
  * is not empty, carries the HDF5 signature (else: what it is instead, e.g. a ZIP), and every dataset's
  * filters and declared size are checked before anything is read. Errors become one-line UserErrors.
  */
-import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as h5 from 'h5wasm/node';
 import { UserError } from '../util/errors.js';
+import { READ_LIMITS, withOpenFile } from '../util/safe-read.js';
 
 await h5.ready;
 // Errors as exceptions with the HDF5 error stack in the message, instead of printed to stderr.
@@ -39,30 +40,21 @@ function readAt(fd: number, offset: number, length: number): Uint8Array {
 const startsWith = (bytes: Uint8Array, sig: readonly number[]) => sig.every((b, i) => bytes[i] === b);
 
 /** What a file is, from its first bytes (and, for HDF5, the user-block offsets 512, 1024, …). */
-export function sniffFile(path: string): { signature: FileSignature; size: number; head: Uint8Array } {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (e) {
-    throw new UserError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (!stat.isFile()) throw new UserError(`'${path}' is not a file`);
-  if (stat.size === 0) return { signature: 'empty', size: 0, head: new Uint8Array(0) };
-  const fd = openSync(path, 'r');
-  try {
+export function sniffFile(path: string, what = 'model'): { signature: FileSignature; size: number; head: Uint8Array } {
+  // The one checked open of src/util/safe-read.ts: a missing file, a folder, a FIFO or a device is refused by name.
+  return withOpenFile(path, { what, maxBytes: READ_LIMITS.onnx }, (fd, size) => {
+    if (size === 0) return { signature: 'empty' as const, size, head: new Uint8Array(0) };
     const head = readAt(fd, 0, 64);
-    if (startsWith(head, HDF5_SIGNATURE)) return { signature: 'hdf5', size: stat.size, head };
-    for (let offset = 512; offset + 8 <= stat.size && offset <= 1 << 30; offset *= 2) {
-      if (startsWith(readAt(fd, offset, 8), HDF5_SIGNATURE)) return { signature: 'hdf5', size: stat.size, head };
+    const is = (signature: FileSignature) => ({ signature, size, head });
+    if (startsWith(head, HDF5_SIGNATURE)) return is('hdf5');
+    for (let offset = 512; offset + 8 <= size && offset <= 1 << 30; offset *= 2) {
+      if (startsWith(readAt(fd, offset, 8), HDF5_SIGNATURE)) return is('hdf5');
     }
-    if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return { signature: 'zip', size: stat.size, head };
-    if (startsWith(head, [0x1f, 0x8b])) return { signature: 'gzip', size: stat.size, head };
-    const text = Buffer.from(head).toString('utf8').trimStart();
-    if (text.startsWith('{')) return { signature: 'json', size: stat.size, head };
-    return { signature: 'other', size: stat.size, head };
-  } finally {
-    closeSync(fd);
-  }
+    if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return is('zip');
+    if (startsWith(head, [0x1f, 0x8b])) return is('gzip');
+    if (Buffer.from(head).toString('utf8').trimStart().startsWith('{')) return is('json');
+    return is('other');
+  });
 }
 
 /** Why a file that is not HDF5 cannot be read as NIR. */
@@ -119,7 +111,7 @@ const MAX_OBJECTS = 200_000;
  * before it is read. Throws UserError (one line) for anything that is not a readable HDF5 file.
  */
 export function readHdf5(path: string): H5Group {
-  const { signature, size } = sniffFile(path);
+  const { signature, size } = sniffFile(path, 'NIR file');
   if (signature !== 'hdf5') throw new UserError(notHdf5(path, signature));
   if (size > MAX_HDF5_FILE_BYTES) throw new UserError(`'${path}' has ${size} bytes, more than snnc reads (${MAX_HDF5_FILE_BYTES})`);
   const file = call(path, 'the file', () => new h5.File(path, 'r'));

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../util/safe-read.js';
 import { basename, dirname, extname } from 'node:path';
 import { UserError } from '../util/errors.js';
 import {
@@ -6,6 +6,7 @@ import {
   type Graph, type GraphMeta, type IRNode, type Tensor,
 } from '../ir/graph.js';
 import { onnx, AttrType, DataType, int64, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import { checkModelBudget } from './budget.js';
 import { OnnxError, decodeTensor, typeName, type ConstTensor, type ExternalDataContext } from './tensor.js';
 import { findOp, MAX_OPSET, MIN_OPSET, normaliseDomain, SUPPORTED_OP_NAMES } from './ops/index.js';
 import type { Act, AnyOpEntry, AttrKind, ImportContext, OpContext, Value } from './ops/types.js';
@@ -36,16 +37,7 @@ export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 /** Reads an ONNX file; external data is confined to the file's folder. */
 export function importOnnxFile(path: string): ImportedModel {
-  let bytes: Uint8Array;
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new OnnxError(`'${path}' is not a file`);
-    if (stat.size > MAX_MODEL_BYTES) throw new OnnxError(`'${path}' has ${stat.size} bytes, more than an ONNX protobuf can hold`);
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof OnnxError) throw e;
-    throw new OnnxError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const bytes = readRegularFile(path, { what: 'model', maxBytes: MAX_MODEL_BYTES, error: (m) => new OnnxError(m) });
   try {
     return importOnnx(bytes, { baseDir: dirname(path), name: basename(path, extname(path)) });
   } catch (e) {
@@ -63,6 +55,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
   } catch (e) {
     throw new OnnxError(`not a valid ONNX file (protobuf decoding failed: ${(e as Error).message})`);
   }
+  checkModelBudget(model);
   return new Importer(model, opts).run();
 }
 

@@ -90,7 +90,7 @@ export class EvalPool {
   /** {@link simulate} with the samples spread over the workers; the same result for any worker count. */
   async simulate(mapped: MappedChip, dataset: Dataset, opts: SimulateOptions = {}): Promise<SimulateResult> {
     if (this.inThread) return simulate(mapped, dataset, opts);
-    const { n, sampleSize, frames } = simulationSize(mapped, dataset, opts.samples);
+    const { n, sampleSize, frames } = simulationSize(mapped, dataset, opts.samples, opts.timesteps);
     const run = { ...chipRunOptions(opts), ...(frames > 1 ? { frames } : {}) };
     const pool = this.pool();
     const model = pool.model(mapped, () => ({ kind: 'chip', chip: mapped }));

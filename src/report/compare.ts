@@ -3,9 +3,10 @@ import { compile } from '../../compiler/index.js';
 import type { CompileSummary } from '../../compiler/summary.js';
 import type { SimReport } from '../../simulator/report.js';
 import { listTargets, loadTarget } from '../../targets/load.js';
-import { loadDataset, take } from '../data/index.js';
+import { loadDataset, datasetFiles } from '../data/index.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic, prepareOutputDir } from '../util/fs.js';
+import { checkOutputDir, guardOutputs, withOutputDir, writeFileAtomic } from '../util/fs.js';
+import { checkRange } from '../util/ranges.js';
 import { loadModelEvaluators } from './models.js';
 import { resolveWorkers, withEvalPool, type EvalPool } from '../parallel/index.js';
 import { barChart } from './svg.js';
@@ -69,16 +70,25 @@ export interface CompareOptions {
  * one row per target: cores used, fits or why not, energy and latency per inference, accuracy.
  */
 export async function compareTargets(modelPath: string, opts: CompareOptions): Promise<CompareReport> {
-  if (!(Number.isInteger(opts.samples) && opts.samples >= 1)) throw new UserError(`--samples must be a positive integer, got ${opts.samples}`);
-  if (opts.timesteps !== undefined && !(Number.isInteger(opts.timesteps) && opts.timesteps >= 1)) throw new UserError(`--timesteps must be a positive integer, got ${opts.timesteps}`);
+  checkRange('--samples', 'samples', opts.samples);
+  checkRange('--calibration-samples', 'samples', opts.calibrationSamples);
+  checkRange('--timesteps', 'timesteps', opts.timesteps);
   resolveWorkers(opts.workers);
   const targets = opts.targets ?? listTargets();
   for (const t of targets) loadTarget(t);
+  const outDir = opts.outDir;
+  if (outDir) {
+    checkOutputDir(outDir, opts.force ?? false);
+    guardOutputs(
+      [modelPath, ...targets.filter((t) => /[/\\]|\.json$/i.test(t)), ...datasetFiles(opts.dataset, opts.dataDir)],
+      [['-o', join(outDir, 'compare.json')], ...targets.flatMap((t) => [['-o', join(outDir, t, 'summary.json')], ['-o', join(outDir, t, 'sim-report.json')]] as [string, string][])],
+    );
+  }
   return withEvalPool(opts.workers, (pool) => compareOn(pool, modelPath, targets, opts));
 }
 
 async function compareOn(pool: EvalPool, modelPath: string, targets: string[], opts: CompareOptions): Promise<CompareReport> {
-  const test = take(loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir }), opts.samples);
+  const test = loadDataset(opts.dataset, { split: 'test', dataDir: opts.dataDir, limit: opts.samples });
   const [software] = await loadModelEvaluators([modelPath], { sampleShape: test.shape, timesteps: opts.timesteps, pool });
   let softwareCorrect = 0;
   try {
@@ -87,8 +97,9 @@ async function compareOn(pool: EvalPool, modelPath: string, targets: string[], o
   } finally {
     await software.dispose();
   }
-  if (opts.outDir) prepareOutputDir(opts.outDir, opts.force ?? false);
   const rows: CompareRow[] = [];
+  // Written together at the end, into a folder created only then: a failed run leaves nothing.
+  const files: [string, string][] = [];
   for (const target of targets) {
     opts.onProgress?.(target, 'compiling');
     const warnings: string[] = [];
@@ -110,10 +121,8 @@ async function compareOn(pool: EvalPool, modelPath: string, targets: string[], o
       target, fits: true, reason: null, coresUsed: s.coresUsed, coresAvailable: s.coresAvailable, timesteps: report.timesteps,
       energyJ: report.perInference.energyJ.totalJ, latencyNs: report.perInference.latency.ns, accuracy: report.accuracy ?? null, warnings,
     });
-    if (opts.outDir) {
-      writeFileAtomic(join(opts.outDir, target, 'summary.json'), `${JSON.stringify({ format: COMPILE_SUMMARY_FORMAT, ...s, warnings }, null, 1)}\n`);
-      writeFileAtomic(join(opts.outDir, target, 'sim-report.json'), `${JSON.stringify(report satisfies SimReport, null, 1)}\n`);
-    }
+    files.push([join(target, 'summary.json'), `${JSON.stringify({ format: COMPILE_SUMMARY_FORMAT, ...s, warnings }, null, 1)}\n`]);
+    files.push([join(target, 'sim-report.json'), `${JSON.stringify(report satisfies SimReport, null, 1)}\n`]);
   }
   const result: CompareReport = {
     format: COMPARE_FORMAT, version: 1, created: new Date().toISOString(),
@@ -121,7 +130,11 @@ async function compareOn(pool: EvalPool, modelPath: string, targets: string[], o
     software: { engine: software.engine, accuracy: softwareCorrect / test.count, timesteps: software.timesteps ?? null },
     rows,
   };
-  if (opts.outDir) writeFileAtomic(join(opts.outDir, 'compare.json'), `${JSON.stringify(result, null, 1)}\n`);
+  const outDir = opts.outDir;
+  if (outDir) {
+    files.push(['compare.json', `${JSON.stringify(result, null, 1)}\n`]);
+    withOutputDir(outDir, opts.force ?? false, () => { for (const [f, text] of files) writeFileAtomic(join(outDir, f), text); });
+  }
   return result;
 }
 

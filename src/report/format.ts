@@ -23,9 +23,17 @@ export function percent(fraction: number): string {
   return (fraction * 100).toFixed(2);
 }
 
-/** A Markdown table; `align` per column ('l' or 'r'). Cells are escaped for pipes. */
+/**
+ * Text in a Markdown document: Markdown renders inline HTML, so a name from a model file holding `<script>`
+ * must reach the reader as text. &, < and > become entities (quotes stay readable: they open no tag).
+ */
+export function markdownText(s: string): string {
+  return s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+}
+
+/** A Markdown table; `align` per column ('l' or 'r'). Cells are escaped for pipes and HTML. */
 export function markdownTable(head: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const esc = (s: string) => markdownText(s).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const widths = head.map((h, i) => Math.max(3, esc(h).length, ...rows.map((r) => esc(r[i] ?? '').length)));
   const cell = (s: string, i: number) => (align?.[i] === 'r' ? esc(s).padStart(widths[i]) : esc(s).padEnd(widths[i]));
   const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;

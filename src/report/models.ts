@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readRegularFile } from '../util/safe-read.js';
+import { checkModelBudget } from '../onnx/budget.js';
 import { basename, extname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx, int64 } from '../onnx/proto.js';
@@ -61,12 +62,7 @@ export interface OnnxModelInfo {
 
 /** Reads the parts of an ONNX file that decide how to evaluate it. */
 export function inspectOnnx(path: string): OnnxModelInfo {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new ModelError(`cannot read model '${path}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const bytes = readRegularFile(path, { what: 'model', maxBytes: READ_LIMITS.onnx, error: (m) => new ModelError(m) });
   let model: ReturnType<typeof onnx.ModelProto.decode>;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -74,6 +70,8 @@ export function inspectOnnx(path: string): OnnxModelInfo {
     throw new ModelError(`model '${path}' is not an ONNX file (${(e as Error).message})`);
   }
   if (!model.graph) throw new ModelError(`model '${path}' has no graph`);
+  // onnxruntime would allocate whatever the file declares: the same budget as snnc's own importer.
+  checkModelBudget(model, `model '${path}'`);
   const spiking = (model.graph.node ?? []).some((n) => n.domain === SNN_DOMAIN)
     || (model.opsetImport ?? []).some((o) => o.domain === SNN_DOMAIN);
   const meta = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));

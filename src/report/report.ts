@@ -1,8 +1,9 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readJsonFile, readRegularFilePrefix } from '../util/safe-read.js';
 import { join, relative } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { htmlPage, htmlTable, chartRow, type HtmlSection } from './html.js';
-import { markdownTable } from './format.js';
+import { markdownTable, markdownText } from './format.js';
 import { escapeXml } from './svg.js';
 
 /** A table of a report section: the same cells go into the HTML page and the Markdown summary. */
@@ -57,35 +58,50 @@ export function collectReportInputs(dir: string, wanted: (format: string) => boo
     for (const name of readdirSync(d).sort()) {
       if (name.startsWith('.') || name === 'node_modules') continue;
       const path = join(d, name);
-      const s = statSync(path);
+      const file = relative(dir, path);
+      let s;
+      try {
+        s = statSync(path);
+      } catch (e) {
+        // A dangling or looping link among the outputs is skipped, like any file the report cannot use.
+        const code = (e as NodeJS.ErrnoException).code;
+        skipped.push({ file, reason: code === 'ELOOP' ? 'a symbolic link that loops' : code === 'ENOENT' ? 'a symbolic link to nothing' : `cannot be read (${code})` });
+        continue;
+      }
       if (s.isDirectory()) {
         if (depth < 3) walk(path, depth + 1);
         continue;
       }
-      const file = relative(dir, path);
+      const wantedKind = name.endsWith('.onnx') || name.endsWith('.json');
+      if (!wantedKind) continue;
+      if (!s.isFile()) {
+        // A named pipe would block the reader forever, a device never ends.
+        skipped.push({ file, reason: s.isFIFO() ? 'a named pipe (FIFO), not a regular file' : 'not a regular file' });
+        continue;
+      }
       if (name.endsWith('.onnx')) {
         // models beside the outputs: ANNs give the MAC count of the ANN-vs-SNN comparison
         if (s.size <= MAX_ONNX_BYTES) inputs.push({ file, format: ONNX_MODEL_FORMAT, data: { path } });
         else skipped.push({ file, reason: `larger than ${MAX_ONNX_BYTES / 1048576} MB` });
         continue;
       }
-      if (!name.endsWith('.json')) continue;
       if (s.size > MAX_JSON_BYTES) {
         skipped.push({ file, reason: `larger than ${MAX_JSON_BYTES / 1048576} MB` });
         continue;
       }
-      // Big artifacts (mapped.json with every weight) announce their format in the first bytes: skip them unparsed.
-      const head = readHead(path, 512);
-      const tag = /^\s*\{\s*"format"\s*:\s*"([^"]{1,64})"/.exec(head)?.[1];
-      if (tag !== undefined && !wanted(tag)) {
-        skipped.push({ file, reason: `format '${tag}' is not part of reports` });
-        continue;
-      }
       let data: unknown;
       try {
-        data = JSON.parse(readFileSync(path, 'utf8'));
+        // Big artifacts (mapped.json with every weight) announce their format in the first bytes: skip them unparsed.
+        const head = readRegularFilePrefix(path, { what: 'file', maxBytes: MAX_JSON_BYTES }, 512).bytes.toString('utf8');
+        const tag = /^\s*\{\s*"format"\s*:\s*"([^"]{1,64})"/.exec(head)?.[1];
+        if (tag !== undefined && !wanted(tag)) {
+          skipped.push({ file, reason: `format '${tag}' is not part of reports` });
+          continue;
+        }
+        data = readJsonFile(path, { what: 'file', maxBytes: MAX_JSON_BYTES });
       } catch (e) {
-        skipped.push({ file, reason: `not valid JSON (${(e as Error).message})` });
+        if (!(e instanceof UserError)) throw e;
+        skipped.push({ file, reason: e.message.replace(/^file '[^']*':? ?/, '') });
         continue;
       }
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -98,18 +114,6 @@ export function collectReportInputs(dir: string, wanted: (format: string) => boo
   };
   walk(dir, 0);
   return { inputs, skipped };
-}
-
-/** The first `bytes` bytes of a file as text. */
-function readHead(path: string, bytes: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Tag of compile summaries (`snnc compile` writes summary.json without a format field; compare tags it). */
@@ -138,13 +142,15 @@ export function renderHtml(title: string, subtitle: string, sections: ReportSect
 
 /** Renders sections as a Markdown summary (tables and notes; charts live in the HTML page). */
 export function renderMarkdown(title: string, subtitle: string, sections: ReportSection[]): string {
-  const parts = [`# ${title}`, '', subtitle, ''];
+  // Every text from the inputs goes through markdownText (tables do it per cell): names may hold HTML.
+  const line = (s: string) => markdownText(s).replace(/\r?\n/g, ' ');
+  const parts = [`# ${line(title)}`, '', line(subtitle), ''];
   for (const s of sections) {
-    parts.push(`## ${s.title}`, '');
+    parts.push(`## ${line(s.title)}`, '');
     for (const t of s.tables) {
-      parts.push(`**${t.caption}**`, '', markdownTable(t.head, t.rows, t.align ?? t.head.map((_, i) => (i === 0 ? 'l' : 'r'))), '');
+      parts.push(`**${line(t.caption)}**`, '', markdownTable(t.head, t.rows, t.align ?? t.head.map((_, i) => (i === 0 ? 'l' : 'r'))), '');
     }
-    for (const n of s.notes) parts.push(`> ${n.replace(/\r?\n/g, ' ')}`, '');
+    for (const n of s.notes) parts.push(`> ${line(n)}`, '');
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }

@@ -1,4 +1,5 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { READ_LIMITS, readRegularFile } from '../util/safe-read.js';
+import { checkModelBudget } from '../onnx/budget.js';
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../onnx/proto.js';
 import { UserError } from '../util/errors.js';
@@ -27,20 +28,16 @@ export interface FrozenTeacher {
 export interface TeacherBatch { logits: Float32Array; classes: number; features: Map<string, Float32Array> }
 
 function decodeModel(path: string): ReturnType<typeof onnx.ModelProto.decode> {
-  if (!existsSync(path)) throw new TeacherError(`teacher '${path}' does not exist`);
-  let bytes: Uint8Array;
+  const bytes = readRegularFile(path, { what: 'teacher', maxBytes: READ_LIMITS.onnx, error: (m) => new TeacherError(m) });
+  let model: ReturnType<typeof onnx.ModelProto.decode>;
   try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new TeacherError(`teacher '${path}' cannot be read: ${(e as Error).message}`);
-  }
-  try {
-    const model = onnx.ModelProto.decode(bytes);
+    model = onnx.ModelProto.decode(bytes);
     if (!model.graph || !model.graph.node?.length) throw new Error('the file holds no graph');
-    return model;
   } catch (e) {
     throw new TeacherError(`teacher '${path}' is not a valid ONNX model: ${(e as Error).message}`);
   }
+  checkModelBudget(model, `teacher '${path}'`);
+  return model;
 }
 
 /** Outputs of ReLU-like activations in a teacher (candidates for feature KD), in graph order. */

@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { loadDataset, take, type Dataset } from '../data/index.js';
+import { loadDataset, take, datasetFiles, type Dataset } from '../data/index.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { guardOutputs, writeFileAtomic } from '../util/fs.js';
+import { READ_LIMITS, checkRegularFile } from '../util/safe-read.js';
+import { checkRange } from '../util/ranges.js';
 import { runGraph, predict } from '../ir/execute.js';
 import { importOnnx } from '../onnx/import.js';
 import type { Graph } from '../ir/graph.js';
 import { initTrainingBackend } from './backend.js';
 import { openTeacher } from './frozen-teacher.js';
 import { studentToGraph } from './student.js';
-import { trainStudent, usesFeatureLoss, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
+import { trainStudent, usesFeatureLoss, validateConfig, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
+import { readCheckpoint } from './checkpoint.js';
+import { DEFAULT_NEURON } from './spiking.js';
 import { exportOnnx } from '../onnx/export.js';
 import { writeGraphJson } from '../ir/json.js';
 import { trainTeacher, validateTeacherConfig, type TeacherTrainConfig } from './teacher-train.js';
@@ -22,23 +26,19 @@ import { annToGraph, TEACHER_ARCHS } from './teacher.js';
  * hyperparameters without looking at the test split).
  */
 export function loadSplits(spec: string, dataDir?: string, trainLimit?: number, testLimit?: number, validation?: number): { train: Dataset; test: Dataset } {
-  let train = loadDataset(spec, { split: 'train', dataDir });
-  if (trainLimit !== undefined) {
-    if (!Number.isInteger(trainLimit) || trainLimit < 1) throw new UserError(`--train-limit must be a positive integer, got ${trainLimit}`);
-    train = take(train, trainLimit);
-  }
+  checkRange('--train-limit', 'limit', trainLimit);
+  checkRange('--test-limit', 'limit', testLimit);
+  checkRange('--validation', 'limit', validation);
+  // Only the samples used are read and decoded.
+  const train = loadDataset(spec, { split: 'train', dataDir, limit: trainLimit });
   if (validation !== undefined) {
-    if (!Number.isInteger(validation) || validation < 1 || validation >= train.count) {
+    if (validation >= train.count) {
       throw new UserError(`--validation must be an integer from 1 to ${train.count - 1} (the training samples minus one), got ${validation}`);
     }
     const held = take(train, validation, train.count - validation);
     return { train: take(train, train.count - validation), test: { ...held, name: `${train.name} (validation)` } };
   }
-  let test = loadDataset(spec, { split: 'test', dataDir });
-  if (testLimit !== undefined) {
-    if (!Number.isInteger(testLimit) || testLimit < 1) throw new UserError(`--test-limit must be a positive integer, got ${testLimit}`);
-    test = take(test, testLimit);
-  }
+  const test = loadDataset(spec, { split: 'test', dataDir, limit: testLimit });
   return { train, test };
 }
 
@@ -77,7 +77,13 @@ export interface StudentRunOptions {
 export async function runStudentTraining(o: StudentRunOptions): Promise<{ result: TrainResult; graph?: Graph; roundTrip?: { agree: number; total: number; accuracy: number } }> {
   const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
   if (!o.output.endsWith('.onnx')) throw new UserError(`-o must name an .onnx file, got '${o.output}'`);
-  if (o.teacher !== undefined && !existsSync(o.teacher)) throw new UserError(`teacher '${o.teacher}' does not exist`);
+  if (o.teacher !== undefined) checkRegularFile(o.teacher, { what: 'teacher', maxBytes: READ_LIMITS.onnx });
+  const irPath = o.irOutput ?? o.output.replace(/\.onnx$/, '.snn.json');
+  // The checkpoint is read on --resume and written after every epoch: an output, and an input only of itself.
+  guardOutputs([o.teacher, ...datasetFiles(o.dataset, o.dataDir)], [['-o', o.output], ['--ir', irPath], ['--log', o.logPath], ['--checkpoint', o.checkpointPath]]);
+  // Settings, and a checkpoint to resume, are checked before any data or teacher is loaded.
+  validateConfig({ ...DEFAULT_CONFIG, ...o.config, neuron: { ...DEFAULT_NEURON, ...o.config.neuron } });
+  if (o.resume && o.checkpointPath && existsSync(o.checkpointPath)) readCheckpoint(o.checkpointPath, validateConfig);
   const kd = o.config.kd ?? DEFAULT_CONFIG.kd;
   if (kd !== 'none' && !o.teacher) throw new UserError(`--kd ${kd} needs --teacher (or use --kd none)`);
   const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit, o.validation);
@@ -123,13 +129,13 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
     await teacher?.close();
   }
   if (result.stopped && result.history.length === 0) {
-    say('stopped before the first epoch completed: nothing written');
+    // Said even with --quiet: the command's promised output does not exist.
+    process.stderr.write('snnc: stopped before the first epoch completed: nothing written\n');
     return { result };
   }
   const graph = studentToGraph(result.student);
   const bytes = exportOnnx(graph);
   writeFileAtomic(o.output, bytes);
-  const irPath = o.irOutput ?? o.output.replace(/\.onnx$/, '.snn.json');
   writeGraphJson(irPath, graph);
   // Check what was written: the ONNX file re-imported, run by the float reference executor.
   const roundTrip = checkRoundTrip(importOnnx(bytes).graph, test, result.testPredictions);
@@ -146,6 +152,7 @@ export async function runTeacherTraining(o: {
 }): Promise<{ testAccuracy: number; parameters: number; graph: Graph; secondsPerEpoch: number }> {
   const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
   if (!o.output.endsWith('.onnx')) throw new UserError(`-o must name an .onnx file, got '${o.output}'`);
+  guardOutputs(datasetFiles(o.dataset, o.dataDir), [['-o', o.output]]);
   if (!(TEACHER_ARCHS as readonly string[]).includes(o.config.arch)) throw new UserError(`unknown teacher architecture '${o.config.arch}' (choose ${TEACHER_ARCHS.join(', ')})`);
   validateTeacherConfig(o.config);
   const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit);

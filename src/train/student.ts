@@ -2,7 +2,7 @@ import { tf } from './backend.js';
 import { spikingNeuron, type NeuronOptions } from './spiking.js';
 import { buildGraph, type Graph, type IRNode } from '../ir/graph.js';
 import { UserError } from '../util/errors.js';
-import { mulberry32 } from './random.js';
+import { mulberry32 } from '../data/rng.js';
 import { convLayerNode, denseLayerNode, flattenedFrom } from './teacher.js';
 
 /**

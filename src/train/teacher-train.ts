@@ -1,7 +1,7 @@
 import { tf } from './backend.js';
 import type { Dataset } from '../data/dataset.js';
-import { UserError } from '../util/errors.js';
-import { mulberry32, permutation } from './random.js';
+import { checkRange } from '../util/ranges.js';
+import { mulberry32, permutation } from '../data/rng.js';
 import { crossEntropy } from './losses.js';
 import { annVariables, createAnn, runAnn, type AnnModel } from './teacher.js';
 import { argmaxRows, gatherBatch } from './trainer.js';
@@ -26,9 +26,11 @@ export function annLogits(m: AnnModel, ds: Dataset, batch = 256): Float32Array {
 
 /** Checks the settings a user gives (flags), before any work starts. */
 export function validateTeacherConfig(config: TeacherTrainConfig): void {
-  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new UserError(`--epochs must be a positive integer, got ${config.epochs}`);
-  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new UserError(`--batch-size must be a positive integer, got ${config.batchSize}`);
-  if (!(config.learningRate > 0 && config.learningRate < 10)) throw new UserError(`--lr must be in (0, 10), got ${config.learningRate}`);
+  // The same ranges as `snnc train` (src/util/ranges.ts).
+  checkRange('--epochs', 'epochs', config.epochs);
+  checkRange('--batch-size', 'batchSize', config.batchSize);
+  checkRange('--lr', 'learningRate', config.learningRate);
+  checkRange('--seed', 'seed', config.seed);
 }
 
 /** Trains an ANN teacher of the zoo with cross-entropy, Adam and a cosine learning-rate decay. */

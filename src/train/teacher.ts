@@ -1,7 +1,7 @@
 import { tf } from './backend.js';
 import { buildGraph, tensor, type AffineNode, type Conv2dNode, type Graph, type IRNode } from '../ir/graph.js';
 import { UserError } from '../util/errors.js';
-import { mulberry32 } from './random.js';
+import { mulberry32 } from '../data/rng.js';
 
 /** One layer of an ANN teacher (NHWC, tfjs). `inputs` name earlier layers; several are summed (residuals). */
 export type TeacherLayer =

@@ -1,13 +1,15 @@
-import { existsSync, readFileSync, appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, appendFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tf } from './backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
-import { mulberry32, permutation } from './random.js';
-import { DEFAULT_NEURON, type NeuronOptions } from './spiking.js';
+import { makeDir } from '../util/fs.js';
+import { mulberry32, permutation } from '../data/rng.js';
+import { RANGES, describeRange, inRange, type RangeName } from '../util/ranges.js';
+import { DEFAULT_NEURON, SURROGATES, type NeuronOptions } from './spiking.js';
+import { readCheckpoint, restoreCheckpoint, restoreStudentWeights, saveCheckpoint, type Checkpoint, type NamedVariable } from './checkpoint.js';
 import {
-  createStudent, imagesToNhwc, neuronLayers, runStudent, studentParameterCount, studentSpec, trainableVariables,
+  createStudent, imagesToNhwc, neuronLayers, runStudent, studentParameterCount, studentSpec, STUDENT_ARCHS,
   type Student,
 } from './student.js';
 import { crossEntropy, featureKdLoss, responseKdLoss } from './losses.js';
@@ -119,43 +121,31 @@ export interface TrainIo {
   resume?: boolean;
 }
 
-interface Checkpoint {
-  format: 'snnc-train-checkpoint/1';
-  config: TrainConfig;
-  epoch: number;
-  history: EpochLog[];
-  weights: Record<string, { shape: number[]; data: string }>;
-  optimizer: { name: string; shape: number[]; data: string }[];
-}
-
-function encodeF32(a: Float32Array | Int32Array | Uint8Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-}
-function decodeF32(s: string): Float32Array {
-  const b = Buffer.from(s, 'base64');
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** Checks the numeric settings of a run; every fault is a UserError naming the setting. */
-export function validateConfig(c: TrainConfig): void {
-  const posInt = (v: number, what: string, max = 1e7) => {
-    if (!Number.isInteger(v) || v < 1 || v > max) throw new UserError(`${what} must be an integer from 1 to ${max}, got ${v}`);
-  };
-  posInt(c.timesteps, '--timesteps', 256);
-  posInt(c.epochs, '--epochs', 10_000);
-  posInt(c.batchSize, '--batch-size', 4096);
-  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new UserError(`--lr must be in (0, 10), got ${c.learningRate}`);
-  if (!(c.alpha >= 0 && c.alpha <= 1)) throw new UserError(`--alpha must be in [0, 1], got ${c.alpha}`);
-  if (!(c.tau > 0 && Number.isFinite(c.tau))) throw new UserError(`--tau must be positive, got ${c.tau}`);
-  if (!(c.beta >= 0 && Number.isFinite(c.beta))) throw new UserError(`--beta must be non-negative, got ${c.beta}`);
-  if (!(c.neuron.threshold > 0 && Number.isFinite(c.neuron.threshold))) throw new UserError(`--threshold must be positive, got ${c.neuron.threshold}`);
-  if (!(c.neuron.leak >= 0 && c.neuron.leak < 1)) throw new UserError(`--leak must be in [0, 1), got ${c.neuron.leak}`);
-  if (!(c.neuron.alpha > 0 && Number.isFinite(c.neuron.alpha))) throw new UserError(`--sharpness must be positive, got ${c.neuron.alpha}`);
-  if (!KD_MODES.includes(c.kd)) throw new UserError(`--kd must be one of ${KD_MODES.join(', ')}, got '${c.kd}'`);
-  if (!Number.isInteger(c.seed)) throw new UserError(`--seed must be an integer, got ${c.seed}`);
-  if (c.featureNorm !== 'none' && c.featureNorm !== 'channel') throw new UserError(`--feature-norm must be none or channel, got '${c.featureNorm}'`);
-  if (c.betaSchedule !== 'constant' && c.betaSchedule !== 'cosine') throw new UserError(`--beta-schedule must be constant or cosine, got '${c.betaSchedule}'`);
-  if (!Number.isInteger(c.augmentShift) || c.augmentShift < 0 || c.augmentShift > 8) throw new UserError(`--augment-shift must be an integer from 0 to 8, got ${c.augmentShift}`);
+/**
+ * Checks the settings of a run (flags, or a checkpoint's config when `origin` names it); every fault is a
+ * UserError naming the setting as the user wrote it. The ranges are src/util/ranges.ts's, shared with every
+ * command.
+ */
+export function validateConfig(c: TrainConfig, origin?: string): void {
+  const name = (flag: string, field: string) => (origin ? `${origin}: config.${field}` : `--${flag}`);
+  const numbers: [flag: string, field: string, range: RangeName, value: unknown][] = [
+    ['timesteps', 'timesteps', 'trainTimesteps', c.timesteps], ['epochs', 'epochs', 'epochs', c.epochs], ['batch-size', 'batchSize', 'batchSize', c.batchSize],
+    ['lr', 'learningRate', 'learningRate', c.learningRate], ['seed', 'seed', 'seed', c.seed], ['alpha', 'alpha', 'alpha', c.alpha], ['tau', 'tau', 'tau', c.tau],
+    ['beta', 'beta', 'beta', c.beta], ['threshold', 'neuron.threshold', 'threshold', c.neuron.threshold], ['leak', 'neuron.leak', 'leak', c.neuron.leak],
+    ['sharpness', 'neuron.alpha', 'sharpness', c.neuron.alpha], ['augment-shift', 'augmentShift', 'augmentShift', c.augmentShift],
+  ];
+  for (const [flag, field, range, value] of numbers) {
+    if (!inRange(RANGES[range], value)) throw new UserError(`${name(flag, field)} must be ${describeRange(RANGES[range])}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
+  }
+  const choices: [flag: string, field: string, allowed: readonly string[], value: unknown][] = [
+    ['student', 'student', STUDENT_ARCHS, c.student], ['kd', 'kd', KD_MODES, c.kd], ['neuron', 'neuron.model', ['IF', 'LIF'], c.neuron.model],
+    ['reset', 'neuron.reset', ['subtract', 'zero'], c.neuron.reset], ['surrogate', 'neuron.surrogate', SURROGATES, c.neuron.surrogate],
+    ['encoding', 'encoding', ['direct', 'rate'], c.encoding], ['feature-norm', 'featureNorm', ['none', 'channel'], c.featureNorm],
+    ['beta-schedule', 'betaSchedule', ['constant', 'cosine'], c.betaSchedule],
+  ];
+  for (const [flag, field, allowed, value] of choices) {
+    if (!allowed.includes(value as string)) throw new UserError(`${name(flag, field)} must be one of ${allowed.join(', ')}, got '${String(value)}'`);
+  }
 }
 
 /**
@@ -364,26 +354,21 @@ export async function trainStudent(
   let config: TrainConfig = { ...DEFAULT_CONFIG, ...configIn, neuron: { ...DEFAULT_NEURON, ...configIn.neuron } };
   validateConfig(config);
   const log = hooks.log ?? (() => {});
-  let checkpoint: Checkpoint | undefined;
+  let checkpoint: Checkpoint<TrainConfig, EpochLog> | undefined;
   if (io.resume && io.checkpointPath && existsSync(io.checkpointPath)) {
-    try {
-      checkpoint = JSON.parse(readFileSync(io.checkpointPath, 'utf8')) as Checkpoint;
-    } catch (e) {
-      throw new UserError(`checkpoint '${io.checkpointPath}' is not readable JSON: ${(e as Error).message}`);
-    }
-    if (checkpoint.format !== 'snnc-train-checkpoint/1') throw new UserError(`'${io.checkpointPath}' is not an snnc training checkpoint`);
+    checkpoint = readCheckpoint<TrainConfig, EpochLog>(io.checkpointPath, validateConfig);
     // A resume continues the stored run; only the epoch budget may grow.
-    config = { ...DEFAULT_CONFIG, ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs) };
+    config = { ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs) };
     log(`resuming from ${io.checkpointPath} after epoch ${checkpoint.epoch}`);
   }
   if (config.kd !== 'none' && !teacher) throw new UserError(`--kd ${config.kd} needs a teacher (--teacher t.onnx)`);
   if (io.logPath) {
     // The log's folder is created like the output's; a fresh run starts a fresh log, a resumed one appends to it.
+    makeDir(dirname(io.logPath));
     try {
-      mkdirSync(dirname(io.logPath), { recursive: true });
       if (!checkpoint) writeFileSync(io.logPath, '');
     } catch (e) {
-      throw new UserError(`cannot write the training log '${io.logPath}': ${(e as Error).message}`);
+      throw new UserError(`cannot write the training log '${io.logPath}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
   if (train.shape.join() !== test.shape.join()) throw new UserError(`train and test samples differ in shape: [${train.shape}] vs [${test.shape}]`);
@@ -398,32 +383,15 @@ export async function trainStudent(
     ? await teacherTargets(teacher, train, student, config, classes, log)
     : { teacherLogits: undefined, hints: [] as FeatureHint[] };
 
-  const vars = [...trainableVariables(student), ...hints.flatMap((h) => [h.adapter.w, h.adapter.b])];
+  // Every trainable variable with its name in checkpoints; the student's come first.
+  const studentVars: NamedVariable[] = [...student.weights].flatMap(([name, p]) => [{ key: `${name}/w`, variable: p.w }, { key: `${name}/b`, variable: p.b }]);
+  const named: NamedVariable[] = [...studentVars, ...hints.flatMap((h) => [{ key: `${h.key}/w`, variable: h.adapter.w }, { key: `${h.key}/b`, variable: h.adapter.b }])];
+  const vars = named.map((v) => v.variable);
   const optimizer = tf.train.adam(config.learningRate);
   let history: EpochLog[] = [];
   let startEpoch = 0;
   if (checkpoint) {
-    for (const [name, p] of student.weights) {
-      for (const [key, v] of [['w', p.w], ['b', p.b]] as const) {
-        const saved = checkpoint.weights[`${name}/${key}`];
-        if (!saved || saved.shape.join() !== v.shape.join()) throw new UserError(`checkpoint '${io.checkpointPath}' does not match student '${config.student}' (layer ${name})`);
-        v.assign(tf.tensor(decodeF32(saved.data), saved.shape));
-      }
-    }
-    for (const h of hints) {
-      for (const [key, v] of [['w', h.adapter.w], ['b', h.adapter.b]] as const) {
-        const saved = checkpoint.weights[`${h.key}/${key}`];
-        if (saved) v.assign(tf.tensor(decodeF32(saved.data), saved.shape));
-      }
-    }
-    // Adam's moments: the optimizer creates them lazily, so take one zero-gradient step to build them first.
-    if (checkpoint.optimizer.length) {
-      optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.zerosLike(v) })));
-      // Stored names carry no per-process prefix (see below); give them this student's.
-      await optimizer.setWeights(checkpoint.optimizer.map((o) => ({
-        name: o.name === 'iter' ? o.name : `${student.prefix}${o.name}`, tensor: tf.tensor(decodeF32(o.data), o.shape),
-      })));
-    }
+    await restoreCheckpoint(checkpoint, io.checkpointPath!, named, optimizer, student);
     history = checkpoint.history;
     startEpoch = checkpoint.epoch;
   }
@@ -529,32 +497,10 @@ export async function trainStudent(
     history.push(entry);
     hooks.onEpoch?.(entry);
     if (io.logPath) appendFileSync(io.logPath, `${JSON.stringify(entry)}\n`);
-    if (io.checkpointPath) {
-      const weights: Checkpoint['weights'] = {};
-      for (const [name, p] of student.weights) {
-        weights[`${name}/w`] = { shape: p.w.shape, data: encodeF32(p.w.dataSync() as Float32Array) };
-        weights[`${name}/b`] = { shape: p.b.shape, data: encodeF32(p.b.dataSync() as Float32Array) };
-      }
-      for (const h of hints) {
-        weights[`${h.key}/w`] = { shape: h.adapter.w.shape, data: encodeF32(h.adapter.w.dataSync() as Float32Array) };
-        weights[`${h.key}/b`] = { shape: h.adapter.b.shape, data: encodeF32(h.adapter.b.dataSync() as Float32Array) };
-      }
-      const opt = (await optimizer.getWeights()).map((w) => ({
-        name: w.name.startsWith(student.prefix) ? w.name.slice(student.prefix.length) : w.name,
-        shape: w.tensor.shape, data: encodeF32(w.tensor.dataSync() as Float32Array),
-      }));
-      const ck: Checkpoint = { format: 'snnc-train-checkpoint/1', config, epoch: epoch + 1, history, weights, optimizer: opt };
-      writeFileAtomic(io.checkpointPath, JSON.stringify(ck));
-    }
+    if (io.checkpointPath) await saveCheckpoint(io.checkpointPath, config, epoch + 1, history, named, optimizer, student);
   }
-  if (stopped && io.checkpointPath && existsSync(io.checkpointPath)) {
-    // Report the state of the last complete epoch, which is what the checkpoint holds.
-    const ck = JSON.parse(readFileSync(io.checkpointPath, 'utf8')) as Checkpoint;
-    for (const [name, p] of student.weights) {
-      p.w.assign(tf.tensor(decodeF32(ck.weights[`${name}/w`].data), p.w.shape));
-      p.b.assign(tf.tensor(decodeF32(ck.weights[`${name}/b`].data), p.b.shape));
-    }
-  }
+  // Report the state of the last complete epoch, which is what the checkpoint holds.
+  if (stopped && io.checkpointPath && existsSync(io.checkpointPath) && history.length > 0) restoreStudentWeights(io.checkpointPath, studentVars);
   const testPredictions = argmaxRows(studentLogits(student, test), classes);
   for (const h of hints) { h.adapter.w.dispose(); h.adapter.b.dispose(); }
   optimizer.dispose();

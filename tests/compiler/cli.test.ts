@@ -66,7 +66,7 @@ describe('snnc compile', () => {
     const cases: [string[], RegExp][] = [
       [['compile', join(dir, 'missing.onnx'), '-t', 'loihi-like', '-o', join(dir, 'x1')], /missing\.onnx/],
       [['compile', lenet, '-t', 'loihi-lik', '-o', join(dir, 'x2')], /unknown target 'loihi-lik'/],
-      [['compile', lenet, '-t', 'loihi-like', '-o', join(dir, 'x3'), '--timesteps', '0'], /--timesteps must be a positive integer/],
+      [['compile', lenet, '-t', 'loihi-like', '-o', join(dir, 'x3'), '--timesteps', '0'], /--timesteps must be an integer from 1 to 100000, got 0/],
       [['compile', lenet, '-t', 'loihi-like', '-o', join(dir, 'x4'), '--dump-after', 'nope'], /unknown pass 'nope'/],
       [['compile', lenet, '-t', 'loihi-like', '-o', join(dir, 'x5'), '--maxpool', 'refuse'], /max pooling.*--maxpool avg/],
       [['compile', lenet, '-t', 'truenorth-like', '-o', join(dir, 'x6')], /does not fit truenorth-like/],

@@ -66,6 +66,6 @@ describe('IR JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'snnc-json-'));
     writeFileSync(join(dir, 'bad.json'), '{"format": ');
     expect(() => readGraphJson(join(dir, 'bad.json'))).toThrow(/is not valid JSON/);
-    expect(() => readGraphJson(join(dir, 'missing.json'))).toThrow(/ENOENT/);
+    expect(() => readGraphJson(join(dir, 'missing.json'))).toThrow(/missing\.json' does not exist/);
   });
 });

@@ -68,7 +68,7 @@ describe('NIR files on the command line', () => {
     const negative = join(dir, 'negative.nir');
     tinyNir(negative, 'LI', [['tau', { kind: 'float32', value: [1e-3, -2e-3, 1e-3], shape: [3] }], ['r', { kind: 'float32', value: [1, 1, 1], shape: [3] }], ['v_leak', { kind: 'float32', value: [0, 0, 0], shape: [3] }]]);
     await refuses(['compile', negative, '-t', 'loihi-like', '-o', join(dir, 'neg-out')], /node 'x': tau must be positive, got -0.002\d* at neuron 1/);
-    await refuses(['inspect', join(dir, 'nothing-here.nir')], /cannot read '.*nothing-here.nir': ENOENT/);
+    await refuses(['inspect', join(dir, 'nothing-here.nir')], /model '.*nothing-here.nir' does not exist/);
   });
 
   it.skipIf(!nirPresent)('refuses a truncated NIR file and a ZIP named .nir, naming what they are', async () => {

@@ -48,6 +48,6 @@ describe('snnc inspect', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Examples:\n +snnc inspect lenet\.onnx/);
     expect(await runCli(['inspect', '/nonexistent/model.onnx'])).toBe(2);
-    expect(io.stderr).toMatch(/^snnc: error: cannot read '\/nonexistent\/model\.onnx': ENOENT\n$/);
+    expect(io.stderr).toMatch(/^snnc: error: model '\/nonexistent\/model\.onnx' does not exist\n$/);
   });
 });

@@ -77,7 +77,7 @@ describe('snnc compare', () => {
       process.stderr.write = orig;
     }
     expect(chunks.join('')).toMatch(/unknown target 'nochip'/);
-    expect(chunks.join('')).toMatch(/--samples must be a positive integer/);
+    expect(chunks.join('')).toMatch(/--samples must be an integer from 1 to 10000000/);
     expect(existsSync(join(dir, 'c1'))).toBe(false);
     expect(existsSync(join(dir, 'c2'))).toBe(false);
   });

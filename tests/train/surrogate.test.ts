@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { initTrainingBackend, tf } from '../../src/train/backend.js';
 import { spikingNeuron, surrogateDerivative, surrogateFunction, SURROGATES, type NeuronOptions } from '../../src/train/spiking.js';
-import { mulberry32 } from '../../src/train/random.js';
+import { mulberry32 } from '../../src/data/rng.js';
 
 beforeAll(async () => { await initTrainingBackend({ quiet: true }); });
 
