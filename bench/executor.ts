@@ -9,7 +9,7 @@
  * Figures depend on the machine's load: say so when quoting them.
  */
 import { join } from 'node:path';
-import { packageRoot } from '../targets/load.js';
+import { packageRoot } from '../src/util/package-root.js';
 import { importOnnxFile } from '../src/onnx/import.js';
 import { runGraph, predict } from '../src/ir/execute.js';
 import { rebuild } from '../src/ir/graph.js';

@@ -8,7 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadTarget, packageRoot } from '../targets/load.js';
+import { loadTarget } from '../targets/load.js';
+import { packageRoot } from '../src/util/package-root.js';
 import type { TargetSpec } from '../targets/target.js';
 import { ChipSimulator, buildReport, loadSanafeVector, simulateVector, type SimReport } from '../simulator/index.js';
 import { writeFileAtomic } from '../src/util/fs.js';

@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { packageRoot } from '../targets/load.js';
+import { packageRoot } from '../src/util/package-root.js';
 import { take } from '../src/data/dataset.js';
 
 const target = loadTarget('loihi-like');

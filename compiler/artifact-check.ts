@@ -9,9 +9,17 @@
 import type { TargetSpec } from '../targets/target.js';
 import { RANGES, checkRange } from '../src/util/ranges.js';
 import { MAX_ACTIVATION_ELEMENTS } from '../src/ir/graph.js';
-import { MappedError } from './emit.js';
+import { UserError } from '../src/util/errors.js';
 import { intFormats } from './quantize.js';
 import type { MappedChip } from './types.js';
+
+/** A mapped artifact that cannot be read: names the file and the fault. */
+export class MappedError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MappedError';
+  }
+}
 
 /** Most neurons an artifact may declare in all (the IR's activation limit). */
 export const MAX_ARTIFACT_NEURONS = MAX_ACTIVATION_ELEMENTS;

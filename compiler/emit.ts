@@ -1,23 +1,17 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { UserError } from '../src/util/errors.js';
 import { schemaValidator } from '../src/util/schema.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { READ_LIMITS, readJsonFile, readRegularFile } from '../src/util/safe-read.js';
-import { checkMappedStructure, checkMappedValues } from './artifact-check.js';
-import { packageRoot, targetFile, validateTarget } from '../targets/load.js';
+import { checkMappedStructure, checkMappedValues, MappedError } from './artifact-check.js';
+export { MappedError };
+import { targetFile, validateTarget } from '../targets/load.js';
+import { packageRoot } from '../src/util/package-root.js';
 import type { MappedChip, Population, Projection, QuantGraph } from './types.js';
 
 const require = createRequire(import.meta.url);
 
-/** A mapped artifact that cannot be read: names the file and the fault. */
-export class MappedError extends UserError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MappedError';
-  }
-}
 
 export const MAPPED_FILE = 'mapped.json';
 export const WEIGHTS_FILE = 'weights.pb';

@@ -16,7 +16,6 @@ export class TargetError extends UserError {
 
 import { packageRoot } from '../src/util/package-root.js';
 
-export { packageRoot };
 
 /** Folder of the shipped target descriptions. */
 export function targetsDir(): string {

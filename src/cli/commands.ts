@@ -9,12 +9,11 @@ import { verifyCommand } from './verify.js';
 import { robustnessCommand } from './robustness.js';
 import { reportCommand } from './report.js';
 import { compareCommand } from './compare.js';
-import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 
-/** Every snnc command, one module a file (yargs CommandModule). */
+/** Every snnc command but the demo, one module a file (yargs CommandModule); main.ts adds the demo, which runs them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   inspectCommand, trainTeacherCommand, trainCommand, compileCommand, targetsCommand,
-  simulateCommand, verifyCommand, robustnessCommand, reportCommand, compareCommand, exportCommand, demoCommand,
+  simulateCommand, verifyCommand, robustnessCommand, reportCommand, compareCommand, exportCommand,
 ];

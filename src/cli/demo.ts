@@ -10,7 +10,9 @@ interface DemoArgs {
   workers?: number;
 }
 
-export const demoCommand: CommandModule<object, DemoArgs> = {
+/** The demo runs the other commands through the CLI itself; main.ts hands it its runner, so this module
+ * does not import main.ts (which lists the commands). */
+export const demoCommand = (run: (argv: string[]) => Promise<number>): CommandModule<object, DemoArgs> => ({
   command: 'demo',
   describe: 'the whole path on the embedded MNIST: KD student from the shipped teacher, compile, simulate, verify, noise, HTML report',
   builder: (y) => y
@@ -22,13 +24,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     .example('$0 demo', 'the full demo (a few minutes on 2 cores); report in build/demo/report.html')
     .example('$0 demo --quick -o /tmp/demo', 'the one-minute version'),
   handler: async (argv) => {
-    // Imported here, not at the top: commands.ts imports this module, and main.ts imports commands.ts.
-    const { runCli } = await import('./main.js');
     if (argv.workers !== undefined) resolveWorkers(argv.workers);
     const summary = await runDemo({
       outDir: argv.output, quick: argv.quick, force: argv.force, target: argv.target, workers: argv.workers,
-      run: runCli, say: (line) => process.stdout.write(`${line}\n`),
+      run, say: (line) => process.stdout.write(`${line}\n`),
     });
     process.stdout.write(formatDemoSummary(summary, argv.target));
   },
-};
+});

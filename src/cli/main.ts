@@ -1,5 +1,6 @@
 import yargs, { type MiddlewareFunction } from 'yargs';
 import { commands } from './commands.js';
+import { demoCommand } from './demo.js';
 import { UserError, EXIT_USER_ERROR } from '../util/errors.js';
 import { printable } from '../util/text.js';
 import { refuseRepeatedFlags } from './flags.js';
@@ -28,7 +29,7 @@ export async function runCli(argv: string[]): Promise<number> {
   // (yargs passes its instance as the middleware's second argument; @types/yargs does not declare it.)
   const refuseRepeats = (_args: unknown, y: { getOptions(): Parameters<typeof refuseRepeatedFlags>[1] }) => refuseRepeatedFlags(argv, y.getOptions());
   parser.middleware(refuseRepeats as unknown as MiddlewareFunction, true);
-  for (const c of commands) parser.command(c);
+  for (const c of [...commands, demoCommand(runCli)]) parser.command(c);
   try {
     await parser.parseAsync();
   } catch (e) {

@@ -19,9 +19,6 @@ export { parseIdx, readIdx, encodeIdx, readMaybeGzip } from './idx.js';
 /** Where Debian's `dataset-fashion-mnist` package installs the IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-export const FASHION_MNIST_CLASS_NAMES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-];
 
 /** The data sets `loadDataset` understands, for help texts and error messages. */
 export const DATASET_SPECS = ['mnist', 'fashion-mnist', 'idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]', 'cifar10', 'npz:FILE', 'npy:X,Y'];

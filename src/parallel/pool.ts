@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { packageRoot } from '../../targets/load.js';
+import { packageRoot } from '../util/package-root.js';
 import { UserError } from '../util/errors.js';
 import { FAULT_ENV, FAULT_HEAP_MB, type FromWorker, type Job, type ModelPayload, type ToWorker } from './protocol.js';
 

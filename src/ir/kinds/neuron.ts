@@ -4,7 +4,7 @@
  * runs and the compiler quantizes; the equations are in the node types' TSDoc (../nodes.ts).
  */
 import {
-  GraphError, shapeSize, type CubaLIFNode, type CubaLINode, type DelayNode, type IFNode, type INode, type IRNode,
+  GraphError, shapeSize, type CubaLIFNode, type CubaLINode, type DelayNode, type IFNode, type INode,
   type LIFNode, type LINode, type NodeShapes, type Param, type SpikingFields, type ThresholdNode,
 } from '../nodes.js';
 import type { Kernel, KindSpec, OnnxEmitter } from '../kind.js';
@@ -262,6 +262,3 @@ export const Delay: KindSpec<DelayNode> = {
 };
 
 export type { NeuronNode };
-export function isNeuronNode(node: IRNode): node is NeuronNode {
-  return ['IF', 'LIF', 'CubaLIF', 'LI', 'CubaLI', 'I', 'Threshold'].includes(node.kind);
-}
