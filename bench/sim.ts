@@ -2,6 +2,8 @@
  * `npm run bench:sim`: throughput of the chip simulator on one thread, and of parallel evaluation.
  *   - synaptic events per second of wall time for MNIST-sized networks and for one large layer
  *     (4,096 → 4,096 dense, 10 % of the sources spiking each step);
+ *   - the same for a recurrent current-based network of SHD's size on spike trains over time (700 → 256
+ *     recurrent CubaLIF → 20, T = 100), against the MLP's rate of events computed;
  *   - samples per second for a 1,000-sample MNIST simulation at T = 4 on loihi-like (full timing model,
  *     NoC, energy accounting);
  *   - the same 1,000 samples of the compiled LeNet-5 on one worker (this thread: `--workers 1`) and on all
@@ -22,6 +24,8 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { packageRoot } from '../src/util/package-root.js';
 import { take } from '../src/data/dataset.js';
+import { createRng } from '../src/data/rng.js';
+import { buildGraph, tensor } from '../src/ir/graph.js';
 
 const target = loadTarget('loihi-like');
 
@@ -88,7 +92,10 @@ function synapticEvents(sim: ChipSimulator): number {
   return sim.counts.layers.reduce((a, l) => a + l.synapticEvents, 0);
 }
 
-function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequentialMapping>, samples: number): void {
+/** Samples with a time axis: `frames` steps of input each, sample k from `sample(k)`. */
+interface TimedInput { frames: number; sample: (k: number) => Float32Array }
+
+function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequentialMapping>, samples: number, timed?: TimedInput): number {
   const mnist = loadMnist('test');
   const mapped = 'placement' in g ? g : sequentialMapping(g);
   const sim = new ChipSimulator(mapped);
@@ -98,15 +105,16 @@ function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequen
   // replacement code, which is markedly slower) before the clock starts; then three timed repetitions, of which
   // the best and the median are printed (this machine is shared and its speed drifts from run to run).
   const warmup = Math.max(1, Math.min(200, samples));
-  const image = (k: number) => (size === 0 ? [] : mnist.images.subarray((k % mnist.count) * size, ((k % mnist.count) + 1) * size));
-  for (let s = 0; s < warmup; s++) sim.runSample(image(samples + 1 + s), samples + 1 + s);
+  const image = (k: number) => (timed ? timed.sample(k) : size === 0 ? [] : mnist.images.subarray((k % mnist.count) * size, ((k % mnist.count) + 1) * size));
+  const run = (k: number) => (timed ? sim.runSample(image(k), k, timed.frames) : sim.runSample(image(k), k));
+  for (let s = 0; s < warmup; s++) run(samples + 1 + s);
   const rates: number[] = [];
   let seconds = 0;
   let before = 0;
   for (let rep = 0; rep < 3; rep++) {
     before = synapticEvents(sim);
     const t0 = performance.now();
-    for (let s = 1; s <= samples; s++) sim.runSample(image(s), s);
+    for (let s = 1; s <= samples; s++) run(s);
     seconds = (performance.now() - t0) / 1000;
     rates.push((synapticEvents(sim) - before) / seconds);
   }
@@ -117,7 +125,7 @@ function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequen
   // and replays them (identical counts). The second figure counts those events once per sample, so it is the rate
   // of events actually computed.
   let replayed = 0;
-  if (g.input.encoding === 'direct' && size > 0) {
+  if (!timed && g.input.encoding === 'direct' && size > 0) {
     for (let s = 1; s <= samples; s++) {
       for (const q of sim.projections) {
         if (q.from !== -1) continue;
@@ -126,18 +134,58 @@ function eventsPerSecond(label: string, g: QuantGraph | ReturnType<typeof sequen
     }
   }
   const computed = replayed > 0 ? `, ${((events - replayed) / seconds / 1e6).toFixed(1)} M/s counting direct input once per sample` : '';
-  console.log(`${label.padEnd(44)} ${(rates[2] / 1e6).toFixed(1).padStart(8)} M synaptic events/s best of 3, median ${(rates[1] / 1e6).toFixed(1)} M  (last repetition: ${(events / 1e6).toFixed(1)} M events in ${seconds.toFixed(2)} s; ${sim.timesteps} steps/sample, ${(seconds / steps * 1e6).toFixed(0)} µs/step${computed})`);
+  const spiking = sim.counts.layers.reduce((a, l) => a + l.spikes, 0);
+  const activity = timed ? `; ${(spiking / ((warmup + 3 * samples) * sim.timesteps)).toFixed(1)} spikes/step` : '';
+  console.log(`${label.padEnd(44)} ${(rates[2] / 1e6).toFixed(1).padStart(8)} M synaptic events/s best of 3, median ${(rates[1] / 1e6).toFixed(1)} M  (last repetition: ${(events / 1e6).toFixed(1)} M events in ${seconds.toFixed(2)} s; ${sim.timesteps} steps/sample, ${(seconds / steps * 1e6).toFixed(0)} µs/step${computed}${activity})`);
+  // The rate of events computed (direct input replayed from the first step counted once).
+  return replayed > 0 ? (events - replayed) / seconds : rates[1];
+}
+
+/**
+ * A recurrent current-based workload of SHD's size (700 input channels → 256 CubaLIF with a 256×256 recurrent
+ * projection → 20 CubaLIF readout, T = 100, dt = 1 ms), written as an IR graph with seeded weights and compiled
+ * for loihi-like by the real compiler; its input is seeded spike trains (each channel fires with its own rate, 2 %
+ * on average, as SHD's cochlea channels do).
+ */
+function recurrentShd(): { mapped: ReturnType<typeof sequentialMapping>; timed: TimedInput } {
+  const IN = 700, HIDDEN = 256, OUT = 20, T = 100;
+  const rng = createRng(11);
+  const uniform = (n: number, scale: number) => Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
+  const cuba = (n: number) => ({
+    kind: 'CubaLIF' as const, tauSyn: tensor([n], new Array(n).fill(5e-3)), tauMem: tensor([n], new Array(n).fill(1e-2)),
+    r: 1, vLeak: 0, wIn: 1, threshold: 1, reset: 'zero' as const,
+  });
+  const graph = buildGraph([
+    ['input', { kind: 'Input', shape: [IN] }],
+    ['fc1', { kind: 'Linear', weight: tensor([HIDDEN, IN], uniform(HIDDEN * IN, 3)) }],
+    ['lif1', cuba(HIDDEN)],
+    ['w_rec', { kind: 'Linear', weight: tensor([HIDDEN, HIDDEN], uniform(HIDDEN * HIDDEN, 1.5)) }],
+    ['fc2', { kind: 'Linear', weight: tensor([OUT, HIDDEN], uniform(OUT * HIDDEN, 2)) }],
+    ['lif2', cuba(OUT)],
+    ['output', { kind: 'Output' }],
+  ], [['input', 'fc1'], ['fc1', 'lif1'], ['lif1', 'w_rec'], ['w_rec', 'lif1'], ['lif1', 'fc2'], ['fc2', 'lif2'], ['lif2', 'output']], { name: 'shd-recurrent', dt: 1e-3 });
+  const { chip } = compile(graph, { target: 'loihi-like', timesteps: T, hold: 'none' });
+  const samples = 64;
+  const data = new Float32Array(samples * T * IN);
+  for (let s = 0; s < samples; s++) {
+    const rates = Array.from({ length: IN }, () => rng.next() * 0.04);
+    for (let t = 0; t < T; t++) for (let i = 0; i < IN; i++) data[(s * T + t) * IN + i] = rng.next() < rates[i] ? 1 : 0;
+  }
+  return { mapped: chip, timed: { frames: T, sample: (k) => data.subarray((k % samples) * T * IN, ((k % samples) + 1) * T * IN) } };
 }
 
 // Other jobs on the machine change the figures: print its load so a quoted figure carries it.
 console.log(`snnc chip simulator benchmark (one thread, node ${process.version}); target loihi-like; load average ${loadavg().map((x) => x.toFixed(2)).join(', ')} on ${availableParallelism()} cores`);
-eventsPerSecond('MNIST MLP 784-512-256-10, T=4', mnistMlp(), 200);
+const mlpRate = eventsPerSecond('MNIST MLP 784-512-256-10, T=4', mnistMlp(), 200);
 eventsPerSecond('MNIST CNN 16-32 (stride-2 3×3 convs), T=4', mnistCnn(), 500);
 eventsPerSecond('dense 4096→4096, 10 % active, 100 steps', largeLayer(), 3);
 // The LeNet-5 test fixture (seeded weights) through the real compiler, calibrated on MNIST, T=4.
 const lenet = join(packageRoot(), 'tests/fixtures/onnx/lenet.onnx');
 const compiledLenet = existsSync(lenet) ? compile(lenet, { target: 'loihi-like', calibrate: 'mnist', samples: 64, timesteps: 4 }).chip : undefined;
 if (compiledLenet) eventsPerSecond('LeNet-5 compiled for loihi-like, T=4', compiledLenet, 300);
+const shd = recurrentShd();
+const recRate = eventsPerSecond('recurrent CubaLIF 700-256(rec)-20, T=100', shd.mapped, 40, shd.timed);
+console.log(`  recurrent against the MLP (events computed): ${(recRate / mlpRate).toFixed(2)}x (target: at least 0.5x)`);
 
 const test = take(loadMnist('test'), 1000);
 const runs: [string, ReturnType<typeof sequentialMapping>][] = [['MLP', sequentialMapping(mnistMlp())], ['CNN', sequentialMapping(mnistCnn())]];
