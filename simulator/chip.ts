@@ -329,7 +329,8 @@ export class ChipState {
       const layer = this.layers[q.to];
       layer.synapticEvents += syn;
       layer.effectiveSynapticOps += nnz;
-      inputEffective += nnz;
+      // inputEffectiveOps counts the MACs of graded input; spike input makes ACs, like every other spike.
+      if (!this.encoder.spikes) inputEffective += nnz;
       if (replay) { replay.syn[m] = syn; replay.nnz[m] = nnz; }
     }
     this.inputEffectiveOps += inputEffective;

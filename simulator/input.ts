@@ -25,6 +25,12 @@ export class InputEncoder {
     return this.frames === 1 && this.spec.encoding === 'direct';
   }
 
+  /** Whether the events are spikes (value 1: each synaptic operation an accumulate, NeuroBench's AC) rather than
+   * graded values (a multiply-accumulate, a MAC): rate-encoded input. */
+  get spikes(): boolean {
+    return this.spec.encoding === 'rate';
+  }
+
   /** Starts a new sample; `image` holds `frames` × `size` values in [0, 1]. */
   begin(image: ArrayLike<number>, sampleIndex: number, frames = 1): void {
     this.image = image;

@@ -61,6 +61,9 @@ export interface VerifyReport {
   chipSteps: number;
   delay: DelayMode;
   encoding: string;
+  /** Frames per sample of data over time (frame t drives step t; no input after the last); absent: a static
+   * input, encoded at every step and held during the hold steps. */
+  inputFrames?: number;
   rows: VerifyRow[];
   /** agreement[i][j]: fraction of samples where rows i and j predict the same class. */
   agreement: number[][];
@@ -215,7 +218,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   const metrics = neuroBenchMetrics(q, sim.report);
   return {
     format: 'snnc-verify-report', version: 1, model, ...(opts.teacher ? { teacher: opts.teacher } : {}),
-    target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, holdSteps: q.holdSteps ?? 0, chipSteps, delay, encoding: q.input.encoding,
+    target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, holdSteps: q.holdSteps ?? 0, chipSteps, delay, encoding: q.input.encoding, ...(data.steps !== undefined ? { inputFrames: data.steps } : {}),
     rows, agreement, bitIdentical: { identical, checked: n, all: identical === n }, delayAnalysis,
     metrics, energy: energyComparison(metrics, sim.report, q, annGraph), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
     sim: sim.report,

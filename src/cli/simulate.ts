@@ -158,14 +158,16 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       } finally {
         bar?.stop();
       }
+      // A static image is held over the extra steps; samples over time have no input after their last frame.
+      const after = dataset.steps ? `(the input silent after its ${dataset.steps} frames)` : 'with the input held';
       if (report.delay === 'hardware' && lag > 0) {
         if (extra >= lag) {
-          lagNote = `note: ${baseSteps} + ${extra} = ${timesteps} steps with the input held (${argv.extend && extra > hold ? '--extend' : "the artifact's hold steps"}): the readout, ${lag} step(s) behind the input under hardware delay, integrates all ${baseSteps} steps of evidence`;
+          lagNote = `note: ${baseSteps} + ${extra} = ${timesteps} steps ${after} (${argv.extend && extra > hold ? '--extend' : "the artifact's hold steps"}): the readout, ${lag} step(s) behind the input under hardware delay, integrates all ${baseSteps} steps of evidence`;
         } else {
           lagNote = `note: with hardware delay the readout lags the input by ${lag} step(s): of ${timesteps} steps, ${Math.max(0, timesteps - lag)} reach the readout (--extend runs T + ${lag}; snnc verify measures what that recovers)`;
         }
       } else if (extra > 0) {
-        lagNote = `note: ${baseSteps} + ${extra} = ${timesteps} steps with the input held`;
+        lagNote = `note: ${baseSteps} + ${extra} = ${timesteps} steps ${after}`;
       }
       if (report.referenceChecked !== undefined && report.referenceIdentical !== report.referenceChecked) process.exitCode = 1;
     }

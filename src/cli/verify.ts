@@ -39,8 +39,9 @@ function table(rows: string[][]): string {
 export function formatVerifyReport(r: VerifyReport): string {
   const short = ['A', 'F', 'Q', 'C'];
   const keys = r.rows.map((row) => short[['ann', 'float-snn', 'quantized-snn', 'mapped-chip'].indexOf(row.stage)]);
+  const held = r.inputFrames ? 'after the last frame, with no input' : 'with the input held';
   const lines = [
-    `${r.model} on ${r.target}: ${r.samples} samples of ${r.dataset}, T=${r.timesteps}${r.holdSteps ? ` + ${r.holdSteps} hold steps = ${r.chipSteps} steps on the chip (input held)` : ''}, ${r.encoding} input, chip delay ${r.delay}`,
+    `${r.model} on ${r.target}: ${r.samples} samples of ${r.dataset}, T=${r.timesteps}${r.holdSteps ? ` + ${r.holdSteps} hold steps = ${r.chipSteps} steps on the chip (${held})` : ''}, ${r.inputFrames ? `input over time (${r.inputFrames} frames)` : `${r.encoding} input`}, chip delay ${r.delay}`,
     '',
     table([
       ['', 'stage', 'engine', 'steps', 'accuracy', ...keys.map((k) => `agree ${k}`)],
@@ -53,7 +54,7 @@ export function formatVerifyReport(r: VerifyReport): string {
   if (d.hardwareAccuracy !== d.sameStepAccuracy) {
     lines.push(`delay: hardware ${pct(d.hardwareAccuracy)} vs same-step ${pct(d.sameStepAccuracy)} at exactly T=${d.timesteps} steps (readout lags the input by ${d.readoutLag} step(s) on a delayed chip)`);
     lines.push(d.recoveredWith !== null
-      ? `  ${d.recoveredWith} extra step(s) with the input held (T=${d.timesteps + d.recoveredWith}) recover the same-step accuracy: ${d.sweep.map((s) => `T+${s.extraSteps} ${pct(s.accuracy)}`).join(', ')}`
+      ? `  ${d.recoveredWith} extra step(s) ${held} (T=${d.timesteps + d.recoveredWith}) recover the same-step accuracy: ${d.sweep.map((s) => `T+${s.extraSteps} ${pct(s.accuracy)}`).join(', ')}`
       : `  not recovered within ${d.readoutLag + 2} extra steps: ${d.sweep.map((s) => `T+${s.extraSteps} ${pct(s.accuracy)}`).join(', ')}`);
     lines.push(d.holdSteps > 0
       ? `  the compiled artifact holds the input ${d.holdSteps} step(s) (T+${d.holdSteps}): the chip row above ran that`

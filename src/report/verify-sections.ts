@@ -20,6 +20,8 @@ export interface VerifyReportFields {
   samples: number;
   timesteps: number;
   delay: string;
+  /** Frames per sample of data over time (absent: a static input). */
+  inputFrames?: number;
   rows: { stage: string; label: string; engine: string; accuracy: number }[];
   agreement: number[][];
   bitIdentical: { identical: number; checked: number; all: boolean };
@@ -90,7 +92,7 @@ export function verifySections(reports: { file: string; report: VerifyReportFiel
     const d = r.delayAnalysis;
     charts.push(lineChart({
       title: `Hardware delay: accuracy with extra steps — ${label}`,
-      xLabel: `extra time steps beyond T = ${d.timesteps} (input held)`, yLabel: 'accuracy (%)', yMin: 0, yMax: 100, width: 460, height: 260,
+      xLabel: `extra time steps beyond T = ${d.timesteps} (${r.inputFrames ? 'no input after the last frame' : 'input held'})`, yLabel: 'accuracy (%)', yMin: 0, yMax: 100, width: 460, height: 260,
       series: [
         { name: 'hardware delay', points: [[0, d.hardwareAccuracy * 100], ...d.sweep.map((s) => [s.extraSteps, s.accuracy * 100] as [number, number])] },
         { name: 'same-step delivery at T', points: [[0, d.sameStepAccuracy * 100], [Math.max(1, ...d.sweep.map((s) => s.extraSteps)), d.sameStepAccuracy * 100]] },

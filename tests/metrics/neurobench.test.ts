@@ -39,6 +39,20 @@ describe('NeuroBench metrics, worked out by hand', () => {
     expect(m.membraneUpdates).toBe(6 + 3);
   });
 
+  it('counts rate-encoded (spike) input as ACs, not MACs', () => {
+    const target = targetWith('loihi-like');
+    const graph = graphOf(target, [ifPopulation('H', 2, 5), ifPopulation('R', 1, 1000, { readout: true })], [
+      dense('input', 'H', [[3, 0], [0, 0]]),
+      dense('H', 'R', [[2, 0]]),
+    ], 2, { timesteps: 3, delay: 'same-step', input: { shape: [2], encoding: 'rate', inputScale: 1, seed: 1 } });
+    const sim = new ChipSimulator(sequentialMapping(graph), { delay: 'same-step' });
+    // Probability 1: both inputs spike at every step; one non-zero synapse (input 0 → H0) per step. H0 gets 3 a step:
+    // 3, 6 fires (1 left), 4, so one spike, one AC into R.
+    sim.runSample([1, 1]);
+    const m = neuroBenchMetrics(graph, buildReport(sim));
+    expect(m.effectiveSynapticOps).toEqual({ acs: 3 + 1, macs: 0, total: 4 });
+  });
+
   it('ANN MACs × 4.6 pJ against SNN ACs × 0.9 pJ (+ graded MACs × 4.6 pJ) and the target\'s own energy', () => {
     const graph = tiny();
     const sim = new ChipSimulator(sequentialMapping(graph), { delay: 'same-step' });
