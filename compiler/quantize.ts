@@ -123,7 +123,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   const inputBits = target.precision.inputBits.value;
   let encoding: Encoding = net.input.encoding;
   if (inputBits === 1 && encoding === 'direct') {
-    opts.warn?.(`${target.name} takes binary input events only: the input is rate-encoded (Bernoulli spikes) instead of direct`);
+    opts.warn?.(`${target.name} takes binary input events only: the input is rate-encoded (Bernoulli spikes of probability x) instead of direct; input of 0s and 1s, such as event frames, spikes exactly where it is 1`);
     encoding = 'rate';
   }
   // Direct input: an 8-bit value at most, so that the first layer's weights keep their resolution (the error

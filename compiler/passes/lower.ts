@@ -150,7 +150,11 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
         // Not composable exactly: a relay population carries the intermediate values as spike rates.
         const relay = `${target}.relay${populations.filter((p) => p.name.startsWith(`${target}.relay`)).length}`;
         const relayShape = current.outShape[1] === 1 && current.outShape[2] === 1 ? [current.outShape[0]] : [...current.outShape];
-        addPopulation(relay, relayShape, target, { dynamics: { ...ifDynamics(shapeSize(relayShape), 1), vInit: new Float64Array(shapeSize(relayShape)).fill(0.5) } }, null);
+        // A relay starts at half its threshold, so that it rounds the rate it carries (an average pooling's ¼s) rather
+        // than truncating it. When every weight into it is a whole number of thresholds (a sum pooling) its spikes are
+        // the same from 0, and a relay at rest holds no state that an event-driven chip would update at every step.
+        const rounds = current.w.some((w) => !Number.isInteger(w));
+        addPopulation(relay, relayShape, target, { dynamics: { ...ifDynamics(shapeSize(relayShape), 1), vInit: new Float64Array(shapeSize(relayShape)).fill(rounds ? 0.5 : 0) } }, null);
         projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current, first ? term : null));
         first = false;
         if (!keepPooling) opts.warn?.(tooWide

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { DT_OPTION } from './flags.js';
 import { join } from 'node:path';
 import { compile, modelName, parseHold, PASSES, FitError, NO_CALIBRATION, type CompileResult } from '../../compiler/index.js';
 import { FeatureError } from '../../compiler/features.js';
@@ -93,7 +94,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     .option('target', { alias: 't', type: 'string', demandOption: true, describe: `shipped target (${listTargets().join(', ')}), 'all', or a path to a target JSON file` })
     .option('output', { alias: 'o', type: 'string', describe: 'output folder (default ./build/<model>-<target>)' })
     .option('timesteps', { alias: 'T', type: 'number', describe: `time steps ${rangeHint('timesteps')} (default: the student's own, 64 for a converted ANN)` })
-    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of NIR neurons (default 1e-4, as snnTorch and Lava export; Norse uses 1e-3)' })
+    .option('dt', DT_OPTION)
     .option('calibrate', { type: 'string', describe: `data set for threshold balancing and spike rates (${DATASET_SPECS.join(', ')}), or '${NO_CALIBRATION}' for thresholds from the weights alone; default for an ANN: the embedded MNIST when its input is 1×28×28 (said in one line), else the weights (with a warning)` })
     .option('samples', { type: 'number', default: 256, describe: `calibration samples from the training split ${rangeHint('samples')}` })
     .option('data-dir', { type: 'string', describe: 'folder of the data set files' })

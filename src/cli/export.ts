@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { DT_OPTION } from './flags.js';
 import { isSpiking, KINDS, type Graph } from '../ir/graph.js';
 import { loadModelGraph } from '../model-file.js';
 import { writeNir } from '../nir/write.js';
@@ -39,7 +40,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     .positional('model', { type: 'string', demandOption: true, describe: 'model file: NIR, ONNX or snnc IR JSON, recognised by content' })
     .option('format', { alias: 'f', choices: ['nir', 'onnx'] as const, demandOption: true, describe: 'what to write' })
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'file to write' })
-    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of NIR neurons (default 1e-4, as snnTorch and Lava export; Norse uses 1e-3)' })
+    .option('dt', DT_OPTION)
     .option('calibrate', { type: 'string', describe: `data set for the thresholds when an ANN is converted for NIR (${DATASET_SPECS.join(', ')})` })
     .option('samples', { type: 'number', default: 256, describe: 'calibration samples' })
     .option('data-dir', { type: 'string', describe: 'folder of the data set files' })

@@ -1,5 +1,12 @@
 /** Command-line flag handling that is the CLI's alone; the ranges of numeric settings are src/util/ranges.ts. */
 import { UserError } from '../util/errors.js';
+import { DEFAULT_NIR_DT } from '../nir/read.js';
+
+/** `--dt`, for every command that takes a model. */
+export const DT_OPTION = {
+  type: 'number',
+  describe: `seconds per step for the time constants of NIR neurons (default ${DEFAULT_NIR_DT}, as snnTorch and Lava export; Norse uses 1e-3)`,
+} as const;
 
 interface ParserOptions {
   array: string[];

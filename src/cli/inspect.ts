@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { DT_OPTION } from './flags.js';
 import { inspectGraph, formatInspectReport, type InspectReport } from '../ir/inspect.js';
 import { loadModelGraph, type LoadModelOptions } from '../model-file.js';
 import { out } from './output.js';
@@ -20,7 +21,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   builder: (y) => y
     .positional('model', { type: 'string', demandOption: true, describe: 'model file: NIR (.nir), ONNX (.onnx) or snnc IR graph (.json), recognised by content' })
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of NIR neurons (default 1e-4, as snnTorch and Lava export; Norse uses 1e-3)' })
+    .option('dt', DT_OPTION)
     .example('$0 inspect lenet.onnx', 'table of layers with shapes, parameters and MACs, plus producer and opset')
     .example('$0 inspect student.onnx --json', 'the same as JSON (for scripts)')
     .example('$0 inspect converted.snn.json', 'an IR graph written by snnc')

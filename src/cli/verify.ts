@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { DT_OPTION } from './flags.js';
 import cliProgress from 'cli-progress';
 import { parseHold } from '../../compiler/index.js';
 import type { DelayMode } from '../../compiler/types.js';
@@ -80,7 +81,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   describe: 'compare the ANN, float SNN, quantized SNN and mapped chip on the same samples; exit 1 unless quantized and mapped are bit-identical',
   builder: (y) => y
     .positional('model', { type: 'string', demandOption: true, describe: 'model: an ONNX ANN (converted) or spiking student, a NIR file, or snnc IR JSON' })
-    .option('dt', { type: 'number', describe: 'seconds per step for the time constants of a NIR model (default 1e-4)' })
+    .option('dt', DT_OPTION)
     .option('target', { type: 'string', default: 'loihi-like', describe: 'chip target (shipped name or JSON path)' })
     .option('dataset', { type: 'string', default: 'mnist', describe: `evaluation data set, test split (${DATASET_SPECS.join(', ')})` })
     .option('data-dir', { type: 'string', describe: 'folder of the data files' })

@@ -7,21 +7,22 @@ import { take } from './dataset.js';
 import { loadMnist } from './mnist.js';
 import { loadCifar10, CIFAR10_FILES } from './cifar.js';
 import { loadNpyPair, loadNpz } from './numpy.js';
+import { saccadeEvents, SACCADE_DEFAULT_STEPS } from './saccades.js';
 
 export type { Dataset } from './dataset.js';
 export { take, sampleSize, sampleValues } from './dataset.js';
 export { loadNpz, loadNpyPair, fitToInput, decodeNpy, encodeNpz } from './numpy.js';
 export { DataError } from './errors.js';
 export { loadMnist } from './mnist.js';
+export { saccadeEvents } from './saccades.js';
 export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar.js';
 export { parseIdx, readIdx, encodeIdx, readMaybeGzip } from './idx.js';
 
 /** Where Debian's `dataset-fashion-mnist` package installs the IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-
 /** The data sets `loadDataset` understands, for help texts and error messages. */
-export const DATASET_SPECS = ['mnist', 'fashion-mnist', 'idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]', 'cifar10', 'npz:FILE', 'npy:X,Y'];
+export const DATASET_SPECS = ['mnist', 'mnist-saccades[:T]', 'fashion-mnist', 'idx:IMAGES,LABELS[,TEST_IMAGES,TEST_LABELS]', 'cifar10', 'npz:FILE', 'npy:X,Y'];
 
 export interface LoadDatasetOptions {
   split: 'train' | 'test';
@@ -48,6 +49,12 @@ export function loadDataset(spec: string, opts: LoadDatasetOptions): Dataset {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new Error(`internal: dataset limit ${limit}`);
   const limited = (ds: Dataset) => (limit !== undefined && ds.count > limit ? take(ds, limit) : ds);
   if (spec === 'mnist') return limited(loadMnist(split));
+  if (spec === 'mnist-saccades' || spec.startsWith('mnist-saccades:')) {
+    // Only the digits used are turned into events: [T, 2, 34, 34] frames are 70× an image's size.
+    const steps = spec === 'mnist-saccades' ? SACCADE_DEFAULT_STEPS : Number(spec.slice('mnist-saccades:'.length));
+    if (!(Number.isInteger(steps) && steps >= 1 && steps <= 1000)) throw new DataError(`dataset '${spec}': write mnist-saccades or mnist-saccades:T with T steps from 1 to 1000`);
+    return saccadeEvents(limited(loadMnist(split)), steps);
+  }
   if (spec === 'fashion-mnist') return loadFashionMnist(dataDir ?? FASHION_MNIST_DIR, split, limit);
   if (spec === 'cifar10' || spec === 'cifar-10') {
     if (!dataDir) throw new DataError('cifar10 needs --data-dir: the folder holding data_batch_1..5.bin and test_batch.bin');

@@ -6,7 +6,7 @@ import { onnx, int64 } from '../onnx/proto.js';
 import { runGraph, predict } from '../ir/execute.js';
 import type { EvalPool } from '../parallel/index.js';
 import { shapeSize, isSpiking, type Graph } from '../ir/graph.js';
-import { readGraphJson } from '../ir/json.js';
+import { detectModelFormat, loadModelGraph } from '../model-file.js';
 import { UserError } from '../util/errors.js';
 import { importOnnxFile, SNNC_DOMAIN } from '../onnx/import.js';
 import { compile } from '../../compiler/index.js';
@@ -193,11 +193,16 @@ export interface LoadModelsOptions {
   seed?: number;
   /** Worker threads for the float executor and the simulator (default: this thread). */
   pool?: EvalPool;
+  /** Seconds per step for a NIR model's time constants (see src/model-file.ts). */
+  dt?: number;
+  /** Told what loading a model repaired or assumed. */
+  warn?: (message: string) => void;
 }
 
 /**
  * Evaluators for model files: ANN ONNX files run in onnxruntime-node; spiking ONNX students (nodes of
- * the `snnc` domain) are imported into the IR and run by the float executor.
+ * the `snnc` domain), NIR files and snnc IR graphs are read into the IR and run by the float executor (an ANN
+ * given as IR JSON in ANN mode).
  */
 export async function loadModelEvaluators(paths: string[], opts: LoadModelsOptions): Promise<ModelEvaluator[]> {
   const ids = modelIds(paths);
@@ -205,14 +210,14 @@ export async function loadModelEvaluators(paths: string[], opts: LoadModelsOptio
   try {
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i];
-      const ext = extname(path).toLowerCase();
-      if (ext !== '.onnx' && ext !== '.json') throw new ModelError(`model '${path}': expected an .onnx file or an snnc IR graph (.json)`);
-      const info: OnnxModelInfo = ext === '.onnx' ? inspectOnnx(path) : { spiking: true };
-      if (ext === '.onnx' && !info.spiking) {
+      // By content, as every command reads a model: ONNX, NIR or snnc IR JSON.
+      const format = detectModelFormat(path);
+      const info: OnnxModelInfo = format === 'onnx' ? inspectOnnx(path) : { spiking: true };
+      if (format === 'onnx' && !info.spiking) {
         out.push(await onnxRuntimeEvaluator(path, ids[i], opts.sampleShape));
         continue;
       }
-      const graph = ext === '.onnx' ? importOnnxFile(path).graph : readGraphJson(path);
+      const graph = format === 'onnx' ? importOnnxFile(path).graph : loadModelGraph(path, { dt: opts.dt, warn: opts.warn }).graph;
       if (!isSpiking(graph)) {
         // an ANN given as IR JSON has no ONNX file for onnxruntime: the IR executor runs it in ANN mode
         out.push(annGraphEvaluator(graph, path, ids[i], opts.sampleShape, opts.pool));

@@ -59,9 +59,12 @@ describe('snnc compare', () => {
       if (x.fits) {
         expect(Math.abs(Number(cells[4]) - x.energyJ! * 1e6)).toBeLessThanOrEqual(x.energyJ! * 1e6 * 5e-4);
         expect(Math.abs(Number(cells[5]) - x.latencyNs! / 1000)).toBeLessThanOrEqual(x.latencyNs! / 1000 * 5e-4);
-        expect(Number(cells[6])).toBeCloseTo(x.accuracy! * 100, 2);
+        // Four significant digits, as printed.
+        expect(Math.abs(Number(cells[6]) - x.synapticOps!)).toBeLessThanOrEqual(x.synapticOps! * 5e-4);
+        expect(Math.abs(Number(cells[7]) - x.spikes!)).toBeLessThanOrEqual(x.spikes! * 5e-4);
+        expect(Number(cells[8])).toBeCloseTo(x.accuracy! * 100, 2);
       } else {
-        expect(cells[7]).toContain('does not fit');
+        expect(cells[9]).toContain('does not fit');
       }
     }
   });
