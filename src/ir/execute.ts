@@ -177,7 +177,8 @@ class Plan {
         out: new Float32Array(capacity * outSize),
         kernel: spec.kernel?.(name, node, shapes, capacity, dt),
       };
-      if (preds.length + recurrentPreds.length > 1) step.sum = new Float32Array(capacity * inSize);
+      // input() reads a lone within-step predecessor's output in place; anything else is summed here.
+      if (spec.role !== 'input' && !(preds.length === 1 && recurrentPreds.length === 0)) step.sum = new Float32Array(capacity * inSize);
       this.steps.push(step);
     }
     for (const step of this.steps) for (const p of step.recurrentPreds) this.steps[p].prev ??= new Float32Array(this.steps[p].out.length);

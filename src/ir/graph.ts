@@ -4,7 +4,7 @@
  */
 import {
   GraphError, MAX_ACTIVATION_ELEMENTS, sameShape, shapeSize,
-  type Graph, type GraphMeta, type IRNode, type NodeShapes,
+  type Graph, type GraphMeta, type IRNode, type NodeShapes, type Tensor,
 } from './nodes.js';
 import { kindOf, NEURON_KINDS, NODE_KINDS, STATEFUL_KINDS } from './kinds/index.js';
 
@@ -14,6 +14,17 @@ export { KINDS, kindOf, NODE_KINDS, NEURON_KINDS, STATEFUL_KINDS, SYNAPTIC_KINDS
 /** Infers a node's output shape from its input shape, checking its parameters (its registry entry). */
 export function inferShape(name: string, node: IRNode, input: number[]): number[] {
   return kindOf(node).inferShape(name, node, input);
+}
+
+/** The shape of a stateful node's first per-neuron tensor parameter (more than one value), or undefined. */
+function ownShape(node: IRNode): number[] | undefined {
+  const spec = kindOf(node);
+  if (!spec.stateful) return undefined;
+  for (const field of spec.tensors) {
+    const t = (node as unknown as Record<string, Tensor | number | undefined>)[field];
+    if (typeof t === 'object' && shapeSize(t.shape) > 1) return [...t.shape];
+  }
+  return undefined;
 }
 
 /**
@@ -62,32 +73,44 @@ export function buildGraph(
 
   // The recurrent edges: back edges of a depth-first walk from the Input (successors in edge order). Each closes a
   // cycle, which must pass through a node with state; it then carries its source's output of the previous step.
+  // Nodes the Input does not reach are fed only through cycles (a loop that runs on its biases, as NIRTorch's
+  // feedback test graph): the walk goes on from the first of them that holds state, in node order, so that the
+  // edge closing their loop enters a node with state.
   const recurrent = new Set<number>();
   const state = new Map<string, 1 | 2>();
-  const stack: string[] = [inputName];
-  const cursor: number[] = [0];
-  state.set(inputName, 1);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const out = outEdges.get(top)!;
-    const k = cursor[cursor.length - 1]++;
-    if (k >= out.length) { state.set(top, 2); stack.pop(); cursor.pop(); continue; }
-    const e = out[k];
-    const next = edges[e][1];
-    const seen = state.get(next);
-    if (seen === 1) {
-      const cycle = stack.slice(stack.indexOf(next));
-      if (!cycle.some((n) => STATEFUL_KINDS.has(nodes.get(n)!.kind))) {
-        throw new GraphError(`the graph has a cycle through ${cycle.slice(0, 5).join(' -> ')} -> ${next} with no node that holds state (a neuron or a Delay), so it has no value to start from`, next);
+  const walk = (root: string) => {
+    const stack: string[] = [root];
+    const cursor: number[] = [0];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const out = outEdges.get(top)!;
+      const k = cursor[cursor.length - 1]++;
+      if (k >= out.length) { state.set(top, 2); stack.pop(); cursor.pop(); continue; }
+      const e = out[k];
+      const next = edges[e][1];
+      const seen = state.get(next);
+      if (seen === 1) {
+        const cycle = stack.slice(stack.indexOf(next));
+        if (!cycle.some((n) => STATEFUL_KINDS.has(nodes.get(n)!.kind))) {
+          throw new GraphError(`the graph has a cycle through ${cycle.slice(0, 5).join(' -> ')} -> ${next} with no node that holds state (a neuron or a Delay), so it has no value to start from`, next);
+        }
+        recurrent.add(e);
+      } else if (seen === undefined) {
+        state.set(next, 1);
+        stack.push(next);
+        cursor.push(0);
       }
-      recurrent.add(e);
-    } else if (seen === undefined) {
-      state.set(next, 1);
-      stack.push(next);
-      cursor.push(0);
     }
+  };
+  walk(inputName);
+  for (;;) {
+    const unreached = [...nodes.keys()].filter((n) => !state.has(n));
+    if (unreached.length === 0) break;
+    const root = unreached.find((n) => STATEFUL_KINDS.has(nodes.get(n)!.kind));
+    if (root === undefined) throw new GraphError('node cannot be reached from the Input, and no node with state feeds it', unreached[0]);
+    walk(root);
   }
-  for (const name of nodes.keys()) if (!state.has(name)) throw new GraphError('node cannot be reached from the Input', name);
 
   // Execution order: Kahn's algorithm over the edges that act within a step; ties broken by insertion order.
   const indegree = new Map<string, number>();
@@ -122,6 +145,13 @@ export function buildGraph(
       const out = shapes.get(p)!.output;
       if (first === undefined) { first = p; input = out; }
       else if (!sameShape(input, out)) throw new GraphError(`inputs disagree in shape: [${input}] from '${first}' and [${out}] from '${p}'`, name);
+    }
+    if (first === undefined && name !== inputName) {
+      // Fed only through cycles: the node's per-neuron parameters give its size (checked against what the
+      // recurrent edges deliver, below).
+      const own = ownShape(node);
+      if (!own) throw new GraphError('node is fed only through a cycle, and its parameters are all scalars: its size cannot be inferred (give one value per neuron)', name);
+      input = own;
     }
     const output = inferShape(name, node, input);
     if (shapeSize(output) > MAX_ACTIVATION_ELEMENTS) {

@@ -237,6 +237,9 @@ function settleIo(flat: Flat, warn: (m: string) => void): void {
   }
 }
 
+/** NIR types with state: where a loop the Input does not reach is entered (its closing edge lands on one). */
+const LOOP_SEEDS = new Set(['IF', 'LIF', 'CubaLIF', 'LI', 'CubaLI', 'I', 'Delay']);
+
 function acceptsOf(node: NirNode): Accepts | undefined {
   const entry = NIR_TYPES[node.type];
   try {
@@ -330,20 +333,30 @@ function readTree(path: string, file: H5Group, opts: ReadNirOptions, warn: (m: s
   const declared = flat.nodes.get(inputName)!.fields.get('shape');
   if (!declared || declared.kind !== 'number') throw new NirError(`node '${inputName}': the Input has no shape`);
   readNode(inputName, Array.from(declared.data));
-  for (let progress = true; progress;) {
-    progress = false;
-    for (const name of flat.nodes.keys()) {
-      if (ir.has(name)) continue;
-      const from = preds.get(name)!.find((p) => outShape.has(p));
-      if (from === undefined) continue;
-      readNode(name, outShape.get(from)!);
-      progress = true;
+  for (;;) {
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const name of flat.nodes.keys()) {
+        if (ir.has(name)) continue;
+        const from = preds.get(name)!.find((p) => outShape.has(p));
+        if (from === undefined) continue;
+        readNode(name, outShape.get(from)!);
+        progress = true;
+      }
     }
-  }
-  for (const name of flat.nodes.keys()) {
-    if (!ir.has(name)) {
-      throw new NirError(`node '${name}' cannot be reached from the Input '${inputName}'${preds.get(name)!.length === 0 ? ' (no edge leads to it)' : ': it is fed only by nodes the Input does not reach (a loop that runs on its biases alone?)'}; snnc's IR computes every node from the input`);
+    const unread = [...flat.nodes.keys()].filter((n) => !ir.has(n));
+    if (unread.length === 0) break;
+    const dangling = unread.find((n) => preds.get(n)!.length === 0);
+    if (dangling !== undefined) throw new NirError(`node '${dangling}' cannot be reached from the Input '${inputName}' (no edge leads to it)`);
+    // A loop the Input does not reach (it runs on its biases, as NIRTorch's feedback test graph): read on from the
+    // first of its nodes whose own parameters give its input shape, a neuron layer before a weight matrix; the IR
+    // then takes the loop as fed only through its recurrent edge (buildGraph).
+    const declares = (n: string) => acceptsOf(flat.nodes.get(n)!)?.shape;
+    const seed = unread.find((n) => LOOP_SEEDS.has(flat.nodes.get(n)!.type) && declares(n)) ?? unread.find((n) => declares(n));
+    if (seed === undefined) {
+      throw new NirError(`node '${unread[0]}' cannot be reached from the Input '${inputName}': it is fed only by nodes the Input does not reach, and none of them states its size`);
     }
+    readNode(seed, declares(seed)!);
   }
   // An exporter that wrote its dense weights (in, out) wrote all of them so: square ones too, which no shape can tell.
   if (transposed.size > 0) {

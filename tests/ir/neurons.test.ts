@@ -138,6 +138,44 @@ describe('the cycle rule: an edge that closes a cycle carries the previous step\
     ], [['in', 'w1'], ['w1', 't'], ['t', 'w1'], ['t', 'out']], { name: 'bad' })).toThrow(/cycle through w1 -> t -> w1 with no node that holds state/);
   });
 
+  it('a loop the Input does not reach runs on its biases, entered through its neuron (the closing edge lands there)', () => {
+    // in → out directly; the loop n → a → n runs on a's bias. The walk enters the loop at n (it holds state), so
+    // a → n is the recurrent edge and n reads a's output of the previous step (0 at the first):
+    //   neuron 0 (bias .6, self-weight .5): v 0, .6, 1.2 → spike (.2 left), then .2 + 1.1 = 1.3 → spike, … every step;
+    //   neuron 1 (bias .3): v 0, .3, .6, .9, 1.2 → spike (.2), .2 + .8 = 1 → spike.
+    const g = buildGraph([
+      ['in', { kind: 'Input', shape: [2] }],
+      ['a', { kind: 'Affine', weight: tensor([2, 2], [0.5, 0, 0, 0.5]), bias: tensor([2], [0.6, 0.3]) }],
+      ['n', { kind: 'IF', threshold: tensor([2], [1, 1]), reset: 'subtract' }],
+      ['head', { kind: 'Linear', weight: tensor([2, 2], [1, 0, 0, 1]) }],
+      ['out', { kind: 'Output' }],
+    ], [['in', 'out'], ['n', 'a'], ['a', 'n'], ['n', 'head'], ['head', 'out']], { name: 'autonomous' });
+    expect([...g.recurrent].map((e) => g.edges[e])).toEqual([['a', 'n']]);
+    expect(g.shapes.get('n')).toEqual({ input: [2], output: [2] });
+    const fired: number[][] = [];
+    const out = runGraph(g, new Float32Array(2 * 6), 1, { inputSteps: 6, record: (name, _t, v) => { if (name === 'n') fired.push([v[0], v[1]]); } });
+    expect(fired).toEqual([[0, 0], [0, 0], [1, 0], [1, 0], [1, 1], [1, 1]]);
+    // The Output sums what reaches it over the steps: the (zero) input plus the spikes through the head.
+    expect(Array.from(out)).toEqual([4, 2]);
+  });
+
+  it('a loop the Input does not reach needs a neuron whose parameters give its size, and state', () => {
+    const loop = (threshold: number | ReturnType<typeof tensor>) => () => buildGraph([
+      ['in', { kind: 'Input', shape: [2] }],
+      ['a', { kind: 'Affine', weight: tensor([2, 2], [0.5, 0, 0, 0.5]), bias: tensor([2], [0.6, 0.3]) }],
+      ['n', { kind: 'IF', threshold, reset: 'subtract' }],
+      ['out', { kind: 'Output' }],
+    ], [['in', 'out'], ['n', 'a'], ['a', 'n'], ['n', 'out']], { name: 'autonomous' });
+    expect(loop(tensor([2], [1, 1]))).not.toThrow();
+    expect(loop(1)).toThrow(/node 'n': node is fed only through a cycle, and its parameters are all scalars/);
+    expect(() => buildGraph([
+      ['in', { kind: 'Input', shape: [2] }],
+      ['a', { kind: 'Linear', weight: tensor([2, 2], [1, 0, 0, 1]) }],
+      ['b', { kind: 'Linear', weight: tensor([2, 2], [1, 0, 0, 1]) }],
+      ['out', { kind: 'Output' }],
+    ], [['in', 'out'], ['a', 'b'], ['b', 'a'], ['b', 'out']], { name: 'stateless' })).toThrow(/cannot be reached from the Input, and no node with state feeds it/);
+  });
+
   it('a Delay is state: a loop through it is a valid cycle', () => {
     const g = buildGraph([
       ['in', { kind: 'Input', shape: [1] }],

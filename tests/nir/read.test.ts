@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readNir } from '../../src/nir/read.js';
+import { runGraph } from '../../src/ir/execute.js';
+import { compile } from '../../compiler/index.js';
 import { UserError } from '../../src/util/errors.js';
 import type { Graph, Tensor } from '../../src/ir/graph.js';
 import { nirFiles, nirPath, nirPresent } from './helpers.js';
@@ -25,7 +27,6 @@ const EXPECTED: Record<string, Expect> = {
   'history/snntorch-braille_v2_2023-10-17.nir': { repaired: [/leading time axis \(256 steps\)/] },
   'history/snntorch-braille_v2_2023-10-18.nir': { repaired: [/leading time axis \(256 steps\)/] },
   'spyx-spyx_shd.nir': { refused: /node 'LIF': tau must be positive, got -/ },
-  'nirtorchtests-feedback_graph_v1.0.7.nir': { refused: /node 'feedback_ir' cannot be reached from the Input 'input'/ },
   'not-hdf5/snntorch-Braille_snntorch_torchsave_zip.nir': { refused: /is a ZIP archive \(a PyTorch torch.save checkpoint, for one\), not an HDF5 NIR file/ },
   'history/nirtorchtests-braille_2023-10-12_lif2mismatch.nir': { refused: /node 'lif2': 'tau_syn' holds 38 values \(shape \[38\]\), the layer receives 7/ },
   'history/sinabs-scnn_mnist_2023-09-26.nir': { refused: /node '6': 'r' holds 512 values \(shape \[1,8,8,8\]\), the layer receives 1800 \(\[8,15,15\]\)/ },
@@ -109,6 +110,25 @@ describe.skipIf(!nirPresent)('reading the 40 NIR files of ../shared/nir', () => 
     // The dangling-edge file is the fixed one but for the edge names.
     const dangling = readNir(nirPath('snntorch-braille_noDelay_bias_zero_subgraph.nir')).graph;
     expect(dangling.edges).toEqual(nested.edges);
+  });
+
+  it('reads NIRTorch\'s feedback graph, a 2,000-neuron LIF loop through an LI that the Input does not reach, and runs it', () => {
+    const { graph } = readNir(nirPath('nirtorchtests-feedback_graph_v1.0.7.nir'), { dt: 1e-3 });
+    // The loop is entered at its LI (the first node with state): the edge into it closes the cycle.
+    expect([...graph.recurrent].map((e) => graph.edges[e])).toEqual([['feedback_weights', 'feedback_ir']]);
+    expect(graph.shapes.get('state')!.output).toEqual([2000]);
+    expect(graph.shapes.get('output_probe')!.input).toEqual([3]);
+    const T = 100;
+    const spikesPerStep: number[] = [];
+    runGraph(graph, new Float32Array(3 * T), 1, {
+      mode: 'snn', timesteps: T, inputSteps: T,
+      record: (node, _t, v) => { if (node === 'state') spikesPerStep.push(v.reduce((a, b) => a + b, 0)); },
+    });
+    // With no input at all, the loop's biases drive the LIF layer: it fires in bursts, not at every step.
+    expect(spikesPerStep.filter((n) => n > 0).length).toBeGreaterThan(5);
+    expect(spikesPerStep.filter((n) => n === 0).length).toBeGreaterThan(5);
+    // No chip carries the LI's graded potential to the next layer: compiling names the node and why.
+    expect(() => compile(graph, { target: 'loihi-like', timesteps: T })).toThrow(/node 'feedback_ir': LI layer sends its potential, not spikes, to 'state_weights'/);
   });
 
   it('repairs transposed weights when only the transpose fits, then refuses the negative time constants of the same file', () => {
