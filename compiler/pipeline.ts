@@ -11,6 +11,7 @@ import { lowerToPopulations } from './passes/lower.js';
 import { quantize, type HoldOption } from './quantize.js';
 import { checkFeatures } from './features.js';
 import { axonCopies, partition, type Partition } from './partition.js';
+import { as3 } from './linear.js';
 import { place } from './place.js';
 import { route } from './route.js';
 import { summarize, type CompileSummary } from './summary.js';
@@ -144,7 +145,7 @@ function spikeRates(g: Graph, cal: Calibration, timesteps: number): Record<strin
 function coreRates(part: Partition, net: FloatNet): Float64Array {
   const rates = new Float64Array(part.cores.length).fill(1);
   if (!net.rates) return rates;
-  const shapes = new Map(net.populations.map((p) => [p.name, p.shape.length === 3 ? p.shape : [p.shape[0], 1, 1]]));
+  const shapes = new Map(net.populations.map((p) => [p.name, as3(p.shape)]));
   part.cores.forEach((c, i) => {
     const r = net.rates![c.population];
     if (!r) return;

@@ -2,7 +2,8 @@ import { GraphError, kindOf, NEURON_KINDS, shapeSize, type NodeKind } from '../.
 import type { NeuronDynamics } from '../../src/ir/dynamics.js';
 import { delaySteps } from '../../src/ir/kinds/neuron.js';
 import type { FloatNet, FloatPopulation, FloatProjection, NeuronModel, SpikingGraph } from '../types.js';
-import { applyOp, as3, biasOfNode, compose, identityOp, isDepthwise, opOfNode, type LinOp } from '../linear.js';
+import { applyOp, as3, biasOfNode, compose, identityOp, isDepthwise, opOfNode, toDense, type LinOp } from '../linear.js';
+import { sameShape } from '../../src/ir/graph.js';
 
 export interface LowerOptions {
   timesteps?: number;
@@ -132,6 +133,14 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
     });
   };
 
+  const shapeOfSource = (name: string) => (name === 'input' ? shapeOf(graph.inputName) : populations.find((p) => p.name === name)?.shape ?? shapeOf(name));
+  /** Adds the projection of `op` from `from` to `to`. A convolution synapse works in its populations' [C, H, W]
+   * layout; a path that changes the view (a Reshape before or after the convolution) is exact only as dense synapses. */
+  const project = (from: string, to: string, toShape: number[], op: LinOp, term: Term | null) => {
+    const fits = op.kind !== 'conv' || (sameShape(op.inShape, as3(shapeOfSource(from))) && sameShape(op.outShape, as3(toShape)));
+    projections.push(toProjection(projectionName(from, to), from, to, fits ? op : toDense(op), term));
+  };
+
   const emitTerms = (target: string, targetShape: number[], terms: Term[]) => {
     for (const term of terms) {
       const from = term.source === graph.inputName ? 'input' : term.source;
@@ -151,7 +160,7 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
         const relay = `${target}.relay${populations.filter((p) => p.name.startsWith(`${target}.relay`)).length}`;
         const relayShape = current.outShape[1] === 1 && current.outShape[2] === 1 ? [current.outShape[0]] : [...current.outShape];
         addPopulation(relay, relayShape, target, { dynamics: { ...ifDynamics(shapeSize(relayShape), 1), vInit: new Float64Array(shapeSize(relayShape)).fill(0.5) } }, null);
-        projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current, first ? term : null));
+        project(currentFrom, relay, relayShape, current, first ? term : null);
         first = false;
         if (!keepPooling) opts.warn?.(tooWide
           ? `inserted relay population '${relay}' before '${target}': folding the pooling into it would need a fan-in of ${fanIn(composed!)}, more than the target's ${opts.maxFanIn}; the relay carries the pooled spike rates (≤ 1 per step)`
@@ -161,7 +170,7 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
       }
       const op = current ?? identityOp(term.source === graph.inputName ? shapeOf(graph.inputName) : shapeOf(term.source));
       if (shapeSize(op.outShape) !== shapeSize(targetShape)) throw new GraphError(`path from '${term.source}' delivers ${shapeSize(op.outShape)} values, the population has ${shapeSize(targetShape)}`, target);
-      projections.push(toProjection(projectionName(currentFrom, target), currentFrom, target, op, first ? term : null));
+      project(currentFrom, target, targetShape, op, first ? term : null);
     }
   };
 
@@ -209,8 +218,10 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
   };
 }
 
-function toProjection(name: string, from: string, to: string, op: LinOp, term: Term | null): FloatProjection {
+function toProjection(name: string, from: string, to: string, lin: LinOp, term: Term | null): FloatProjection {
   const timing = { ...(term?.recurrent ? { recurrent: true } : {}), ...(term?.delays && term.delays.some((d) => d > 0) ? { delays: term.delays } : {}) };
+  // A relabelling on its own (an index map between two populations) is one-hot dense synapses.
+  const op = lin.kind === 'gather' ? toDense(lin) : lin;
   if (op.kind === 'dense') {
     return { name, from, to, preShape: flatOr3(op.inShape), postShape: flatOr3(op.outShape), ...timing, synapse: { kind: 'dense', weights: op.w } };
   }
@@ -227,5 +238,6 @@ function flatOr3(s: readonly number[]): number[] {
 /** Inputs one output neuron of an operator reads. */
 function fanIn(op: LinOp): number {
   if (op.kind === 'dense') return shapeSize(op.inShape);
+  if (op.kind === 'gather') return 1;
   return (op.inShape[0] / op.groups) * op.kernel[0] * op.kernel[1];
 }
