@@ -7,6 +7,7 @@ import type { TargetSpec } from '../targets/target.js';
 import { foldScale } from './passes/fold-scale.js';
 import { lowerMaxPool, type MaxPoolLowering } from './passes/lower-maxpool.js';
 import { convertToSnn, type Calibration } from './passes/convert.js';
+import { splitFanIn, type FanInSplit } from './passes/split-fan-in.js';
 import { lowerToPopulations } from './passes/lower.js';
 import { quantize, type HoldOption } from './quantize.js';
 import { checkFeatures } from './features.js';
@@ -19,7 +20,7 @@ import { validateGraph, validateNet, validatePartition, validatePlacement, valid
 import type { FloatNet, MappedChip } from './types.js';
 
 /** The named passes, in the order the pipeline runs them (`--dump-after` takes one of these). */
-export const PASSES = ['fold-scale', 'lower-maxpool', 'convert', 'lower', 'quantize', 'partition', 'place', 'route'] as const;
+export const PASSES = ['fold-scale', 'lower-maxpool', 'split-fan-in', 'convert', 'lower', 'quantize', 'partition', 'place', 'route'] as const;
 export type PassName = (typeof PASSES)[number];
 
 export interface PipelineOptions {
@@ -56,6 +57,11 @@ export interface PipelineResult {
   spikingGraph: Graph;
   floatNet: FloatNet;
   partition: Partition;
+  /** Dense layers split over several cores because their fan-in exceeds a core's input axons (split-fan-in). */
+  fanInSplits: FanInSplit[];
+  /** With a split: the spiking graph of the network without it (same thresholds), to measure what the split costs
+   * (`splitCost` in compiler/passes/split-fan-in.ts). */
+  unsplitSpikingGraph?: Graph;
 }
 
 export class PipelineError extends UserError {
@@ -67,7 +73,7 @@ export class PipelineError extends UserError {
 
 /**
  * Compiles an IR graph for a target, pass by pass:
- *   fold-scale → lower-maxpool → convert → lower → quantize → partition → place → route.
+ *   fold-scale → lower-maxpool → split-fan-in → convert → lower → quantize → partition → place → route.
  * The IR is validated after every pass; `dumpAfter` writes it out after the named pass.
  */
 export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult {
@@ -89,12 +95,22 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   validateGraph('lower-maxpool', g, ['MaxPool2d']);
   dump('lower-maxpool', () => graphJson(g));
 
-  const spikingGraph = convertToSnn(g, { calibration: opts.calibration, balance: opts.balance, percentile: opts.percentile, warn });
+  // A dense layer wider than a core's input axons: partial sums on other cores, carried by relays (ANNs on targets
+  // that can split, features.fanInSplit).
+  const maxFanIn = Math.floor(opts.target.core.inputAxons.value / axonCopies(opts.target));
+  const split = !wasSpiking && opts.target.features.fanInSplit.value === 'relay' ? splitFanIn(g, { maxFanIn, warn }) : { graph: g, splits: [] };
+  const unsplit = g;
+  g = split.graph;
+  validateGraph('split-fan-in', g);
+  dump('split-fan-in', () => graphJson(g));
+
+  const convertOptions = { calibration: opts.calibration, balance: opts.balance, percentile: opts.percentile, warn };
+  const spikingGraph = convertToSnn(g, convertOptions);
   validateGraph('convert', spikingGraph, ['ReLU', 'Clip', 'MaxPool2d']);
   dump('convert', () => graphJson(spikingGraph));
 
   const net = lowerToPopulations(spikingGraph, {
-    timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / axonCopies(opts.target)), foldPooling: opts.target.core.splitLayers.value,
+    timesteps, warn, maxFanIn, foldPooling: opts.target.core.splitLayers.value,
   });
   if (opts.calibration) net.rates = spikeRates(spikingGraph, opts.calibration, timesteps);
   validateNet('lower', net);
@@ -116,7 +132,8 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
 
   const chip = route(placed);
   dump('route', () => chip.routes);
-  return { chip, summary: summarize(chip, placed, rates), spikingGraph, floatNet: net, partition: part };
+  const unsplitSpikingGraph = split.splits.length > 0 ? convertToSnn(unsplit, { ...convertOptions, warn: () => {} }) : undefined;
+  return { chip, summary: summarize(chip, placed, rates), spikingGraph, floatNet: net, partition: part, fanInSplits: split.splits, ...(unsplitSpikingGraph ? { unsplitSpikingGraph } : {}) };
 }
 
 /**

@@ -188,3 +188,40 @@ export function trainAvgPoolCnn(c1 = 4, c2 = 8, samples = 8004, seed = 2, lr = 0
     ['pool2', 'flatten'], ['flatten', 'fc'], ['fc', 'output'],
   ], { name: 'cnn' });
 }
+
+/**
+ * Trains a network with a dense layer wider than a Loihi core's 4,096 input axons: conv3(c)-relu-avgpool-fc10
+ * over the c × 13 × 13 pooled map (c = 32: 5,408 inputs per output neuron).
+ */
+export function trainWide(c = 32, samples = 4000, seed = 3, lr = 0.002): Graph {
+  const r = rng(seed);
+  const ds = loadMnist('train');
+  const conv1: Conv = { cout: c, cin: 1, k: 3, w: param(init(c * 9, 9, r)), b: param(new Float32Array(c)) };
+  const flat = c * 169;
+  const fw = param(init(10 * flat, flat, r)); const fb = param(new Float32Array(10));
+  const a1 = new Float32Array(c * 676); const p1 = new Float32Array(flat);
+  const z = new Float32Array(10); const dz = new Float32Array(10);
+  const dp1 = new Float32Array(flat); const da1 = new Float32Array(c * 676);
+  const batch = 16;
+  for (let s = 0; s < samples; s++) {
+    const i = s % ds.count;
+    const x = ds.images.subarray(i * 784, (i + 1) * 784);
+    convFwd(conv1, x, 28, a1); for (let k = 0; k < a1.length; k++) if (a1[k] < 0) a1[k] = 0;
+    pool(a1, c, 26, p1);
+    dense(p1, fw.w, fb.w, z);
+    softmaxGrad(z, ds.labels[i], dz);
+    denseBack(p1, fw, fb, dz, dp1);
+    poolBack(dp1, c, 26, da1); for (let k = 0; k < a1.length; k++) if (a1[k] <= 0) da1[k] = 0;
+    convBack(conv1, x, 28, da1, null);
+    if ((s + 1) % batch === 0) step([conv1.w, conv1.b, fw, fb], lr, batch);
+  }
+  return buildGraph([
+    ['input', { kind: 'Input', shape: [1, 28, 28] }],
+    ['conv', { kind: 'Conv2d', weight: tensor([c, 1, 3, 3], conv1.w.w), bias: tensor([c], conv1.b.w), stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }],
+    ['relu', { kind: 'ReLU' }],
+    ['pool', { kind: 'AvgPool2d', kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] }],
+    ['flatten', { kind: 'Flatten' }],
+    ['fc', { kind: 'Affine', weight: tensor([10, flat], fw.w), bias: tensor([10], fb.w) }],
+    ['output', { kind: 'Output' }],
+  ] as [string, IRNode][], [['input', 'conv'], ['conv', 'relu'], ['relu', 'pool'], ['pool', 'flatten'], ['flatten', 'fc'], ['fc', 'output']], { name: 'wide' });
+}
