@@ -114,6 +114,7 @@ function convTranspose(imp: ImportContext, ctx: OpContext, attrs: ConvTransposeA
     const extent = (kernel[axis] - 1) * dilation[axis];
     const out = stride[axis] * (n - 1) + outPad[axis] + extent + 1 - begin[axis] - end[axis];
     if (out < 1) throw imp.error(`pads [${attrs.pads}] leave no output from input [${x.shape}]`);
+    if (out + extent > 1 << 16) throw imp.error(`the output would be ${out} long along axis ${axis + 1}, more than ${1 << 16}`);
     const lead = extent - begin[axis];
     return Array.from({ length: out + extent }, (_, m) => {
       const u = m - lead;
