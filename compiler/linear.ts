@@ -84,9 +84,11 @@ function composeConv(a: ConvOp, b: ConvOp): ConvOp | null {
   const [cout] = b.outShape;
   const kh = (b.kernel[0] - 1) * b.dilation[0] * a.stride[0] + (a.kernel[0] - 1) * a.dilation[0] + 1;
   const kw = (b.kernel[1] - 1) * b.dilation[1] * a.stride[1] + (a.kernel[1] - 1) * a.dilation[1] + 1;
-  // Two depthwise operators stay depthwise; anything else composes into one dense-channel (groups 1) kernel.
-  const depthwise = aDw && bDw;
-  const cinG = depthwise ? 1 : cin;
+  // A per-channel operator (pooling, a scale) keeps the other's grouping; two grouped ones compose into one kernel
+  // over every input channel (groups 1).
+  const groups = aDw && bDw ? cout : aDw ? b.groups : bDw ? a.groups : 1;
+  const cinG = cin / groups;
+  const coutR = cout / groups;
   const w = new Float32Array(cout * cinG * kh * kw);
   const aCinG = a.inShape[0] / a.groups;
   const aCoutG = a.outShape[0] / a.groups;
@@ -99,7 +101,7 @@ function composeConv(a: ConvOp, b: ConvOp): ConvOp | null {
       const aGroup = Math.floor(m / aCoutG);
       for (let am = 0; am < aCinG; am++) {
         const i = aGroup * aCinG + am;
-        const ci = depthwise ? 0 : i;
+        const ci = i - Math.floor(o / coutR) * cinG;
         for (let by = 0; by < b.kernel[0]; by++) for (let bx = 0; bx < b.kernel[1]; bx++) {
           const wb = b.w[((o * bCinG + bm) * b.kernel[0] + by) * b.kernel[1] + bx];
           if (wb === 0) continue;
@@ -121,7 +123,7 @@ function composeConv(a: ConvOp, b: ConvOp): ConvOp | null {
       a.padding[0] + b.padding[0] * a.stride[0], a.padding[1] + b.padding[1] * a.stride[1],
       a.padding[2] + b.padding[2] * a.stride[0], a.padding[3] + b.padding[3] * a.stride[1],
     ],
-    dilation: [1, 1], groups: depthwise ? cout : 1,
+    dilation: [1, 1], groups,
   };
 }
 

@@ -60,6 +60,8 @@ describe('compose is exact', () => {
     expect(features.kind).toBe('gather');
     // Concat's placement after a convolution is still a convolution (zero rows for the other slice).
     expect(compose(conv(s, 4, 3, { pad: [1, 1, 1, 1] }), place)!.kind).toBe('conv');
+    // A pooling before a grouped convolution keeps its groups.
+    expect((compose(pool([4, 8, 8]), conv([4, 4, 4], 6, 3, { groups: 2 })) as { groups: number }).groups).toBe(2);
   });
 
   it('for every pair, including gathers and changes of view', () => {
@@ -67,6 +69,8 @@ describe('compose is exact', () => {
       ['conv then placement', conv(s, 4, 3, { pad: [1, 1, 1, 1] }), place],
       ['placement then padded conv', place, conv([6, 6, 6], 3, 3, { pad: [1, 1, 1, 1] })],
       ['depthwise conv then placement', conv(s, 4, 3, { groups: 4, pad: [1, 1, 1, 1] }), place],
+      ['pooling then grouped conv (stays grouped)', pool([4, 8, 8]), conv([4, 4, 4], 6, 3, { groups: 2, pad: [1, 1, 1, 1] })],
+      ['grouped conv then scale (stays grouped)', conv([4, 6, 6], 6, 3, { groups: 2 }), scale([6, 4, 4])],
       ['grouped conv then placement', conv([4, 6, 6], 4, 3, { groups: 2 }), indexMap([4, 4, 4], { index: [[-1, 0, 1, 2, 3, -1], range(4), range(4)] })],
       ['padding then padded conv', padded, conv([4, 9, 7], 2, 3, { pad: [1, 0, 1, 2] })],
       ['pooling then placement', pool(s), indexMap([4, 3, 3], { index: [[-1, 0, 1, 2, 3], range(3), range(3)] })],
