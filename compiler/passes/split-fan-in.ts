@@ -128,13 +128,13 @@ export interface SplitCost {
 
 /**
  * Measures the accuracy a fan-in split costs on labelled data (what `verify` reports for a split network): both
- * float SNNs, with and without the relays, run `timesteps` steps on the same inputs.
+ * float SNNs, with and without the relays, run `timesteps` steps on the same inputs (the same encoding and seed).
  */
-export function splitCost(split: Graph, unsplit: Graph, images: Float32Array, labels: ArrayLike<number>, count: number, timesteps: number): SplitCost {
+export function splitCost(split: Graph, unsplit: Graph, images: Float32Array, labels: ArrayLike<number>, count: number, timesteps: number, input: { encoding?: 'direct' | 'rate'; seed?: number } = {}): SplitCost {
   const inSize = shapeSize(split.shapes.get(split.inputName)!.output);
   if (images.length !== count * inSize) throw new Error(`internal: ${images.length} input values for ${count} samples of ${inSize}`);
-  const a = predict(runGraph(split, images, count, { mode: 'snn', timesteps }), count);
-  const b = predict(runGraph(unsplit, images, count, { mode: 'snn', timesteps }), count);
+  const a = predict(runGraph(split, images, count, { mode: 'snn', timesteps, ...input }), count);
+  const b = predict(runGraph(unsplit, images, count, { mode: 'snn', timesteps, ...input }), count);
   let okA = 0;
   let okB = 0;
   let same = 0;
