@@ -140,7 +140,7 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
    * layout; a path that changes the view (a Reshape before or after the convolution) is exact only as dense synapses. */
   const project = (from: string, to: string, toShape: number[], op: LinOp, term: Term | null) => {
     const fits = op.kind !== 'conv' || (sameShape(op.inShape, as3(shapeOfSource(from))) && sameShape(op.outShape, as3(toShape)));
-    projections.push(toProjection(projectionName(from, to), from, to, fits ? op : toDense(op), term));
+    projections.push(naming(to, () => toProjection(projectionName(from, to), from, to, fits ? op : toDense(op), term)));
   };
 
   /** Relays by what they carry (their source and the nodes composed into them): paths that share a prefix share its relay. */
@@ -155,7 +155,7 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
       let first = true;
       for (const [k, op] of term.ops.entries()) {
         if (!current) { current = op; carried = [term.nodes[k]]; continue; }
-        const composed = compose(current, op);
+        const composed = composeInto(target, current, op);
         // A pooling window, not a per-channel scale (1×1): only windows enlarge the next layer's kernel.
         const pooling = current.kind === 'conv' && isDepthwise(current) && current.kernel[0] * current.kernel[1] > 1;
         const tooWide = composed !== null && pooling && opts.maxFanIn !== undefined && fanIn(composed) > opts.maxFanIn && fanIn(op) <= opts.maxFanIn;
@@ -226,6 +226,21 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
     populations,
     projections,
   };
+}
+
+/** compose(), with a refusal naming the population the path leads into. */
+function composeInto(target: string, a: LinOp, b: LinOp): LinOp | null {
+  return naming(target, () => compose(a, b));
+}
+
+/** Runs `f`, naming `target` in a GraphError that names no node (a composition too large to build). */
+function naming<T>(target: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof GraphError && !e.node) throw new GraphError(`the path into this layer: ${e.message}`, target);
+    throw e;
+  }
 }
 
 function toProjection(name: string, from: string, to: string, lin: LinOp, term: Term | null): FloatProjection {

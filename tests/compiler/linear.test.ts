@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { applyOp, compose, type LinOp, type Shape3 } from '../../compiler/linear.js';
 import { IndexMap } from '../../src/ir/kinds/index-map.js';
 import { SeededRandom } from '../fixtures/models.js';
+import { tensor } from '../../src/ir/graph.js';
+import { convertToSnn } from '../../compiler/passes/convert.js';
+import { lowerToPopulations } from '../../compiler/passes/lower.js';
+import { chain, seeded } from './helpers.js';
 
 const rnd = new SeededRandom(3);
 const values = (n: number) => Float32Array.from({ length: n }, () => rnd.uniform() - 0.5);
@@ -86,5 +90,21 @@ describe('compose is exact', () => {
       ['conv then flatten then gather', conv(s, 2, 3), indexMap([32], { index: [[31, -1, 0, 5, 5]] })],
     ];
     for (const [what, a, b] of cases) check(a, b, what);
+  });
+});
+
+describe('a composition too large to build', () => {
+  it('is refused naming the layer it leads into: an NHWC input transposed before a convolution (tf2onnx style)', () => {
+    const g = chain('nhwc', [
+      ['in', { kind: 'Input', shape: [64, 64, 16] }],
+      ['to-nchw', { kind: 'IndexMap', perm: [2, 0, 1], index: [Array.from({ length: 16 }, (_, i) => i), Array.from({ length: 64 }, (_, i) => i), Array.from({ length: 64 }, (_, i) => i)] }],
+      ['conv', { kind: 'Conv2d', weight: tensor([32, 16, 3, 3], seeded(32 * 16 * 9)), stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }],
+      ['relu', { kind: 'ReLU' }],
+      ['pool', { kind: 'AvgPool2d', kernel: [64, 64], stride: [1, 1], padding: [0, 0, 0, 0] }],
+      ['flat', { kind: 'Flatten' }],
+      ['fc', { kind: 'Linear', weight: tensor([10, 32], seeded(320)) }],
+      ['out', { kind: 'Output' }],
+    ]);
+    expect(() => lowerToPopulations(convertToSnn(g))).toThrow(/node 'relu': the path into this layer: .* is exact only as a dense projection of 131072 × 65536 weights/);
   });
 });
