@@ -1,7 +1,7 @@
 /**
  * Conversion of the graphs issue 21 opens (ANN → SNN): a network with a DenseNet-style Concat of computed tensors
  * and a ReduceMean head, trained here on the embedded MNIST training split, written as ONNX (Concat and
- * ReduceMean nodes), imported and converted at T = 64, keeps its ANN accuracy within 1 point on the test split.
+ * ReduceMean nodes), imported and converted at T = 64, keeps its ANN accuracy within 1 point on 1,000 test digits.
  */
 import { describe, expect, it } from 'vitest';
 import { OnnxBuilder, attr as A } from '../../src/onnx/builder.js';
@@ -38,12 +38,15 @@ function toOnnx(w: ConcatMeanWeights): Uint8Array {
   return b.bytes();
 }
 
-describe('a converted Concat/ReduceMean network (T = 64, embedded MNIST test split)', () => {
+describe('a converted Concat/ReduceMean network (T = 64, embedded MNIST test digits)', () => {
   it('keeps its ANN accuracy within 1 point', { timeout: 240_000 }, () => {
     const { graph } = importOnnx(toOnnx(trainConcatMean()));
     const kinds = [...graph.nodes.values()].map((n) => n.kind);
     expect(kinds.filter((k) => k === 'IndexMap').length).toBe(2);
-    const test = loadMnist('test');
+    // The first 1,000 of the 1,996 test digits (the whole split doubles the SNN run's time).
+    const all = loadMnist('test');
+    const n = 1000;
+    const test = { images: all.images.subarray(0, n * 784), labels: all.labels.subarray(0, n), count: n };
     const annAcc = accuracy(runGraph(graph, test.images, test.count, { mode: 'ann' }), test.labels, test.count);
     expect(annAcc).toBeGreaterThan(0.9);
     const { spikingGraph, floatNet } = runPipeline(graph, { target: loadTarget('loihi-like'), timesteps: 64, calibration: loadCalibration('mnist', 256) });
