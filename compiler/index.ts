@@ -25,6 +25,7 @@ export { runPipeline, PASSES, parseHold } from './pipeline.js';
 export { holdStepsFor, type HoldOption } from './quantize.js';
 export { readMapped, writeMapped, serializeMapped, MappedError } from './emit.js';
 export { FitError } from './errors.js';
+export { splitCost, type FanInSplit, type SplitCost } from './passes/split-fan-in.js';
 export { formatSummary } from './summary.js';
 export { loadCalibration, NO_CALIBRATION } from './calibration.js';
 export type { CompileSummary, SummaryRow } from './summary.js';

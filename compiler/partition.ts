@@ -3,6 +3,7 @@ import type { CoreSlice, Projection, QuantGraph } from './types.js';
 import { FitError } from './errors.js';
 import { as3, type Shape3 } from './linear.js';
 import { meshOf, hopsBetween } from './mesh.js';
+import { connectedSources } from '../simulator/synapses.js';
 
 /** A half-open box of a population's [C, H, W] neurons. */
 export interface Box { c0: number; c1: number; y0: number; y1: number; x0: number; x1: number }
@@ -35,7 +36,30 @@ export interface Partition {
 
 export const boxSize = (b: Box) => (b.c1 - b.c0) * (b.y1 - b.y0) * (b.x1 - b.x0);
 
-interface Footprint { c0: number; c1: number; rowPrefix: Int32Array; colPrefix: Int32Array; count: number; rows: number; cols: number }
+interface Footprint {
+  c0: number; c1: number; rowPrefix: Int32Array; colPrefix: Int32Array; count: number; rows: number; cols: number;
+  /** Dense projections: the source neurons connected at all (a non-zero weight onto some target), flat over [C, H, W]. */
+  mask?: Uint8Array;
+}
+
+const connectedMemo = new WeakMap<Projection, Uint8Array>();
+/** The source neurons of a dense projection that are connected (simulator/synapses.ts: a row of zeros is no synapse). */
+function connectedOf(p: Projection): Uint8Array {
+  let mask = connectedMemo.get(p);
+  if (!mask) {
+    const pre = p.preShape.reduce((a, b) => a * b, 1);
+    mask = connectedSources(p.synapse.weights, pre, p.synapse.weights.length / pre);
+    connectedMemo.set(p, mask);
+  }
+  return mask;
+}
+
+/** Whether source neuron (ch, y, x) of a map W wide lies in a footprint. */
+export function inFootprint(f: Footprint, ch: number, y: number, x: number, h: number, w: number): boolean {
+  if (ch < f.c0 || ch >= f.c1) return false;
+  if (f.mask) return f.mask[(ch * h + y) * w + x] === 1;
+  return f.rowPrefix[y + 1] !== f.rowPrefix[y] && f.colPrefix[x + 1] !== f.colPrefix[x];
+}
 
 function prefixOf(mask: Uint8Array): Int32Array {
   const p = new Int32Array(mask.length + 1);
@@ -49,7 +73,10 @@ export function footprint(p: Projection, preShape: Shape3, box: Box): Footprint 
   if (p.synapse.kind === 'dense') {
     const rows = new Uint8Array(ih).fill(1);
     const cols = new Uint8Array(iw).fill(1);
-    return { c0: 0, c1: cin, rowPrefix: prefixOf(rows), colPrefix: prefixOf(cols), count: cin * ih * iw, rows: ih, cols: iw };
+    const mask = connectedOf(p);
+    let count = 0;
+    for (let i = 0; i < mask.length; i++) count += mask[i];
+    return { c0: 0, c1: cin, rowPrefix: prefixOf(rows), colPrefix: prefixOf(cols), count, rows: ih, cols: iw, ...(count < mask.length ? { mask } : {}) };
   }
   const s = p.synapse;
   const cout = p.postShape[0];
@@ -78,9 +105,15 @@ export function footprint(p: Projection, preShape: Shape3, box: Box): Footprint 
   return { c0, c1, rowPrefix, colPrefix, count: (c1 - c0) * nr * nc, rows: nr, cols: nc };
 }
 
-function overlap(f: Footprint, b: Box): number {
+function overlap(f: Footprint, b: Box, shape: Shape3): number {
   const c = Math.max(0, Math.min(f.c1, b.c1) - Math.max(f.c0, b.c0));
   if (c === 0) return 0;
+  if (f.mask) {
+    const [, h, w] = shape;
+    let n = 0;
+    for (let ch = b.c0; ch < b.c1; ch++) for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) n += f.mask[(ch * h + y) * w + x];
+    return n;
+  }
   const r = f.rowPrefix[b.y1] - f.rowPrefix[b.y0];
   const x = f.colPrefix[b.x1] - f.colPrefix[b.x0];
   return c * r * x;
@@ -91,7 +124,10 @@ export function synapseBits(p: Projection, target: TargetSpec, box: Box): number
   const bits = target.core.synapseBits.value;
   const neurons = boxSize(box);
   if (p.synapse.kind === 'dense') {
-    const pre = p.preShape.reduce((a, b) => a * b, 1);
+    // A core stores the synapses of its neurons from every connected source.
+    const mask = connectedOf(p);
+    let pre = 0;
+    for (let i = 0; i < mask.length; i++) pre += mask[i];
     return neurons * pre * bits;
   }
   const s = p.synapse;
@@ -224,7 +260,7 @@ export function connect(q: QuantGraph, target: TargetSpec, cores: { population: 
       usage[b].synapseBits += synapseBits(p, target, cores[b].box);
       if (p.from === 'input') { usage[b].inputAxons += f.count * copies; continue; }
       for (const a of pre) {
-        const n = overlap(f, cores[a].box);
+        const n = overlap(f, cores[a].box, preShape);
         if (n === 0) continue;
         usage[b].inputAxons += shared ? 1 : n * copies;
         // A shared-weight projection sends one population axon per destination core; others one per neuron.

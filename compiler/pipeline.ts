@@ -7,11 +7,13 @@ import type { TargetSpec } from '../targets/target.js';
 import { foldScale } from './passes/fold-scale.js';
 import { lowerMaxPool, type MaxPoolLowering } from './passes/lower-maxpool.js';
 import { convertToSnn, type Calibration } from './passes/convert.js';
+import { splitFanIn, type FanInSplit } from './passes/split-fan-in.js';
 import { lowerToPopulations } from './passes/lower.js';
 import { quantize, type HoldOption } from './quantize.js';
 import { checkFeatures } from './features.js';
 import { checkFiniteNet, checkQuantizedLayers } from './quant-check.js';
 import { axonCopies, partition, type Partition } from './partition.js';
+import { as3 } from './linear.js';
 import { place } from './place.js';
 import { route } from './route.js';
 import { summarize, type CompileSummary } from './summary.js';
@@ -19,7 +21,7 @@ import { validateGraph, validateNet, validatePartition, validatePlacement, valid
 import type { FloatNet, MappedChip } from './types.js';
 
 /** The named passes, in the order the pipeline runs them (`--dump-after` takes one of these). */
-export const PASSES = ['fold-scale', 'lower-maxpool', 'convert', 'lower', 'quantize', 'partition', 'place', 'route'] as const;
+export const PASSES = ['fold-scale', 'lower-maxpool', 'split-fan-in', 'convert', 'lower', 'quantize', 'partition', 'place', 'route'] as const;
 export type PassName = (typeof PASSES)[number];
 
 export interface PipelineOptions {
@@ -56,6 +58,11 @@ export interface PipelineResult {
   spikingGraph: Graph;
   floatNet: FloatNet;
   partition: Partition;
+  /** Dense layers split over several cores because their fan-in exceeds a core's input axons (split-fan-in). */
+  fanInSplits: FanInSplit[];
+  /** With a split: the spiking graph of the network without it (same thresholds), to measure what the split costs
+   * (`splitCost` in compiler/passes/split-fan-in.ts). */
+  unsplitSpikingGraph?: Graph;
 }
 
 export class PipelineError extends UserError {
@@ -67,7 +74,7 @@ export class PipelineError extends UserError {
 
 /**
  * Compiles an IR graph for a target, pass by pass:
- *   fold-scale → lower-maxpool → convert → lower → quantize → partition → place → route.
+ *   fold-scale → lower-maxpool → split-fan-in → convert → lower → quantize → partition → place → route.
  * The IR is validated after every pass; `dumpAfter` writes it out after the named pass.
  */
 export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult {
@@ -89,12 +96,22 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   validateGraph('lower-maxpool', g, ['MaxPool2d']);
   dump('lower-maxpool', () => graphJson(g));
 
-  const spikingGraph = convertToSnn(g, { calibration: opts.calibration, balance: opts.balance, percentile: opts.percentile, warn });
+  // A dense layer wider than a core's input axons: partial sums on other cores, carried by relays (ANNs on targets
+  // that can split, features.fanInSplit).
+  const maxFanIn = Math.floor(opts.target.core.inputAxons.value / axonCopies(opts.target));
+  const split = !wasSpiking && opts.target.features.fanInSplit.value === 'relay' ? splitFanIn(g, { maxFanIn, warn }) : { graph: g, splits: [] };
+  const unsplit = g;
+  g = split.graph;
+  validateGraph('split-fan-in', g);
+  dump('split-fan-in', () => graphJson(g));
+
+  const convertOptions = { calibration: opts.calibration, balance: opts.balance, percentile: opts.percentile, warn };
+  const spikingGraph = convertToSnn(g, convertOptions);
   validateGraph('convert', spikingGraph, ['ReLU', 'Clip', 'MaxPool2d']);
   dump('convert', () => graphJson(spikingGraph));
 
   const net = lowerToPopulations(spikingGraph, {
-    timesteps, warn, maxFanIn: Math.floor(opts.target.core.inputAxons.value / axonCopies(opts.target)), foldPooling: opts.target.core.splitLayers.value,
+    timesteps, warn, maxFanIn, foldPooling: opts.target.core.splitLayers.value,
   });
   if (opts.calibration) net.rates = spikeRates(spikingGraph, opts.calibration, timesteps);
   checkFiniteNet(net);
@@ -118,7 +135,8 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
 
   const chip = route(placed);
   dump('route', () => chip.routes);
-  return { chip, summary: summarize(chip, placed, rates), spikingGraph, floatNet: net, partition: part };
+  const unsplitSpikingGraph = split.splits.length > 0 ? convertToSnn(unsplit, { ...convertOptions, warn: () => {} }) : undefined;
+  return { chip, summary: summarize(chip, placed, rates), spikingGraph, floatNet: net, partition: part, fanInSplits: split.splits, ...(unsplitSpikingGraph ? { unsplitSpikingGraph } : {}) };
 }
 
 /**
@@ -147,7 +165,7 @@ function spikeRates(g: Graph, cal: Calibration, timesteps: number): Record<strin
 function coreRates(part: Partition, net: FloatNet): Float64Array {
   const rates = new Float64Array(part.cores.length).fill(1);
   if (!net.rates) return rates;
-  const shapes = new Map(net.populations.map((p) => [p.name, p.shape.length === 3 ? p.shape : [p.shape[0], 1, 1]]));
+  const shapes = new Map(net.populations.map((p) => [p.name, as3(p.shape)]));
   part.cores.forEach((c, i) => {
     const r = net.rates![c.population];
     if (!r) return;

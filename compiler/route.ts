@@ -1,7 +1,7 @@
 import type { TargetSpec } from '../targets/target.js';
 import type { MappedChip, PlacedNetwork, Route } from './types.js';
 import { meshOf } from './mesh.js';
-import { boxSize, footprint, populationShapes } from './partition.js';
+import { boxSize, footprint, inFootprint, populationShapes } from './partition.js';
 
 /** Tiles along the dimension-order (x first, then y) path between two tiles, as links [fromTile, toTile]. */
 export function xyPath(width: number, fromTile: number, toTile: number): [number, number][] {
@@ -120,9 +120,8 @@ export function hopsIfAllSpike(placed: PlacedNetwork, routes: readonly Route[]):
         const f = footprint(p, shapes.get(p.from)!, vc.box);
         for (let ch = f.c0; ch < f.c1; ch++) {
           for (let y = 0; y < h; y++) {
-            if (f.rowPrefix[y + 1] === f.rowPrefix[y]) continue;
             for (let x = 0; x < w; x++) {
-              if (f.colPrefix[x + 1] === f.colPrefix[x]) continue;
+              if (!inFootprint(f, ch, y, x, h, w)) continue;
               const list = dests[(ch * h + y) * w + x];
               if (list[list.length - 1] !== k) list.push(k);
             }

@@ -1,3 +1,4 @@
+import { connectedSources } from '../simulator/synapses.js';
 import type { MappedChip, PlacedNetwork, Projection } from './types.js';
 import { boxSize } from './partition.js';
 import { hopsBetween, meshOf } from './mesh.js';
@@ -50,10 +51,10 @@ export interface CompileSummary {
   layers: SummaryRow[];
 }
 
-/** Connections of a projection: dense pre × post, convolution every in-bounds tap. */
+/** Connections of a projection: dense connected sources × post (a source with no non-zero weight has none), convolution every in-bounds tap. */
 export function connections(p: Projection): number {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  if (p.synapse.kind === 'dense') return size(p.preShape) * size(p.postShape);
+  if (p.synapse.kind === 'dense') return connectedSources(p.synapse.weights, size(p.preShape), size(p.postShape)).reduce((a, b) => a + b, 0) * size(p.postShape);
   const s = p.synapse;
   const [cin, ih, iw] = p.preShape;
   const [cout, oh, ow] = p.postShape;

@@ -2,7 +2,8 @@
  * Synapse formats of the chip model: how a projection's stored synapses turn events into current. Every
  * format sits behind one interface (`Synapses`), so the functional model (chip.ts) delivers spikes and the
  * timing model (schedule.ts) enumerates fan-out without knowing the format:
- *   - dense: a transposed weight matrix, one contiguous Int32Array row per source neuron;
+ *   - dense: a transposed weight matrix, one contiguous Int32Array row per source neuron; a source whose row holds
+ *     only zeros is not connected (no axon, no route, no events), so a projection may read part of a population;
  *   - conv-taps: a convolution's tap table (weight sharing: per source position, the output positions and kernel
  *     taps it reaches; only taps that fall inside the image exist, as synapses in a core's memory would);
  *   - conv-geometry: a convolution above EXPAND_LIMIT synapses, walked through its kernel geometry per event.
@@ -57,6 +58,19 @@ function shapeSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * The source neurons a dense projection connects (1) — those with a non-zero weight onto some target — out of
+ * `preSize`, for weights stored [post][pre]. The partitioner gives a core input axons and routes for these only.
+ */
+export function connectedSources(weights: ArrayLike<number>, preSize: number, postSize: number): Uint8Array {
+  const mask = new Uint8Array(preSize);
+  for (let post = 0; post < postSize; post++) {
+    const row = post * preSize;
+    for (let pre = 0; pre < preSize; pre++) if (weights[row + pre] !== 0) mask[pre] = 1;
+  }
+  return mask;
+}
+
 class DenseSynapses implements Synapses {
   readonly format = 'dense' as const;
   readonly name: string; readonly from: number; readonly to: number; readonly preSize: number; readonly postSize: number; readonly exponent: number;
@@ -75,27 +89,31 @@ class DenseSynapses implements Synapses {
     }
     this.weightsT = new Int32Array(preSize * postSize);
     this.rowNonZero = new Int32Array(preSize);
-    let zeroWeights = 0;
     for (let post = 0; post < postSize; post++) {
       const row = post * preSize;
       for (let pre = 0; pre < preSize; pre++) {
         const x = weights[row + pre];
         this.weightsT[pre * postSize + post] = x;
         if (x !== 0) this.rowNonZero[pre]++;
-        else zeroWeights++;
       }
     }
-    this.connections = preSize * postSize;
-    this.zeroWeights = zeroWeights;
+    // Only connected sources (a non-zero weight in their row) have stored synapses.
+    let connected = 0;
+    let nonZero = 0;
+    for (let pre = 0; pre < preSize; pre++) if (this.rowNonZero[pre] > 0) { connected++; nonZero += this.rowNonZero[pre]; }
+    this.connections = connected * postSize;
+    this.zeroWeights = this.connections - nonZero;
   }
 
-  rowLength(): number { return this.postSize; }
+  rowLength(pre: number): number { return this.rowNonZero[pre] > 0 ? this.postSize : 0; }
   /** One flag: a dense row reaches every target. */
   createMarks(): Uint8Array { return new Uint8Array(1); }
 
   addSpikes(spikes: Int32Array, n: number, acc: Float64Array, marks: Uint8Array): number {
     const row = this.weightsT, m = this.postSize, rowNonZero = this.rowNonZero;
     let nnz = 0;
+    let connected = 0;
+    for (let s = 0; s < n; s++) if (rowNonZero[spikes[s]] > 0) connected++;
     // Two rows per pass halve the accumulator loads and stores (the sum stays exact in float64).
     let s = 0;
     for (; s + 1 < n; s += 2) {
@@ -110,9 +128,9 @@ class DenseSynapses implements Synapses {
       for (let j = 0; j < m; j++) acc[j] += row[base + j];
       nnz += rowNonZero[i];
     }
-    if (n > 0) marks[0] = 1;
+    if (connected > 0) marks[0] = 1;
     this.nonZero = nnz;
-    return n * m;
+    return connected * m;
   }
 
   addGraded(values: Int32Array, acc: Float64Array, marks: Uint8Array): number {
@@ -120,7 +138,7 @@ class DenseSynapses implements Synapses {
     let pending = -1, events = 0, nnz = 0;
     for (let i = 0; i < this.preSize; i++) {
       const x = values[i];
-      if (x === 0) continue;
+      if (x === 0 || this.rowNonZero[i] === 0) continue;
       marks[0] = 1;
       events += n;
       nnz += this.rowNonZero[i];
@@ -145,6 +163,7 @@ class DenseSynapses implements Synapses {
   }
 
   forEachTarget(pre: number, visit: (post: number, w: number) => void): void {
+    if (this.rowNonZero[pre] === 0) return;
     const base = pre * this.postSize;
     for (let j = 0; j < this.postSize; j++) visit(j, this.weightsT[base + j]);
   }

@@ -93,6 +93,7 @@ export function resolveTarget(file: TargetFile): TargetSpec {
       synapticDelayMax: features?.synapticDelayMax ?? d(0),
       perNeuronParameters: features?.perNeuronParameters ?? d(false),
       resetToValue: features?.resetToValue ?? d(false),
+      fanInSplit: features?.fanInSplit ?? d('none' as const),
     },
     file,
   };

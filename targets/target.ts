@@ -117,6 +117,12 @@ export interface TargetFile {
     perNeuronParameters?: Sourced<boolean>;
     /** A reset to a programmable potential other than 0. */
     resetToValue?: Sourced<boolean>;
+    /**
+     * How a neuron whose fan-in exceeds a core's input axons is split over several cores: 'none' (it cannot be:
+     * the layer does not fit) or 'relay' (partial sums on other cores, carried to the neuron as spikes by relay
+     * neurons, the only way when cores exchange nothing but spikes). Default 'none'.
+     */
+    fanInSplit?: Sourced<'none' | 'relay'>;
   };
   energy: {
     synapticOpPJ: Sourced;

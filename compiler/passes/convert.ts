@@ -1,5 +1,5 @@
 import {
-  isSpiking, kindOf, rebuild, shapeSize, tensor, type Graph,
+  channelsOf, isSpiking, kindOf, rebuild, shapeSize, tensor, type Graph,
 } from '../../src/ir/graph.js';
 import type { Interval } from '../../src/ir/kind.js';
 import type { SpikingGraph, UnconvertedGraph } from '../types.js';
@@ -48,7 +48,6 @@ function percentileOf(values: Float32Array, p: number): number {
  */
 function weightBasedScales(graph: Graph, rectifiers: string[]): Map<string, number> {
   const bounds = new Map<string, Interval>();
-  const channelsOf = (shape: number[]) => (shape.length === 3 ? shape[0] : shapeSize(shape));
   for (const name of graph.order) {
     const node = graph.nodes.get(name)!;
     const shapes = graph.shapes.get(name)!;

@@ -2,7 +2,9 @@ import { GraphError, kindOf, NEURON_KINDS, shapeSize, type NodeKind } from '../.
 import type { NeuronDynamics } from '../../src/ir/dynamics.js';
 import { delaySteps } from '../../src/ir/kinds/neuron.js';
 import type { FloatNet, FloatPopulation, FloatProjection, NeuronModel, SpikingGraph } from '../types.js';
-import { applyOp, as3, biasOfNode, compose, identityOp, isDepthwise, opOfNode, type LinOp } from '../linear.js';
+import { applyOp, as3, biasOfNode, compose, identityOp, isDepthwise, opOfNode, toDense, type LinOp } from '../linear.js';
+import { sameShape } from '../../src/ir/graph.js';
+import { connectedSources } from '../../simulator/synapses.js';
 
 export interface LowerOptions {
   timesteps?: number;
@@ -19,7 +21,7 @@ export interface LowerOptions {
 
 /** One path from a source (population or the input) to a population, as the operators along it; whether it
  * crosses a recurrent edge (it then carries the previous step's spikes), and the step delays of a Delay on it. */
-interface Term { source: string; ops: LinOp[]; recurrent: boolean; delays: Int32Array | null }
+interface Term { source: string; ops: LinOp[]; nodes: string[]; recurrent: boolean; delays: Int32Array | null }
 
 /** Integrators that never fire: a population of one of these kinds outputs its potential. */
 const INTEGRATORS: ReadonlySet<NodeKind> = new Set(['LI', 'CubaLI', 'I']);
@@ -101,10 +103,10 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
   graph.edges.forEach(([, to], e) => inEdges.get(to)!.push(e));
   /** The paths into `n`: walked back to their sources. `after` holds the operators between n and the target,
    * `sinceDelay` how many of them were collected when a Delay was passed (none may lie before it). */
-  const termsInto = (n: string, after: LinOp[], recurrent: boolean, delays: Int32Array | null, sinceDelay: number, seen: ReadonlySet<string>): Term[] => {
+  const termsInto = (n: string, after: LinOp[], afterNodes: string[], recurrent: boolean, delays: Int32Array | null, sinceDelay: number, seen: ReadonlySet<string>): Term[] => {
     if (isSource(n)) {
       if (delays && after.length > sinceDelay) throw new GraphError(`a Delay after a synaptic layer (a delay per target neuron) is not supported: put the Delay right after the neuron layer '${n}' it delays`, n);
-      return [{ source: n, ops: after, recurrent, delays }];
+      return [{ source: n, ops: after, nodes: afterNodes, recurrent, delays }];
     }
     if (seen.has(n)) throw new GraphError('a cycle through this node holds no neuron: chips keep state in neurons only', n);
     const node = graph.nodes.get(n)!;
@@ -118,11 +120,12 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
       op = opOfNode(n, node, graph.shapes.get(n)!);
     }
     const next = op ? [op, ...after] : after;
+    const nextNodes = op ? [n, ...afterNodes] : afterNodes;
     const visited = new Set(seen).add(n);
-    return inEdges.get(n)!.flatMap((e) => termsInto(graph.edges[e][0], next, recurrent || graph.recurrent.has(e), d, since, visited));
+    return inEdges.get(n)!.flatMap((e) => termsInto(graph.edges[e][0], next, nextNodes, recurrent || graph.recurrent.has(e), d, since, visited));
   };
   /** Every path into the node `n` (a population, or the Output). */
-  const pathsInto = (n: string): Term[] => inEdges.get(n)!.flatMap((e) => termsInto(graph.edges[e][0], [], graph.recurrent.has(e), null, 0, new Set()));
+  const pathsInto = (n: string): Term[] => inEdges.get(n)!.flatMap((e) => termsInto(graph.edges[e][0], [], [], graph.recurrent.has(e), null, 0, new Set()));
 
   const addPopulation = (name: string, shape: number[], source: string, fields: Partial<FloatPopulation>, bias: Float32Array | null) => {
     const size = shapeSize(shape);
@@ -132,40 +135,56 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
     });
   };
 
+  const shapeOfSource = (name: string) => (name === 'input' ? shapeOf(graph.inputName) : populations.find((p) => p.name === name)?.shape ?? shapeOf(name));
+  /** Adds the projection of `op` from `from` to `to`. A convolution synapse works in its populations' [C, H, W]
+   * layout; a path that changes the view (a Reshape before or after the convolution) is exact only as dense synapses. */
+  const project = (from: string, to: string, toShape: number[], op: LinOp, term: Term | null) => {
+    const fits = op.kind !== 'conv' || (sameShape(op.inShape, as3(shapeOfSource(from))) && sameShape(op.outShape, as3(toShape)));
+    projections.push(naming(to, () => toProjection(projectionName(from, to), from, to, fits ? op : toDense(op), term)));
+  };
+
+  /** Relays by what they carry (their source and the nodes composed into them): paths that share a prefix share its relay. */
+  const relays = new Map<string, string>();
   const emitTerms = (target: string, targetShape: number[], terms: Term[]) => {
     for (const term of terms) {
       const from = term.source === graph.inputName ? 'input' : term.source;
       let current: LinOp | null = null;
       let currentFrom = from;
+      let carried: string[] = [];
       // The term's recurrence and delays belong to its first projection (out of the source population).
       let first = true;
-      for (const op of term.ops) {
-        if (!current) { current = op; continue; }
-        const composed = compose(current, op);
+      for (const [k, op] of term.ops.entries()) {
+        if (!current) { current = op; carried = [term.nodes[k]]; continue; }
+        const composed = composeInto(target, current, op);
         // A pooling window, not a per-channel scale (1×1): only windows enlarge the next layer's kernel.
         const pooling = current.kind === 'conv' && isDepthwise(current) && current.kernel[0] * current.kernel[1] > 1;
         const tooWide = composed !== null && pooling && opts.maxFanIn !== undefined && fanIn(composed) > opts.maxFanIn && fanIn(op) <= opts.maxFanIn;
         const keepPooling = pooling && opts.foldPooling === false;
-        if (composed && !tooWide && !keepPooling) { current = composed; continue; }
+        if (composed && !tooWide && !keepPooling) { current = composed; carried.push(term.nodes[k]); continue; }
         // Not composable exactly: a relay population carries the intermediate values as spike rates.
+        const key = term.recurrent || term.delays ? null : `${currentFrom}|${carried.join(',')}`;
+        const shared = key ? relays.get(key) : undefined;
+        if (shared) { currentFrom = shared; current = op; carried = [term.nodes[k]]; first = false; continue; }
         const relay = `${target}.relay${populations.filter((p) => p.name.startsWith(`${target}.relay`)).length}`;
+        if (key) relays.set(key, relay);
         const relayShape = current.outShape[1] === 1 && current.outShape[2] === 1 ? [current.outShape[0]] : [...current.outShape];
         // A relay starts at half its threshold, so that it rounds the rate it carries (an average pooling's ¼s) rather
-        // than truncating it. When every weight into it is a whole number of thresholds (a sum pooling) its spikes are
-        // the same from 0, and a relay at rest holds no state that an event-driven chip would update at every step.
-        const rounds = current.w.some((w) => !Number.isInteger(w));
+        // than truncating it. When every weight into it is a whole number of thresholds (a sum pooling, a gather) its
+        // spikes are the same from 0, and a relay at rest holds no state that an event-driven chip updates every step.
+        const rounds = current.w !== undefined && current.w.some((w) => !Number.isInteger(w));
         addPopulation(relay, relayShape, target, { dynamics: { ...ifDynamics(shapeSize(relayShape), 1), vInit: new Float64Array(shapeSize(relayShape)).fill(rounds ? 0.5 : 0) } }, null);
-        projections.push(toProjection(projectionName(currentFrom, relay), currentFrom, relay, current, first ? term : null));
+        project(currentFrom, relay, relayShape, current, first ? term : null);
         first = false;
         if (!keepPooling) opts.warn?.(tooWide
           ? `inserted relay population '${relay}' before '${target}': folding the pooling into it would need a fan-in of ${fanIn(composed!)}, more than the target's ${opts.maxFanIn}; the relay carries the pooled spike rates (≤ 1 per step)`
           : `inserted relay population '${relay}' before '${target}': its input path cannot be folded into one projection exactly; the relay passes values ≤ 1 spike per step, larger values are clipped`);
         currentFrom = relay;
         current = op;
+        carried = [term.nodes[k]];
       }
       const op = current ?? identityOp(term.source === graph.inputName ? shapeOf(graph.inputName) : shapeOf(term.source));
       if (shapeSize(op.outShape) !== shapeSize(targetShape)) throw new GraphError(`path from '${term.source}' delivers ${shapeSize(op.outShape)} values, the population has ${shapeSize(targetShape)}`, target);
-      projections.push(toProjection(projectionName(currentFrom, target), currentFrom, target, op, first ? term : null));
+      project(currentFrom, target, targetShape, op, first ? term : null);
     }
   };
 
@@ -213,8 +232,25 @@ export function lowerToPopulations(graph: SpikingGraph, opts: LowerOptions = {})
   };
 }
 
-function toProjection(name: string, from: string, to: string, op: LinOp, term: Term | null): FloatProjection {
+/** compose(), with a refusal naming the population the path leads into. */
+function composeInto(target: string, a: LinOp, b: LinOp): LinOp | null {
+  return naming(target, () => compose(a, b));
+}
+
+/** Runs `f`, naming `target` in a GraphError that names no node (a composition too large to build). */
+function naming<T>(target: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof GraphError && !e.node) throw new GraphError(`the path into this layer: ${e.message}`, target);
+    throw e;
+  }
+}
+
+function toProjection(name: string, from: string, to: string, lin: LinOp, term: Term | null): FloatProjection {
   const timing = { ...(term?.recurrent ? { recurrent: true } : {}), ...(term?.delays && term.delays.some((d) => d > 0) ? { delays: term.delays } : {}) };
+  // A relabelling on its own (an index map between two populations) is one-hot dense synapses.
+  const op = lin.kind === 'gather' ? toDense(lin) : lin;
   if (op.kind === 'dense') {
     return { name, from, to, preShape: flatOr3(op.inShape), postShape: flatOr3(op.outShape), ...timing, synapse: { kind: 'dense', weights: op.w } };
   }
@@ -230,6 +266,11 @@ function flatOr3(s: readonly number[]): number[] {
 
 /** Inputs one output neuron of an operator reads. */
 function fanIn(op: LinOp): number {
-  if (op.kind === 'dense') return shapeSize(op.inShape);
+  if (op.kind === 'dense') {
+    // Sources with no non-zero weight are not connected (simulator/synapses.ts): they cost no input axon.
+    const mask = connectedSources(op.w, shapeSize(op.inShape), shapeSize(op.outShape));
+    return mask.reduce((a, b) => a + b, 0);
+  }
+  if (op.kind === 'gather') return 1;
   return (op.inShape[0] / op.groups) * op.kernel[0] * op.kernel[1];
 }

@@ -39,8 +39,9 @@ export interface OnnxEmitter {
   /** Emits one `op` node reading `inputs`; returns the name of its (fresh) output value. `suffix` tells apart
    * the values of a kind written as several ONNX nodes. */
   node(op: string, inputs: string[], attrs?: Record<string, AttrValue>, opts?: { domain?: string; suffix?: string }): string;
-  /** Adds an initialiser named after the IR node (`.weight`, `.bias`, …); returns its unique name. */
-  init(suffix: string, shape: number[], data: ArrayLike<number>): string;
+  /** Adds an initialiser named after the IR node (`.weight`, `.bias`, …), float32 unless `type` says int64
+   * (indices, shapes, pads); returns its unique name. */
+  init(suffix: string, shape: number[], data: ArrayLike<number>, type?: 'int64'): string;
   attr: {
     int(v: number): AttrValue;
     ints(v: readonly number[]): AttrValue;

@@ -1,9 +1,10 @@
 /**
  * IR nodes as linear operators: what lowering (compiler/passes/lower.ts) composes into projections. Shapes
- * are always 3-D [C, H, W]; a flat vector [N] is viewed as [N, 1, 1] (same memory order), so Flatten is a
- * change of view and never an operator. Each kind's operator is in its registry entry (`linear`).
+ * are always 3-D [C, H, W] (`view3`: a sequence [C, L] is [C, 1, L], a flat vector [N] is [N, 1, 1], same
+ * memory order), so Flatten and Reshape are changes of view and never operators. Each kind's operator is in
+ * its registry entry (`linear`).
  */
-import { shapeSize } from './nodes.js';
+import { shapeSize, view3 } from './nodes.js';
 
 export type Shape3 = [number, number, number];
 
@@ -28,12 +29,18 @@ export interface ConvOp {
   groups: number;
 }
 
-export type LinOp = DenseOp | ConvOp;
-
-export function as3(shape: readonly number[]): Shape3 {
-  if (shape.length === 3) return [shape[0], shape[1], shape[2]];
-  return [shapeSize(shape), 1, 1];
+/** y[j] = w[j] · x[index[j]], or 0 where index[j] is −1 (w absent: 1). An index map, possibly scaled. */
+export interface GatherOp {
+  kind: 'gather';
+  inShape: Shape3;
+  outShape: Shape3;
+  index: Int32Array;
+  w?: Float32Array;
 }
+
+export type LinOp = DenseOp | ConvOp | GatherOp;
+
+export const as3 = view3;
 
 /** A depthwise op maps channel c to channel c only (pooling, Scale, identity). */
 export function isDepthwise(op: ConvOp): boolean {
@@ -52,6 +59,10 @@ export function identityOp(shape: readonly number[]): ConvOp {
 /** y = op(x) for one sample (x of size inShape). */
 export function applyOp(op: LinOp, x: Float32Array): Float32Array {
   const out = new Float32Array(shapeSize(op.outShape));
+  if (op.kind === 'gather') {
+    for (let j = 0; j < out.length; j++) { const i = op.index[j]; if (i >= 0) out[j] = (op.w ? op.w[j] : 1) * x[i]; }
+    return out;
+  }
   if (op.kind === 'dense') {
     const n = x.length;
     for (let o = 0; o < out.length; o++) {

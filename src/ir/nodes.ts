@@ -30,7 +30,8 @@ export interface AffineNode { kind: 'Affine'; weight: Tensor; bias: Tensor }
 export interface LinearNode { kind: 'Linear'; weight: Tensor }
 /**
  * 2-D convolution (NIR Conv2d): y[o] = b[o] + Σ_{i in group(o), ky, kx} W[o, i, ky, kx] · x[i, y·s + ky·d − p, …].
- * weight `[out, in/groups, kh, kw]`; padding is explicit `[top, left, bottom, right]`, zeros outside.
+ * weight `[out, in/groups, kh, kw]`; padding is explicit `[top, left, bottom, right]`, zeros outside. Over a
+ * `[C, L]` sequence it is the convolution over `[C, 1, L]` (a 1-D convolution, kernel `[1, k]`), output `[C', L']`.
  */
 export interface Conv2dNode {
   kind: 'Conv2d';
@@ -41,7 +42,8 @@ export interface Conv2dNode {
   dilation: Pair;
   groups: number;
 }
-/** Pooling over windows. SumPool2d: y = Σ window (NIR). AvgPool2d: y = Σ window / count. MaxPool2d: ANN only. */
+/** Pooling over windows. SumPool2d: y = Σ window (NIR). AvgPool2d: y = Σ window / count. MaxPool2d: ANN only.
+ * Over a `[C, L]` sequence: the pooling over `[C, 1, L]` (kernel `[1, k]`). */
 export interface PoolNode {
   kind: 'SumPool2d' | 'AvgPool2d' | 'MaxPool2d';
   kernel: Pair;
@@ -52,6 +54,19 @@ export interface PoolNode {
 }
 /** Flattens the per-sample shape to `[N]` (C, H, W order). */
 export interface FlattenNode { kind: 'Flatten' }
+/**
+ * y = x with the per-sample shape `shape`: the same values in the same memory order (Squeeze, Unsqueeze and
+ * Reshape of a computed tensor; Flatten is the flat case).
+ */
+export interface ReshapeNode { kind: 'Reshape'; shape: number[] }
+/**
+ * An index map: every output neuron is one input neuron or zero, y[o] = x[i(o)] or 0. Output axis k reads input
+ * axis `perm[k]` (default k) at coordinate `index[k][o_k]`; a coordinate of −1 on any axis gives 0. The output
+ * shape is the lengths of `index`. Transpose is a `perm`; nearest-neighbour Resize repeats coordinates; one input
+ * of a Concat is placed in its slice of the result (−1 elsewhere; the slices add, as all incoming edges do); zero
+ * padding and ConvTranspose's zero insertion put −1 between and around the coordinates. Linear, without weights.
+ */
+export interface IndexMapNode { kind: 'IndexMap'; perm?: number[]; index: number[][] }
 /**
  * y = scale ⊙ x + bias, scale and bias scalar (shape `[1]`) or per channel (shape `[C]`).
  * NIR Scale has no bias; snnc adds one so that input normalisation ((x − mean) / std) stays exact.
@@ -134,7 +149,7 @@ export interface ThresholdNode { kind: 'Threshold'; threshold: Param; fire?: Fir
 export interface DelayNode { kind: 'Delay'; delay: Param }
 
 export type IRNode =
-  | InputNode | OutputNode | AffineNode | LinearNode | Conv2dNode | PoolNode | FlattenNode
+  | InputNode | OutputNode | AffineNode | LinearNode | Conv2dNode | PoolNode | FlattenNode | ReshapeNode | IndexMapNode
   | ScaleNode | ReLUNode | ClipNode | SumNode | IFNode | LIFNode
   | CubaLIFNode | LINode | CubaLINode | INode | ThresholdNode | DelayNode;
 
@@ -213,6 +228,22 @@ export function checkTensor(name: string, what: string, t: Tensor | undefined, e
   for (let i = 0; i < t.data.length; i++) {
     if (!Number.isFinite(t.data[i])) throw new GraphError(`${what} holds a non-finite value at index ${i}`, name);
   }
+}
+
+/**
+ * The `[C, H, W]` view of a per-sample shape, the one layout every operator and chip partition works in: a
+ * `[C, L]` sequence is `[C, 1, L]` (the view a 1-D convolution runs in), a flat vector `[N]` is `[N, 1, 1]`. The
+ * memory order is the same, so a change of view moves no value.
+ */
+export function view3(shape: readonly number[]): [number, number, number] {
+  if (shape.length === 3) return [shape[0], shape[1], shape[2]];
+  if (shape.length === 2) return [shape[0], 1, shape[1]];
+  return [shapeSize(shape), 1, 1];
+}
+
+/** Channels of a per-sample shape (per-channel bounds and parameters): the first axis, or every element of a flat vector. */
+export function channelsOf(shape: readonly number[]): number {
+  return shape.length >= 2 ? shape[0] : shapeSize(shape);
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -64,7 +64,7 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
     }
     const emitter: OnnxEmitter = {
       node: (op, inputs, attrs = {}, o = {}) => b.node(op, inputs, [unique(name + (o.suffix ?? ''))], attrs, { name: unique(`${name}/${op}`), ...(o.domain ? { domain: o.domain } : {}) }),
-      init: (suffix, shape, data) => b.init(unique(name + suffix), shape, data),
+      init: (suffix, shape, data, type) => b.init(unique(name + suffix), shape, data, type ?? 'float32'),
       attr,
     };
     valueOf.set(name, kindOf(node).toOnnx(emitter, node, inputOf(name), graph.shapes.get(name)!));

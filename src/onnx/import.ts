@@ -320,6 +320,10 @@ class Importer implements ImportContext {
   }
 
   act(ctx: OpContext, i: number): Act {
+    return this.unpadded(ctx, this.paddedAct(ctx, i));
+  }
+
+  paddedAct(ctx: OpContext, i: number): Act {
     const v = this.value(ctx, i);
     if (v.kind !== 'act') throw this.error(`input '${ctx.inputs[i]}' is a constant; this op needs a value computed from the graph input`);
     return v;
@@ -379,6 +383,7 @@ class Importer implements ImportContext {
 
   /** Adds an IR node fed by `input` without binding an ONNX output: the first of several IR nodes for one op. */
   addNode(ctx: OpContext, node: IRNode, input: Act, suffix = ''): Act {
+    if (input.pad) input = this.unpadded(ctx, input);
     const name = this.uniqueName(ctx.name + suffix);
     const shape = inferShape(name, node, input.shape);
     if (shapeSize(shape) > MAX_ACTIVATION_ELEMENTS) throw this.error(`output shape [${shape}] has ${shapeSize(shape)} elements, more than the limit ${MAX_ACTIVATION_ELEMENTS}`);
@@ -387,6 +392,22 @@ class Importer implements ImportContext {
     // Its one reader is the IR node the same op adds next.
     this.consumers.set(name, 1);
     return { kind: 'act', srcs: [name], shape };
+  }
+
+  /** Binds ONNX output 0 to the sum of `parts`, nodes this op added with `addNode` (their one reader is that output). */
+  emitSum(ctx: OpContext, parts: Act[], shape: number[]): void {
+    for (const p of parts) for (const s of p.srcs) this.consumers.delete(s);
+    this.setValue(ctx.outputs[0], { kind: 'act', srcs: parts.flatMap((p) => p.srcs), shape });
+  }
+
+  /** A pending zero padding (over H and W, or L) as an IndexMap node. */
+  unpadded(ctx: OpContext, a: Act): Act {
+    if (!a.pad) return a;
+    const [top, left, bottom, right] = a.pad;
+    const padded = (n: number, before: number, after: number) => [...new Array(before).fill(-1), ...Array.from({ length: n }, (_, i) => i), ...new Array(after).fill(-1)];
+    const channels = Array.from({ length: a.shape[0] }, (_, i) => i);
+    const index = a.shape.length === 3 ? [channels, padded(a.shape[1], top, bottom), padded(a.shape[2], left, right)] : [channels, padded(a.shape[1], left, right)];
+    return this.addNode(ctx, { kind: 'IndexMap', index }, { ...a, pad: undefined }, '/pad');
   }
 
   /** Adds an IR node fed by `input`, infers its shape and binds ONNX output 0 to it. */

@@ -12,11 +12,14 @@ import { listTargets, loadTarget } from '../../targets/load.js';
 import { ChipSimulator } from '../../simulator/index.js';
 import { denseNet, lenet } from './helpers.js';
 
-/** Every non-readout neuron fires at every step: no synaptic current (weights 0), a bias above threshold. */
+/**
+ * Every non-readout neuron fires at every step: a bias above threshold and no negative synaptic current (every
+ * non-zero weight set to 1; a zero stays zero, so the connectivity — which sources a dense row connects — stays).
+ */
 function alwaysFiring(chip: MappedChip): MappedChip {
   const fired = structuredClone(chip);
   const strict = fired.placement.graph.target.precision.fireCondition.value === 'gt';
-  for (const p of fired.placement.graph.projections) p.synapse.weights.fill(0);
+  for (const p of fired.placement.graph.projections) p.synapse.weights.forEach((w, i, a) => { if (w !== 0) a[i] = 1; });
   for (const pop of fired.placement.graph.populations) {
     if (pop.readout) continue;
     pop.bias = new Int32Array(pop.size).fill(pop.neuron.threshold + (strict ? 1 : 0));

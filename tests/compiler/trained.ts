@@ -188,3 +188,108 @@ export function trainAvgPoolCnn(c1 = 4, c2 = 8, samples = 8004, seed = 2, lr = 0
     ['pool2', 'flatten'], ['flatten', 'fc'], ['fc', 'output'],
   ], { name: 'cnn' });
 }
+
+/**
+ * Trains a network with a dense layer wider than a Loihi core's 4,096 input axons: conv3(c)-relu-avgpool-fc10
+ * over the c × 13 × 13 pooled map (c = 32: 5,408 inputs per output neuron).
+ */
+export function trainWide(c = 32, samples = 4000, seed = 3, lr = 0.002): Graph {
+  const r = rng(seed);
+  const ds = loadMnist('train');
+  const conv1: Conv = { cout: c, cin: 1, k: 3, w: param(init(c * 9, 9, r)), b: param(new Float32Array(c)) };
+  const flat = c * 169;
+  const fw = param(init(10 * flat, flat, r)); const fb = param(new Float32Array(10));
+  const a1 = new Float32Array(c * 676); const p1 = new Float32Array(flat);
+  const z = new Float32Array(10); const dz = new Float32Array(10);
+  const dp1 = new Float32Array(flat); const da1 = new Float32Array(c * 676);
+  const batch = 16;
+  for (let s = 0; s < samples; s++) {
+    const i = s % ds.count;
+    const x = ds.images.subarray(i * 784, (i + 1) * 784);
+    convFwd(conv1, x, 28, a1); for (let k = 0; k < a1.length; k++) if (a1[k] < 0) a1[k] = 0;
+    pool(a1, c, 26, p1);
+    dense(p1, fw.w, fb.w, z);
+    softmaxGrad(z, ds.labels[i], dz);
+    denseBack(p1, fw, fb, dz, dp1);
+    poolBack(dp1, c, 26, da1); for (let k = 0; k < a1.length; k++) if (a1[k] <= 0) da1[k] = 0;
+    convBack(conv1, x, 28, da1, null);
+    if ((s + 1) % batch === 0) step([conv1.w, conv1.b, fw, fb], lr, batch);
+  }
+  return buildGraph([
+    ['input', { kind: 'Input', shape: [1, 28, 28] }],
+    ['conv', { kind: 'Conv2d', weight: tensor([c, 1, 3, 3], conv1.w.w), bias: tensor([c], conv1.b.w), stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }],
+    ['relu', { kind: 'ReLU' }],
+    ['pool', { kind: 'AvgPool2d', kernel: [2, 2], stride: [2, 2], padding: [0, 0, 0, 0] }],
+    ['flatten', { kind: 'Flatten' }],
+    ['fc', { kind: 'Affine', weight: tensor([10, flat], fw.w), bias: tensor([10], fb.w) }],
+    ['output', { kind: 'Output' }],
+  ] as [string, IRNode][], [['input', 'conv'], ['conv', 'relu'], ['relu', 'pool'], ['pool', 'flatten'], ['flatten', 'fc'], ['fc', 'output']], { name: 'wide' });
+}
+
+/** x ([c, h, h]) with p zeros around each map. */
+function padMap(x: Float32Array, c: number, h: number, p: number, out: Float32Array) {
+  const hp = h + 2 * p;
+  out.fill(0);
+  for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) out.set(x.subarray((ch * h + y) * h, (ch * h + y + 1) * h), (ch * hp + y + p) * hp + p);
+}
+/** The inner h × h of each padded map (the gradient of padMap). */
+function cropMap(xp: Float32Array, c: number, h: number, p: number, out: Float32Array) {
+  const hp = h + 2 * p;
+  for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) out.set(xp.subarray((ch * hp + y + p) * hp + p, (ch * hp + y + p) * hp + p + h), (ch * h + y) * h);
+}
+
+/** The trained weights of {@link trainConcatMean}'s network. */
+export interface ConcatMeanWeights {
+  c1: number; a: number; c3: number;
+  conv1: { w: Float32Array; b: Float32Array }; convA: { w: Float32Array; b: Float32Array }; conv3: { w: Float32Array; b: Float32Array }; fc: { w: Float32Array; b: Float32Array };
+}
+
+/**
+ * Trains a network built on the ops of issue 21: a DenseNet-style Concat of a layer's input with its output, and a
+ * ReduceMean head. conv5(c1)-relu-avgpool → h [c1, 12, 12]; a = relu(conv3 pad 1 (h)) [a, 12, 12];
+ * cat([h, a]) → avgpool → conv5(c3)-relu [c3, 2, 2] → mean over H, W → fc10.
+ */
+export function trainConcatMean(c1 = 8, a = 8, c3 = 24, samples = 6000, seed = 4, lr = 0.006): ConcatMeanWeights {
+  const r = rng(seed);
+  const ds = loadMnist('train');
+  const conv1: Conv = { cout: c1, cin: 1, k: 5, w: param(init(c1 * 25, 25, r)), b: param(new Float32Array(c1)) };
+  const convA: Conv = { cout: a, cin: c1, k: 3, w: param(init(a * c1 * 9, c1 * 9, r)), b: param(new Float32Array(a)) };
+  const cc = c1 + a;
+  const conv3: Conv = { cout: c3, cin: cc, k: 5, w: param(init(c3 * cc * 25, cc * 25, r)), b: param(new Float32Array(c3)) };
+  const fw = param(init(10 * c3, c3, r)); const fb = param(new Float32Array(10));
+  const a1 = new Float32Array(c1 * 576); const h = new Float32Array(c1 * 144); const hp = new Float32Array(c1 * 196);
+  const aa = new Float32Array(a * 144); const cat = new Float32Array(cc * 144); const p2 = new Float32Array(cc * 36);
+  const a3 = new Float32Array(c3 * 4); const m = new Float32Array(c3);
+  const z = new Float32Array(10); const dz = new Float32Array(10);
+  const dm = new Float32Array(c3); const da3 = new Float32Array(c3 * 4); const dp2 = new Float32Array(cc * 36); const dcat = new Float32Array(cc * 144);
+  const dhp = new Float32Array(c1 * 196); const dh = new Float32Array(c1 * 144); const dh2 = new Float32Array(c1 * 144); const da1 = new Float32Array(c1 * 576);
+  const batch = 16;
+  for (let s = 0; s < samples; s++) {
+    const i = s % ds.count;
+    const x = ds.images.subarray(i * 784, (i + 1) * 784);
+    convFwd(conv1, x, 28, a1); for (let k = 0; k < a1.length; k++) if (a1[k] < 0) a1[k] = 0;
+    pool(a1, c1, 24, h);
+    padMap(h, c1, 12, 1, hp);
+    convFwd(convA, hp, 14, aa); for (let k = 0; k < aa.length; k++) if (aa[k] < 0) aa[k] = 0;
+    cat.set(h, 0); cat.set(aa, c1 * 144);
+    pool(cat, cc, 12, p2);
+    convFwd(conv3, p2, 6, a3); for (let k = 0; k < a3.length; k++) if (a3[k] < 0) a3[k] = 0;
+    for (let c = 0; c < c3; c++) { let t = 0; for (let k = 0; k < 4; k++) t += a3[c * 4 + k]; m[c] = t / 4; }
+    dense(m, fw.w, fb.w, z);
+    softmaxGrad(z, ds.labels[i], dz);
+    denseBack(m, fw, fb, dz, dm);
+    for (let c = 0; c < c3; c++) for (let k = 0; k < 4; k++) da3[c * 4 + k] = a3[c * 4 + k] > 0 ? dm[c] / 4 : 0;
+    convBack(conv3, p2, 6, da3, dp2);
+    poolBack(dp2, cc, 12, dcat);
+    // The concatenated gradient splits back: the first c1 maps go to h directly, the rest through convA.
+    const dA = dcat.subarray(c1 * 144);
+    for (let k = 0; k < aa.length; k++) if (aa[k] <= 0) dA[k] = 0;
+    convBack(convA, hp, 14, dA, dhp);
+    cropMap(dhp, c1, 12, 1, dh2);
+    for (let k = 0; k < dh.length; k++) dh[k] = dcat[k] + dh2[k];
+    poolBack(dh, c1, 24, da1); for (let k = 0; k < a1.length; k++) if (a1[k] <= 0) da1[k] = 0;
+    convBack(conv1, x, 28, da1, null);
+    if ((s + 1) % batch === 0) step([conv1.w, conv1.b, convA.w, convA.b, conv3.w, conv3.b, fw, fb], lr, batch);
+  }
+  return { c1, a, c3, conv1: { w: conv1.w.w, b: conv1.b.w }, convA: { w: convA.w.w, b: convA.b.w }, conv3: { w: conv3.w.w, b: conv3.b.w }, fc: { w: fw.w, b: fb.w } };
+}

@@ -9,7 +9,7 @@ import { runGraph } from '../../src/ir/execute.js';
 import { parameterCount } from '../../src/ir/graph.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { FIXTURES } from '../fixtures/models.js';
-import { allAnnKindsGraph, allKindsGraph, tinySnn } from '../fixtures/graphs.js';
+import { allAnnKindsGraph, allKindsGraph, sequenceGraph, tinySnn } from '../fixtures/graphs.js';
 import { maxAbsDiff, runOrt } from '../fixtures/ort.js';
 import { hasOnnxChecker, officialCheck } from '../fixtures/onnx-checker.js';
 
@@ -53,6 +53,20 @@ describe('exportOnnx', () => {
     const ort = await runOrt(bytes, x, 20, [2, 9, 9]);
     expect(maxAbsDiff(runGraph(graph, x, 20), ort)).toBeLessThanOrEqual(1e-4);
     expect(maxAbsDiff(runGraph(importOnnx(bytes).graph, x, 20), ort)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('sequences: 1-D Conv, Scale and pools over [C, L] are written as ONNX 1-D ops and run in onnxruntime like the executor', async () => {
+    const graph = sequenceGraph();
+    expect(graph.shapes.get('dw')!.output).toEqual([4, 3]);
+    const bytes = exportOnnx(graph);
+    if (hasOnnxChecker) checkBytes(bytes, 'sequence');
+    const model = onnx.ModelProto.decode(bytes);
+    const conv = model.graph!.node!.find((n) => n.opType === 'Conv')!;
+    expect(conv.attribute!.find((a) => a.name === 'kernel_shape')!.ints!.map(Number)).toEqual([5]);
+    const x = Float32Array.from({ length: 20 * 60 }, (_, i) => Math.sin(i * 0.3) * 1.2);
+    const ort = await runOrt(bytes, x, 20, [3, 20]);
+    expect(maxAbsDiff(runGraph(graph, x, 20), ort)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(runGraph(importOnnx(bytes).graph, x, 20), ort)).toBeLessThanOrEqual(1e-5);
   });
 
   it('spiking graphs: snnc-domain IF/LIF declared in opset_import, metadata, checker passes, round trip exact', () => {

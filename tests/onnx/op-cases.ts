@@ -131,7 +131,7 @@ const refused = (op: string, opset: number, pattern: RegExp, more: Partial<OpCas
 /** The reason and the remedy every refused activation's message gives (issue 21). */
 const NO_RATE_CODE = /no exact spiking equivalent.*non-negative.*Relu or Clip\(0, max\).*snnc train/;
 
-export const OP_CASES: OpCase[] = [
+const BASE_CASES: OpCase[] = [
   // ---- Conv ----
   { name: 'Conv 3×3 with bias', op: 'Conv', opset: 13, input: [2, 7, 7], consts: [rand(3, 2, 3, 3), rand(3)] },
   { name: 'Conv without bias, kernel_shape given (opset 11)', op: 'Conv', opset: 11, input: [2, 6, 6], attributes: { kernel_shape: A.ints([3, 2]) }, consts: [rand(4, 2, 3, 2)] },
@@ -143,8 +143,24 @@ export const OP_CASES: OpCase[] = [
   { name: 'Conv auto_pad SAME_UPPER, stride 2 (uneven padding)', op: 'Conv', opset: 13, input: [2, 6, 6], attributes: { auto_pad: A.string('SAME_UPPER'), strides: A.ints([2, 2]) }, consts: [rand(3, 2, 3, 3), rand(3)] },
   { name: 'Conv auto_pad SAME_LOWER, stride 2 (uneven padding)', op: 'Conv', opset: 13, input: [2, 6, 6], attributes: { auto_pad: A.string('SAME_LOWER'), strides: A.ints([2, 2]) }, consts: [rand(3, 2, 3, 3), rand(3)] },
   { name: 'Conv auto_pad VALID', op: 'Conv', opset: 21, input: [2, 6, 6], attributes: { auto_pad: A.string('VALID') }, consts: [rand(3, 2, 3, 3), rand(3)] },
-  { name: 'Conv 1-D is refused as not supported yet', op: 'Conv', opset: 13, input: [2, 8], consts: [rand(3, 2, 3)], expectRefusal: /1-D convolution .*not supported yet/ },
-  { name: 'ConvTranspose is refused as not supported yet', op: 'ConvTranspose', opset: 13, input: [2, 4, 4], consts: [rand(2, 3, 3, 3)], expectRefusal: /ConvTranspose is not supported yet/ },
+  // 1-D convolution over [C, L]: the IR's Conv2d over [C, 1, L].
+  { name: 'Conv 1-D with bias', op: 'Conv', opset: 13, input: [2, 9], consts: [rand(3, 2, 3), rand(3)] },
+  { name: 'Conv 1-D strides 2, pads, dilations 2 (opset 11)', op: 'Conv', opset: 11, input: [2, 11], attributes: { strides: A.ints([2]), pads: A.ints([1, 2]), dilations: A.ints([2]) }, consts: [rand(4, 2, 3)] },
+  { name: 'Conv 1-D group 2, auto_pad SAME_UPPER', op: 'Conv', opset: 17, input: [4, 8], attributes: { group: A.int(2), auto_pad: A.string('SAME_UPPER') }, consts: [rand(4, 2, 3), rand(4)] },
+  {
+    name: 'Conv 1-D then BatchNormalization (BatchNorm1d, folded)', op: 'BatchNormalization', opset: 15, input: [2, 10],
+    nodes: [{ op: 'Conv', in: ['x', 'w', 'b'], out: 'h', attrs: { pads: A.ints([1, 1]) } }, { op: 'BatchNormalization', in: ['h', 'g', 'beta', 'm', 'v'], out: 'y' }],
+    inits: { w: rand(3, 2, 3), b: rand(3), g: pos(3), beta: rand(3), m: rand(3), v: pos(3) },
+  },
+
+  // ConvTranspose: zero insertion (an IndexMap) and a stride-1 convolution by the flipped kernel.
+  { name: 'ConvTranspose stride 2, pads 1, output_padding 1, bias (as PyTorch writes it)', op: 'ConvTranspose', opset: 13, input: [2, 4, 4], attributes: { strides: A.ints([2, 2]), pads: A.ints([1, 1, 1, 1]), output_padding: A.ints([1, 1]) }, consts: [rand(2, 3, 3, 3), rand(3)] },
+  { name: 'ConvTranspose stride 1 (a convolution), no bias (opset 11)', op: 'ConvTranspose', opset: 11, input: [3, 5, 5], consts: [rand(3, 2, 3, 3)] },
+  { name: 'ConvTranspose kernel 2, stride 2 (upsampling)', op: 'ConvTranspose', opset: 17, input: [2, 3, 3], attributes: { strides: A.ints([2, 2]) }, consts: [rand(2, 4, 2, 2), rand(4)] },
+  { name: 'ConvTranspose group 2, dilations 2, asymmetric pads', op: 'ConvTranspose', opset: 13, input: [4, 5, 4], attributes: { group: A.int(2), dilations: A.ints([2, 2]), pads: A.ints([1, 0, 2, 1]) }, consts: [rand(4, 1, 3, 3), rand(2)] },
+  { name: 'ConvTranspose output_shape (pads derived)', op: 'ConvTranspose', opset: 13, input: [2, 3, 3], attributes: { strides: A.ints([2, 2]), output_shape: A.ints([6, 6]) }, consts: [rand(2, 2, 3, 3)] },
+  { name: 'ConvTranspose auto_pad SAME_UPPER, stride 2', op: 'ConvTranspose', opset: 13, input: [2, 3, 3], attributes: { strides: A.ints([2, 2]), auto_pad: A.string('SAME_UPPER') }, consts: [rand(2, 2, 3, 3)] },
+  { name: 'ConvTranspose 1-D stride 2, pads 1', op: 'ConvTranspose', opset: 21, input: [2, 5], attributes: { strides: A.ints([2]), pads: A.ints([1, 1]) }, consts: [rand(2, 3, 4), rand(3)] },
 
   // ---- pools ----
   { name: 'MaxPool 2×2 stride 2', op: 'MaxPool', opset: 13, input: [2, 6, 6], attributes: { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]) } },
@@ -160,6 +176,9 @@ export const OP_CASES: OpCase[] = [
   { name: 'AveragePool dilations [1, 1] (opset 19)', op: 'AveragePool', opset: 19, input: [2, 6, 6], attributes: { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]), dilations: A.ints([1, 1]) } },
   { name: 'AveragePool dilations before opset 19 are malformed', op: 'AveragePool', opset: 18, input: [2, 6, 6], attributes: { kernel_shape: A.ints([2, 2]), dilations: A.ints([1, 1]) }, expectRefusal: /'dilations' is not an attribute of AveragePool/, invalidOnnx: true },
   { name: 'GlobalAveragePool', op: 'GlobalAveragePool', opset: 13, input: [3, 5, 4] },
+  { name: 'GlobalAveragePool over [C, L]', op: 'GlobalAveragePool', opset: 13, input: [3, 7] },
+  { name: 'MaxPool 1-D kernel 3 stride 2 pads 1', op: 'MaxPool', opset: 13, input: [2, 9], attributes: { kernel_shape: A.ints([3]), strides: A.ints([2]), pads: A.ints([1, 1]) } },
+  { name: 'AveragePool 1-D kernel 2 stride 2', op: 'AveragePool', opset: 11, input: [3, 8], attributes: { kernel_shape: A.ints([2]), strides: A.ints([2]) } },
 
   // ---- Pad ----
   {
@@ -175,6 +194,17 @@ export const OP_CASES: OpCase[] = [
   { name: 'Pad from the F.pad chain (ConstantOfShape/Concat/Slice/Transpose folded), opset 11', op: 'ConstantOfShape', opset: 11, input: [2, 5, 6], nodes: fPadChain(false), inits: F_PAD_INITS },
   { name: 'Pad from the F.pad chain, opset 13', op: 'Slice', opset: 13, input: [2, 5, 6], nodes: fPadChain(false), inits: F_PAD_INITS },
   { name: 'Pad from the F.pad chain without exporter constant folding (Shape/Gather/Mul/Sub too)', op: 'Transpose', opset: 13, input: [2, 5, 6], nodes: fPadChain(true), inits: F_PAD_INITS },
+  {
+    name: 'Pad before a Relu (an IndexMap)', op: 'Pad', opset: 13, input: [2, 4, 4],
+    nodes: [{ op: 'Pad', in: ['x', 'pads'], out: 'p' }, { op: 'Relu', in: ['p'], out: 'y' }], inits: { pads: ints([0, 0, 1, 2, 0, 0, 2, 0]) },
+  },
+  { name: 'Pad of the channels and a crop (negative pads)', op: 'Pad', opset: 11, input: [2, 4, 5], consts: [ints([0, 1, -1, 0, 0, 2, 0, -2])] },
+  { name: 'Pad on [C, L] before a 1-D Conv', op: 'Pad', opset: 13, input: [2, 6], nodes: [{ op: 'Pad', in: ['x', 'pads'], out: 'p' }, { op: 'Conv', in: ['p', 'w'], out: 'y' }], inits: { pads: ints([0, 0, 2, 0, 0, 1]), w: rand(3, 2, 3) } },
+  {
+    name: 'Pad before a residual Add', op: 'Pad', opset: 13, input: [2, 4, 4],
+    nodes: [{ op: 'Pad', in: ['x', 'pads'], out: 'p' }, conv3('x', 'c', { pads: A.ints([2, 2, 2, 2]) }), { op: 'Add', in: ['p', 'c'], out: 'y' }],
+    inits: { pads: ints([0, 0, 1, 1, 0, 0, 1, 1]), w: rand(2, 2, 3, 3), b: rand(2) },
+  },
   { name: 'Pad mode reflect is refused', op: 'Pad', opset: 13, input: [2, 5, 5], attributes: { mode: A.string('reflect') }, consts: [ints([0, 0, 1, 1, 0, 0, 1, 1])], expectRefusal: /Pad mode 'reflect' is not supported/ },
 
   // ---- Gemm / MatMul ----
@@ -253,7 +283,8 @@ export const OP_CASES: OpCase[] = [
     inits: { shape: ints([-1, 1, 28, 28]), k: rand(2, 1, 3, 3) },
   },
   { name: 'Reshape allowzero before opset 14 is malformed', op: 'Reshape', opset: 13, input: [2, 3, 4], attributes: { allowzero: A.int(0) }, consts: [ints([0, -1])], expectRefusal: /'allowzero' is not an attribute of Reshape/, invalidOnnx: true },
-  { name: 'Reshape that is not a flatten is refused', op: 'Reshape', opset: 13, input: [2, 3, 4], nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Reshape', in: ['r', 's'], out: 'y' }], inits: { s: ints([-1, 6, 4]) }, expectRefusal: /reshape of \[batch, 2,3,4\] to \[batch, 6,4\] is not supported/ },
+  { name: 'Reshape of a computed tensor that is not a flatten (a Reshape node)', op: 'Reshape', opset: 13, input: [2, 3, 4], nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Reshape', in: ['r', 's'], out: 'y' }], inits: { s: ints([-1, 6, 4]) } },
+  { name: 'Reshape to 4 per-sample dimensions is refused', op: 'Reshape', opset: 13, input: [2, 3, 4], nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Reshape', in: ['r', 's'], out: 'y' }], inits: { s: ints([-1, 2, 3, 2, 2]) }, expectRefusal: /reshape of \[batch, 2,3,4\] to \[batch, 2,3,2,2\] is not supported: the IR holds at most 3 per-sample dimensions/ },
   { name: 'Flatten axis 1', op: 'Flatten', opset: 13, input: [2, 3, 3] },
   { name: 'Flatten axis -3 (= 1 on rank 4)', op: 'Flatten', opset: 11, input: [2, 3, 3], attributes: { axis: A.int(-3) } },
   { name: 'Flatten of a flat value', op: 'Flatten', opset: 13, input: [7] },
@@ -261,24 +292,71 @@ export const OP_CASES: OpCase[] = [
   { name: 'Squeeze [C, 1, 1] to [C], axes attribute (opset 11)', op: 'Squeeze', opset: 11, input: [2, 5, 5], nodes: squeezeAfterPool(11, [2, 3]), inits: { w: rand(4, 2, 3, 3), b: rand(4) } },
   { name: 'Squeeze [C, 1, 1] to [C], axes input (opset 13)', op: 'Squeeze', opset: 13, input: [2, 5, 5], nodes: squeezeAfterPool(13, [-1, -2]), inits: { w: rand(4, 2, 3, 3), b: rand(4), axes: ints([-1, -2]) } },
   { name: 'Squeeze without axes (conv(x).squeeze())', op: 'Squeeze', opset: 13, input: [2, 5, 5], nodes: squeezeAfterPool(13, undefined), inits: { w: rand(4, 2, 3, 3), b: rand(4) } },
-  { name: 'Squeeze to a [C, 1] shape is refused as not supported yet', op: 'Squeeze', opset: 13, input: [2, 5, 5], nodes: squeezeAfterPool(13, [3]), inits: { w: rand(4, 2, 3, 3), b: rand(4), axes: ints([3]) }, expectRefusal: /Squeeze of a computed tensor .* is not supported yet/ },
+  { name: 'Squeeze to a [C, 1] shape (a Reshape)', op: 'Squeeze', opset: 13, input: [2, 5, 5], nodes: squeezeAfterPool(13, [3]), inits: { w: rand(4, 2, 3, 3), b: rand(4), axes: ints([3]) } },
+  {
+    name: 'Squeeze [C, 1, L] to [C, L] before a 1-D Conv (opset 11)', op: 'Squeeze', opset: 11, input: [2, 1, 8],
+    nodes: [{ op: 'Conv', in: ['x', 'w2'], out: 'h', attrs: { kernel_shape: A.ints([1, 3]) } }, { op: 'Squeeze', in: ['h'], out: 's', attrs: { axes: A.ints([2]) } }, { op: 'Conv', in: ['s', 'w1'], out: 'y' }],
+    inits: { w2: rand(3, 2, 1, 3), w1: rand(2, 3, 3) },
+  },
+  {
+    name: 'Unsqueeze [C, L] to [C, 1, L] before a 2-D Conv', op: 'Unsqueeze', opset: 13, input: [2, 8],
+    nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Unsqueeze', in: ['r', 'axes'], out: 'u' }, { op: 'Conv', in: ['u', 'w2'], out: 'y' }], inits: { axes: ints([2]), w2: rand(3, 2, 1, 3) },
+  },
   { name: 'Unsqueeze the graph input [C] to [C, 1, 1] (opset 11)', op: 'Unsqueeze', opset: 11, input: [3], nodes: unsqueezeInput(11), inits: { w1: rand(4, 3, 1, 1), b: rand(4) } },
   { name: 'Unsqueeze the graph input [C] to [C, 1, 1] (opset 13)', op: 'Unsqueeze', opset: 13, input: [3], nodes: unsqueezeInput(13), inits: { w1: rand(4, 3, 1, 1), b: rand(4), axes: ints([2, 3]) } },
   {
-    name: 'Unsqueeze of a computed tensor is refused as not supported yet', op: 'Unsqueeze', opset: 13, input: [3],
+    name: 'Unsqueeze of a computed tensor (a Reshape)', op: 'Unsqueeze', opset: 13, input: [3],
     nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Unsqueeze', in: ['r', 'axes'], out: 'y' }], inits: { axes: ints([2, 3]) },
-    expectRefusal: /Unsqueeze of a computed tensor .* is not supported yet/,
   },
   {
     name: 'Unsqueeze axes attribute from opset 13 is malformed', op: 'Unsqueeze', opset: 13, input: [3],
     nodes: [{ op: 'Unsqueeze', in: ['x', 'axes'], out: 'img', attrs: { axes: A.ints([2, 3]) } }, { op: 'Conv', in: ['img', 'w1'], out: 'y' }], inits: { w1: rand(4, 3, 1, 1), axes: ints([2, 3]) },
     expectRefusal: /'axes' is not an attribute of Unsqueeze/, invalidOnnx: true,
   },
+  // Concat of computed tensors: each input placed in its slice by an IndexMap, the slices summed.
   {
-    name: 'Concat of computed tensors is refused as not supported yet', op: 'Concat', opset: 13, input: [4],
-    nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Concat', in: ['x', 'r'], out: 'y', attrs: { axis: A.int(1) } }], expectRefusal: /Concat of computed tensors is not supported yet/,
+    name: 'Concat of the input and a Relu of it along the features', op: 'Concat', opset: 13, input: [4],
+    nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Concat', in: ['x', 'r'], out: 'y', attrs: { axis: A.int(1) } }],
   },
-  { name: 'Transpose of a computed tensor is refused as not supported yet', op: 'Transpose', opset: 13, input: [3, 4, 5], attributes: { perm: A.ints([0, 2, 3, 1]) }, expectRefusal: /Transpose of a computed tensor is not supported yet/ },
+  {
+    name: 'Concat of two convolutions along the channels (Inception), then Relu', op: 'Concat', opset: 11, input: [2, 6, 6],
+    nodes: [conv3('x', 'a', { pads: A.ints([1, 1, 1, 1]) }), { op: 'Conv', in: ['x', 'w1'], out: 'c' }, { op: 'Concat', in: ['a', 'c'], out: 'cat', attrs: { axis: A.int(1) } }, { op: 'Relu', in: ['cat'], out: 'y' }],
+    inits: { w: rand(3, 2, 3, 3), b: rand(3), w1: rand(2, 2, 1, 1) },
+  },
+  {
+    name: 'Concat of three inputs with axis -3, one of them the graph input (DenseNet)', op: 'Concat', opset: 17, input: [2, 5, 5],
+    nodes: [conv3('x', 'a', { pads: A.ints([1, 1, 1, 1]) }), { op: 'Relu', in: ['a'], out: 'r' }, { op: 'Concat', in: ['x', 'r', 'a'], out: 'y', attrs: { axis: A.int(-3) } }],
+    inits: { w: rand(3, 2, 3, 3), b: rand(3) },
+  },
+  {
+    name: 'Concat along H, then a Conv', op: 'Concat', opset: 13, input: [2, 4, 5],
+    nodes: [{ op: 'Relu', in: ['x'], out: 'r' }, { op: 'Concat', in: ['r', 'x'], out: 'cat', attrs: { axis: A.int(2) } }, conv3('cat', 'y')],
+    inits: { w: rand(3, 2, 3, 3), b: rand(3) },
+  },
+  {
+    name: 'Concat of a computed tensor with a constant is refused', op: 'Concat', opset: 13, input: [4],
+    nodes: [{ op: 'Concat', in: ['x', 'k'], out: 'y', attrs: { axis: A.int(1) } }], inits: { k: rand(1, 2) }, expectRefusal: /Concat of a computed tensor with the constant 'k' is not supported/,
+  },
+  // Transpose of computed tensors: an IndexMap (folded into the next layer's weights on lowering).
+  { name: 'Transpose [0, 2, 3, 1] of a computed tensor (NHWC)', op: 'Transpose', opset: 13, input: [3, 4, 5], attributes: { perm: A.ints([0, 2, 3, 1]) } },
+  {
+    name: 'Transpose to NHWC, flatten and Gemm (a TF-style head)', op: 'Transpose', opset: 11, input: [2, 5, 5],
+    nodes: [conv3('x', 'h'), { op: 'Transpose', in: ['h'], out: 't', attrs: { perm: A.ints([0, 2, 3, 1]) } }, { op: 'Reshape', in: ['t', 'flat'], out: 'f' }, { op: 'Gemm', in: ['f', 'fc', 'fb'], out: 'y', attrs: { transB: A.int(1) } }],
+    inits: { w: rand(4, 2, 3, 3), b: rand(4), flat: ints([-1, 36]), fc: rand(5, 36), fb: rand(5) },
+  },
+  {
+    name: 'Transpose (2, 3) of a convolution, then a Conv', op: 'Transpose', opset: 21, input: [2, 6, 5],
+    nodes: [conv3('x', 'h'), { op: 'Transpose', in: ['h'], out: 't', attrs: { perm: A.ints([0, 1, 3, 2]) } }, { op: 'Conv', in: ['t', 'w2'], out: 'y' }],
+    inits: { w: rand(3, 2, 3, 3), b: rand(3), w2: rand(2, 3, 2, 2) },
+  },
+  { name: 'Transpose [T, F] to [F, T] (audio features before a 1-D Conv)', op: 'Transpose', opset: 13, input: [7, 3], nodes: [{ op: 'Transpose', in: ['x'], out: 't', attrs: { perm: A.ints([0, 2, 1]) } }, { op: 'Conv', in: ['t', 'w'], out: 'y' }], inits: { w: rand(4, 3, 3) } },
+  { name: 'Transpose that moves the batch is refused', op: 'Transpose', opset: 13, input: [3, 4], expectRefusal: /perm \[2,1,0\] moves the batch axis/ },
+  // Gather of computed tensors with constant indices: an IndexMap.
+  {
+    name: 'Gather channels [2, 0, 2] of a convolution', op: 'Gather', opset: 13, input: [2, 5, 5],
+    nodes: [conv3('x', 'h'), { op: 'Gather', in: ['h', 'idx'], out: 'y', attrs: { axis: A.int(1) } }], inits: { w: rand(3, 2, 3, 3), b: rand(3), idx: ints([2, 0, 2]) },
+  },
+  { name: 'Gather one column (a scalar index drops the axis)', op: 'Gather', opset: 11, input: [2, 3, 4], consts: [ints([-1], [])], attributes: { axis: A.int(3) } },
   { name: 'Cast of a computed value to float', op: 'Cast', opset: 13, input: [5], attributes: { to: A.int(1) } },
   { name: 'Cast with saturate (opset 19)', op: 'Cast', opset: 19, input: [5], attributes: { to: A.int(1), saturate: A.int(1) } },
   {
@@ -362,5 +440,28 @@ export const OP_CASES: OpCase[] = [
   refused('LSTM', 13, /LSTM has no exact spiking equivalent.*non-negative rate code.*snnc train/, { input: [2, 3], consts: [rand(1, 16, 3), rand(1, 16, 4)], attributes: { hidden_size: A.int(4) } }),
   refused('GRU', 13, /GRU has no exact spiking equivalent.*snnc train/, { input: [2, 3], consts: [rand(1, 12, 3), rand(1, 12, 4)], attributes: { hidden_size: A.int(4) } }),
   refused('RNN', 13, /RNN has no exact spiking equivalent.*snnc train/, { input: [2, 3], consts: [rand(1, 4, 3), rand(1, 4, 4)], attributes: { hidden_size: A.int(4) } }),
-  refused('Resize', 13, /Resize is not supported yet/, { input: [2, 3, 3], consts: [null, floats([1, 1, 2, 2])], attributes: { mode: A.string('nearest') } }),
+]
+
+/** `nn.Upsample` and `F.interpolate(mode='nearest')` as exporters write them: Resize in nearest mode, an IndexMap. */
+const RESIZE_CASES: OpCase[] = [
+  { name: 'Resize nearest scales [1, 1, 2, 2], asymmetric floor (nn.Upsample, opset 11)', op: 'Resize', opset: 11, input: [2, 3, 4], attributes: { coordinate_transformation_mode: A.string('asymmetric'), nearest_mode: A.string('floor') }, consts: [floats([], [0]), floats([1, 1, 2, 2])] },
+  { name: 'Resize nearest scales [1, 1, 2, 2], roi omitted (opset 13)', op: 'Resize', opset: 13, input: [2, 3, 3], attributes: { coordinate_transformation_mode: A.string('asymmetric'), nearest_mode: A.string('floor') }, consts: [null, floats([1, 1, 2, 2])] },
+  { name: 'Resize nearest, defaults (half_pixel, round_prefer_floor), scale 1.5 × 3', op: 'Resize', opset: 13, input: [2, 4, 3], consts: [null, floats([1, 1, 1.5, 3])] },
+  { name: 'Resize nearest, pytorch_half_pixel, round_prefer_ceil, downsampling 0.5', op: 'Resize', opset: 17, input: [2, 6, 5], attributes: { coordinate_transformation_mode: A.string('pytorch_half_pixel'), nearest_mode: A.string('round_prefer_ceil') }, consts: [null, floats([1, 1, 0.5, 0.6])] },
+  { name: 'Resize nearest, align_corners, ceil', op: 'Resize', opset: 13, input: [2, 3, 4], attributes: { coordinate_transformation_mode: A.string('align_corners'), nearest_mode: A.string('ceil') }, consts: [null, floats([1, 1, 2.5, 1.75])] },
+  {
+    name: 'Resize nearest to sizes from a Shape/Slice/Concat chain (F.interpolate(size=...))', op: 'Resize', opset: 11, input: [2, 3, 3],
+    nodes: [
+      { op: 'Shape', in: ['x'], out: 's' }, { op: 'Slice', in: ['s', 'zero', 'two'], out: 'nc' }, { op: 'Concat', in: ['nc', 'hw'], out: 'sizes', attrs: { axis: A.int(0) } },
+      { op: 'Resize', in: ['x', 'roi', 'noscales', 'sizes'], out: 'y', attrs: { nearest_mode: A.string('floor') } },
+    ],
+    inits: { zero: ints([0]), two: ints([2]), hw: ints([5, 7]), roi: floats([], [0]), noscales: floats([], [0]) },
+  },
+  { name: 'Resize nearest with axes [2, 3] and sizes (opset 18)', op: 'Resize', opset: 18, input: [2, 3, 3], attributes: { axes: A.ints([2, 3]) }, consts: [null, null, ints([6, 4])] },
+  { name: 'Resize nearest with negative axes and sizes (opset 19)', op: 'Resize', opset: 19, input: [2, 4, 3], attributes: { axes: A.ints([-1, -2]) }, consts: [null, null, ints([5, 6])] },
+  { name: 'Resize nearest half_pixel_symmetric (opset 19)', op: 'Resize', opset: 19, input: [2, 3, 4], attributes: { coordinate_transformation_mode: A.string('half_pixel_symmetric') }, consts: [null, floats([1, 1, 1.7, 2])] },
+  { name: 'Resize nearest over [C, L] (1-D upsampling, opset 21)', op: 'Resize', opset: 21, input: [3, 5], attributes: { coordinate_transformation_mode: A.string('asymmetric'), nearest_mode: A.string('floor') }, consts: [null, floats([1, 1, 3])] },
+  refused('Resize', 13, /Resize mode 'linear' is not supported: it weighs several neighbouring inputs/, { input: [2, 3, 3], consts: [null, floats([1, 1, 2, 2])], attributes: { mode: A.string('linear') } }),
 ];
+
+export const OP_CASES: OpCase[] = [...BASE_CASES, ...RESIZE_CASES];

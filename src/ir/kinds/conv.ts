@@ -1,5 +1,5 @@
 import {
-  checkTensor, GraphError, nonNegative, positive, shapeSize, windowOut, type Conv2dNode,
+  checkTensor, GraphError, nonNegative, positive, shapeSize, view3, windowOut, type Conv2dNode,
 } from '../nodes.js';
 import type { KindSpec } from '../kind.js';
 import { as3 } from '../linear-op.js';
@@ -242,42 +242,50 @@ function conv2d(node: Conv2dNode, input: Float32Array, inBase: number, out: Floa
 
 /**
  * 2-D convolution (NIR Conv2d): y[o] = b[o] + Σ_{i in group(o), ky, kx} W[o, i, ky, kx] · x[i, y·s + ky·d − p, …].
- * weight `[out, in/groups, kh, kw]`; padding is explicit `[top, left, bottom, right]`, zeros outside.
+ * weight `[out, in/groups, kh, kw]`; padding is explicit `[top, left, bottom, right]`, zeros outside. Over a
+ * `[C, L]` sequence it is the convolution over `[C, 1, L]` (ONNX's and NIR's 1-D convolution), output `[C', L']`.
  */
 export const Conv2d: KindSpec<Conv2dNode> = {
   role: 'synaptic',
   tensors: ['weight', 'bias'],
   inferShape(name, node, input) {
-    if (input.length !== 3) throw new GraphError(`Conv2d needs a [C, H, W] input, got [${input}]`, name);
+    if (input.length !== 3 && input.length !== 2) throw new GraphError(`Conv2d needs a [C, H, W] input (or a [C, L] sequence), got [${input}]`, name);
+    const [c, h, w] = view3(input);
     checkTensor(name, 'weight', node.weight);
     const [out, inPerGroup, kh, kw] = node.weight.shape;
     if (node.weight.shape.length !== 4) throw new GraphError(`weight must be [out, in/groups, kh, kw], got [${node.weight.shape}]`, name);
     positive(name, 'stride', node.stride); positive(name, 'dilation', node.dilation); positive(name, 'groups', [node.groups]);
     nonNegative(name, 'padding', node.padding);
-    if (input[0] % node.groups !== 0 || out % node.groups !== 0 || input[0] / node.groups !== inPerGroup) {
-      throw new GraphError(`weight [${node.weight.shape}] with groups=${node.groups} does not match ${input[0]} input channels`, name);
+    if (c % node.groups !== 0 || out % node.groups !== 0 || c / node.groups !== inPerGroup) {
+      throw new GraphError(`weight [${node.weight.shape}] with groups=${node.groups} does not match ${c} input channels`, name);
     }
     if (node.bias) checkTensor(name, 'bias', node.bias, [out]);
-    return [
-      out,
-      windowOut(input[1], kh, node.stride[0], node.padding[0], node.padding[2], node.dilation[0], name),
-      windowOut(input[2], kw, node.stride[1], node.padding[1], node.padding[3], node.dilation[1], name),
-    ];
+    const outH = windowOut(h, kh, node.stride[0], node.padding[0], node.padding[2], node.dilation[0], name);
+    const outW = windowOut(w, kw, node.stride[1], node.padding[1], node.padding[3], node.dilation[1], name);
+    if (input.length === 2) {
+      if (outH !== 1) throw new GraphError(`over a [C, L] sequence the kernel must be [1, k] without padding along the missing axis (weight [${node.weight.shape}], padding [${node.padding}])`, name);
+      return [out, outW];
+    }
+    return [out, outH, outW];
   },
   parameters: (node) => node.weight.data.length + (node.bias?.data.length ?? 0),
   macs: (node, shapes) => shapeSize(shapes.output) * node.weight.shape[1] * node.weight.shape[2] * node.weight.shape[3],
   kernel(_name, node, shapes) {
-    const k = new ConvKernel(node, shapes.input, shapes.output);
+    const k = new ConvKernel(node, view3(shapes.input), view3(shapes.output));
     const inSize = shapeSize(shapes.input);
     const outSize = shapeSize(shapes.output);
     return { run: (input, out, n) => { for (let b = 0; b < n; b++) k.run(input, b * inSize, out, b * outSize); } };
   },
-  toOnnx(e, node, x) {
-    const inputs = [x, e.init('.weight', node.weight.shape, node.weight.data)];
+  toOnnx(e, node, x, shapes) {
+    const oneD = shapes.input.length === 2;
+    // A sequence's convolution is ONNX's 1-D Conv: weight [out, in/groups, k], attributes along L only.
+    const [o, i, , kw] = node.weight.shape;
+    const inputs = [x, e.init('.weight', oneD ? [o, i, kw] : node.weight.shape, node.weight.data)];
     if (node.bias) inputs.push(e.init('.bias', node.bias.shape, node.bias.data));
+    const along = (v: readonly number[]) => (oneD ? [v[1]] : [...v]);
     return e.node('Conv', inputs, {
-      kernel_shape: e.attr.ints(node.weight.shape.slice(2)), strides: e.attr.ints(node.stride),
-      pads: e.attr.ints(node.padding), dilations: e.attr.ints(node.dilation), group: e.attr.int(node.groups),
+      kernel_shape: e.attr.ints(along(node.weight.shape.slice(2))), strides: e.attr.ints(along(node.stride)),
+      pads: e.attr.ints(oneD ? [node.padding[1], node.padding[3]] : node.padding), dilations: e.attr.ints(along(node.dilation)), group: e.attr.int(node.groups),
     });
   },
   linear: (_name, node, shapes) => ({

@@ -10,13 +10,14 @@ import { Input, Output } from './io.js';
 import { Affine, Linear } from './dense.js';
 import { Conv2d } from './conv.js';
 import { SumPool2d, AvgPool2d, MaxPool2d } from './pool.js';
-import { Flatten, Sum } from './shape.js';
+import { Flatten, Reshape, Sum } from './shape.js';
+import { IndexMap } from './index-map.js';
 import { Scale } from './scale.js';
 import { ReLU, Clip } from './activation.js';
 import { IF, LIF, CubaLIF, LI, CubaLI, I, Threshold, Delay } from './neuron.js';
 
 export const KINDS: KindTable = {
-  Input, Output, Affine, Linear, Conv2d, SumPool2d, AvgPool2d, MaxPool2d, Flatten, Scale, ReLU, Clip, Sum,
+  Input, Output, Affine, Linear, Conv2d, SumPool2d, AvgPool2d, MaxPool2d, Flatten, Reshape, IndexMap, Scale, ReLU, Clip, Sum,
   IF, LIF, CubaLIF, LI, CubaLI, I, Threshold, Delay,
 };
 

@@ -1,4 +1,4 @@
-import { GraphError, nonNegative, positive, shapeSize, windowOut, type PoolNode } from '../nodes.js';
+import { GraphError, nonNegative, positive, shapeSize, view3, windowOut, type PoolNode } from '../nodes.js';
 import type { Interval, KindSpec } from '../kind.js';
 import { as3 } from '../linear-op.js';
 
@@ -65,23 +65,33 @@ function poolSpec(kind: PoolNode['kind']): KindSpec<PoolNode> {
     annOnly: kind === 'MaxPool2d',
     tensors: [],
     inferShape(name, node, input) {
-      if (input.length !== 3) throw new GraphError(`${node.kind} needs a [C, H, W] input, got [${input}]`, name);
+      if (input.length !== 3 && input.length !== 2) throw new GraphError(`${node.kind} needs a [C, H, W] input (or a [C, L] sequence), got [${input}]`, name);
       positive(name, 'kernel', node.kernel); positive(name, 'stride', node.stride); nonNegative(name, 'padding', node.padding);
-      return [
-        input[0],
-        windowOut(input[1], node.kernel[0], node.stride[0], node.padding[0], node.padding[2], 1, name),
-        windowOut(input[2], node.kernel[1], node.stride[1], node.padding[1], node.padding[3], 1, name),
-      ];
+      const [c, h, w] = view3(input);
+      const outH = windowOut(h, node.kernel[0], node.stride[0], node.padding[0], node.padding[2], 1, name);
+      const outW = windowOut(w, node.kernel[1], node.stride[1], node.padding[1], node.padding[3], 1, name);
+      if (input.length === 2) {
+        if (outH !== 1) throw new GraphError(`over a [C, L] sequence the window must be [1, k] without padding along the missing axis (kernel [${node.kernel}], padding [${node.padding}])`, name);
+        return [c, outW];
+      }
+      return [c, outH, outW];
     },
     parameters: () => 0,
     macs: () => 0,
     kernel(_name, node, shapes) {
       const inSize = shapeSize(shapes.input);
       const outSize = shapeSize(shapes.output);
-      return { run: (input, out, n) => { for (let b = 0; b < n; b++) pool(node, input, b * inSize, out, b * outSize, shapes.input, shapes.output); } };
+      const [i3, o3] = [view3(shapes.input), view3(shapes.output)];
+      return { run: (input, out, n) => { for (let b = 0; b < n; b++) pool(node, input, b * inSize, out, b * outSize, i3, o3); } };
     },
-    toOnnx(e, node, x) {
-      const pooling = { kernel_shape: e.attr.ints(node.kernel), strides: e.attr.ints(node.stride), pads: e.attr.ints(node.padding) };
+    toOnnx(e, node, x, shapes) {
+      // A sequence's pooling is ONNX's 1-D pooling: attributes along L only.
+      const oneD = shapes.input.length === 2;
+      const along = (v: readonly number[]) => (oneD ? [v[1]] : [...v]);
+      const pooling = {
+        kernel_shape: e.attr.ints(along(node.kernel)), strides: e.attr.ints(along(node.stride)),
+        pads: e.attr.ints(oneD ? [node.padding[1], node.padding[3]] : node.padding),
+      };
       if (node.kind === 'MaxPool2d') return e.node('MaxPool', [x], pooling);
       const include = node.kind === 'SumPool2d' || (node.countIncludePad ?? true);
       const avg = e.node('AveragePool', [x], { ...pooling, count_include_pad: e.attr.int(include ? 1 : 0) }, node.kind === 'SumPool2d' ? { suffix: '/avg' } : {});

@@ -17,9 +17,9 @@ function scale(node: ScaleNode, input: Float32Array, out: Float32Array, n: numbe
   }
 }
 
-/** The ONNX shape of a per-channel vector that broadcasts over [C, H, W] or [C] (a scalar for one value). */
+/** The ONNX shape of a per-channel vector that broadcasts over [C, H, W], [C, L] or [C] (a scalar for one value). */
 function channelShape(shape: readonly number[], length: number): number[] {
-  return length === 1 ? [] : shape.length === 3 ? [length, 1, 1] : [length];
+  return length === 1 ? [] : [length, ...shape.slice(1).map(() => 1)];
 }
 
 /**

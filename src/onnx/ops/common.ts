@@ -1,5 +1,6 @@
 /** Helpers shared by several op families. */
-import { tensor, type IRNode, type Pads, type Pair } from '../../ir/graph.js';
+import { tensor, type IndexMapNode, type IRNode, type Pads, type Pair } from '../../ir/graph.js';
+import { composeIndexMaps } from '../../ir/kinds/index-map.js';
 import type { ConstTensor } from '../tensor.js';
 import type { Act, ImportContext, OpContext } from './types.js';
 
@@ -126,4 +127,42 @@ export function normaliseAxes(imp: ImportContext, axes: readonly number[], rank:
 export function constantsOnly(imp: ImportContext, ctx: OpContext): void {
   ctx.inputs.forEach((name, i) => { if (name) imp.constant(ctx, i); });
   throw imp.error(`${ctx.op} is only supported on constants`);
+}
+
+/** 0, 1, …, n − 1: the coordinates of an axis an index map leaves as it is. */
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * Adds an index map reading `x`: folded into a sole IndexMap producer when there is one (two index maps are one),
+ * else a new IndexMap node. `bind` binds ONNX output 0 to it; otherwise it is one part of this op's output (emitSum).
+ */
+export function indexMap(imp: ImportContext, ctx: OpContext, x: Act, node: IndexMapNode, bind: boolean, suffix = ''): Act {
+  const shape = node.index.map((t) => t.length);
+  const src = imp.foldable(x);
+  const prev = src ? imp.irNode(src) : undefined;
+  if (src && prev?.kind === 'IndexMap') {
+    imp.replaceNode(src, composeIndexMaps(prev, node));
+    if (bind) imp.rebind(ctx, src, shape);
+    return { kind: 'act', srcs: [src], shape };
+  }
+  return bind ? imp.emit(ctx, node, x, suffix) : imp.addNode(ctx, node, x, suffix);
+}
+
+/** The window attributes of a 1-D op over [C, L] as those of the 2-D op over [C, 1, L] (kernel [1, k]). */
+export function lift1d<A extends { kernel_shape?: number[]; strides?: number[]; dilations?: number[]; pads?: number[]; output_padding?: number[]; output_shape?: number[] }>(imp: ImportContext, attrs: A): A {
+  const one = (v: number[] | undefined, what: string, fill: number) => {
+    if (!v) return v;
+    if (v.length !== 1) throw imp.error(`${what} must have 1 value for a 1-D op, got [${v}]`);
+    return [fill, v[0]];
+  };
+  const pads = attrs.pads;
+  if (pads && pads.length !== 2) throw imp.error(`pads must have 2 values for a 1-D op, got [${pads}]`);
+  return {
+    ...attrs,
+    kernel_shape: one(attrs.kernel_shape, 'kernel_shape', 1), strides: one(attrs.strides, 'strides', 1), dilations: one(attrs.dilations, 'dilations', 1),
+    output_padding: one(attrs.output_padding, 'output_padding', 0), output_shape: one(attrs.output_shape, 'output_shape', 1),
+    pads: pads ? [0, pads[0], 0, pads[1]] : pads,
+  };
 }

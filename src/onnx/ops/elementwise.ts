@@ -70,11 +70,11 @@ function binaryWithConstant(imp: ImportContext, ctx: OpContext, kind: Arithmetic
   const b = imp.value(ctx, 1);
   if (a.kind === 'act' && b.kind === 'act') {
     if (kind !== 'Add') throw imp.error(`${kind} of two computed values is not supported (only Add, as a residual sum)`);
-    if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-      throw imp.error(`Add of shapes [${a.shape}] and [${b.shape}]: residual sums need equal shapes`);
+    const [pa, pb] = [imp.unpadded(ctx, a), imp.unpadded(ctx, b)];
+    if (pa.shape.length !== pb.shape.length || pa.shape.some((d, i) => d !== pb.shape[i])) {
+      throw imp.error(`Add of shapes [${pa.shape}] and [${pb.shape}]: residual sums need equal shapes`);
     }
-    if (a.pad || b.pad) throw imp.error('Add reads a Pad output; Pad is only supported right before Conv or AveragePool');
-    imp.setValue(ctx.outputs[0], { kind: 'act', srcs: [...a.srcs, ...b.srcs], shape: a.shape });
+    imp.setValue(ctx.outputs[0], { kind: 'act', srcs: [...pa.srcs, ...pb.srcs], shape: pa.shape });
     return;
   }
   if (a.kind === 'const' && b.kind === 'const') throw imp.error(`${kind} of two constants is not supported`);

@@ -10,6 +10,7 @@ import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { REFUSED_OPS } from './refused.js';
+import { RESIZE_OPS } from './resize.js';
 import { SHAPE_OPS } from './shape.js';
 import { SNNC_DOMAIN, SNNC_OPS } from './snnc.js';
 import { SOFTMAX_OPS } from './softmax.js';
@@ -24,7 +25,7 @@ export const MAX_OPSET = 21;
 
 export const OP_TABLE: readonly AnyOpEntry[] = [
   ...CONV_OPS, ...GEMM_OPS, ...ELEMENTWISE_OPS, ...NORMALIZATION_OPS, ...POOL_OPS, ...REDUCE_OPS, ...PAD_OPS,
-  ...SHAPE_OPS, ...SOFTMAX_OPS, ...SNNC_OPS, ...REFUSED_OPS,
+  ...RESIZE_OPS, ...SHAPE_OPS, ...SOFTMAX_OPS, ...SNNC_OPS, ...REFUSED_OPS,
 ];
 
 /** '' for the default domain however the file spells it, else the domain. */

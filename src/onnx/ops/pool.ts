@@ -1,6 +1,6 @@
-/** MaxPool, AveragePool (incl. a preceding zero Pad), GlobalAveragePool. */
+/** MaxPool, AveragePool (incl. a preceding zero Pad), GlobalAveragePool; 2-D, and 1-D over [C, L] (the 2-D pool over [C, 1, L]). */
 import type { IRNode } from '../../ir/graph.js';
-import { addPads, pair, positiveInts, windowPads, type WindowPadding } from './common.js';
+import { addPads, lift1d, pair, positiveInts, windowPads, type WindowPadding } from './common.js';
 import { Attr, defineOp, type ImportContext, type OpContext } from './types.js';
 
 interface PoolAttributes extends WindowPadding {
@@ -44,15 +44,19 @@ export const POOL_OPS = [
     attributes: {},
     handler: (imp, ctx) => {
       const x = imp.act(ctx, 0);
-      if (x.shape.length !== 3) throw imp.error(`needs [batch, C, H, W] input, got [batch, ${x.shape}]`);
-      imp.emit(ctx, { kind: 'AvgPool2d', kernel: [x.shape[1], x.shape[2]], stride: [1, 1], padding: [0, 0, 0, 0], countIncludePad: true }, x);
+      if (x.shape.length !== 3 && x.shape.length !== 2) throw imp.error(`needs [batch, C, H, W] or [batch, C, L] input, got [batch, ${x.shape}]`);
+      const kernel: [number, number] = x.shape.length === 3 ? [x.shape[1], x.shape[2]] : [1, x.shape[1]];
+      imp.emit(ctx, { kind: 'AvgPool2d', kernel, stride: [1, 1], padding: [0, 0, 0, 0], countIncludePad: true }, x);
     },
   }),
 ];
 
-function pool(imp: ImportContext, ctx: OpContext, attrs: PoolAttributes, kind: 'MaxPool2d' | 'AvgPool2d'): void {
-  const x = imp.act(ctx, 0);
-  if (x.shape.length !== 3) throw imp.error(`needs [batch, C, H, W] input, got [batch, ${x.shape}]`);
+function pool(imp: ImportContext, ctx: OpContext, attrs0: PoolAttributes, kind: 'MaxPool2d' | 'AvgPool2d'): void {
+  const x = imp.paddedAct(ctx, 0);
+  if (x.shape.length !== 3 && x.shape.length !== 2) throw imp.error(`needs [batch, C, H, W] or [batch, C, L] input, got [batch, ${x.shape}]`);
+  const oneD = x.shape.length === 2;
+  const attrs = oneD ? lift1d(imp, attrs0) : attrs0;
+  const view = oneD ? [x.shape[0], 1, x.shape[1]] : x.shape;
   if (kind === 'MaxPool2d' && ctx.outputs.length > 1 && ctx.outputs[1] && imp.isUsed(ctx.outputs[1])) {
     throw imp.error('the Indices output of MaxPool is not supported');
   }
@@ -62,7 +66,7 @@ function pool(imp: ImportContext, ctx: OpContext, attrs: PoolAttributes, kind: '
   const dilation = pair(imp, attrs.dilations, 1, 'dilations');
   positiveInts(imp, [...kernel, ...stride, ...dilation], 'kernel_shape, strides and dilations');
   if (dilation[0] !== 1 || dilation[1] !== 1) throw imp.error(`dilations [${dilation}] are not supported for pooling`);
-  const own = windowPads(imp, attrs, x.shape, kernel, stride, dilation);
+  const own = windowPads(imp, attrs, view, kernel, stride, dilation);
   let countIncludePad = attrs.count_include_pad === 1;
   let padding = own;
   if (x.pad) {
@@ -75,7 +79,7 @@ function pool(imp: ImportContext, ctx: OpContext, attrs: PoolAttributes, kind: '
   }
   if (attrs.ceil_mode === 1) {
     for (let axis = 0; axis < 2; axis++) {
-      const span = x.shape[1 + axis] + padding[axis] + padding[axis + 2] - kernel[axis];
+      const span = view[1 + axis] + padding[axis] + padding[axis + 2] - kernel[axis];
       if (span % stride[axis] !== 0) throw imp.error('ceil_mode=1 changes the output size here; it is not supported');
     }
   }

@@ -1,7 +1,8 @@
 /**
- * ReduceMean and ReduceSum over the spatial axes [2, 3] (`x.mean(dim=(2, 3))`, how many classifier heads
- * pool): average or sum pooling over the whole map, then a Flatten when keepdims=0. `axes` became an input
- * in opset 13 for ReduceSum and in opset 18 for ReduceMean, hence two entries each.
+ * ReduceMean and ReduceSum over the spatial axes, [2, 3] of [batch, C, H, W] (`x.mean(dim=(2, 3))`, how many
+ * classifier heads pool) or [2] of [batch, C, L] (pooling over time): average or sum pooling over the whole map,
+ * then a Flatten when keepdims=0. `axes` became an input in opset 13 for ReduceSum and in opset 18 for
+ * ReduceMean, hence two entries each.
  */
 import type { IRNode } from '../../ir/graph.js';
 import { axesInput, normaliseAxes } from './common.js';
@@ -30,10 +31,12 @@ function reduceSpatial(imp: ImportContext, ctx: OpContext, op: Reduction, axes: 
   }
   const rank = x.shape.length + 1;
   const norm = normaliseAxes(imp, axes, rank);
-  if (rank !== 4 || norm.length !== 2 || norm[0] !== 2 || norm[1] !== 3) {
-    throw imp.error(`${op} over axes [${axes}] of [batch, ${x.shape}] is not supported; only over the spatial axes [2, 3] of [batch, C, H, W]`);
+  const spatial = rank === 4 ? [2, 3] : rank === 3 ? [2] : [];
+  if (spatial.length === 0 || norm.length !== spatial.length || norm.some((a, i) => a !== spatial[i])) {
+    throw imp.error(`${op} over axes [${axes}] of [batch, ${x.shape}] is not supported; only over the spatial axes [2, 3] of [batch, C, H, W] or [2] of [batch, C, L]`);
   }
-  const window = { kernel: [x.shape[1], x.shape[2]] as [number, number], stride: [1, 1] as [number, number], padding: [0, 0, 0, 0] as [number, number, number, number] };
+  const kernel: [number, number] = rank === 4 ? [x.shape[1], x.shape[2]] : [1, x.shape[1]];
+  const window = { kernel, stride: [1, 1] as [number, number], padding: [0, 0, 0, 0] as [number, number, number, number] };
   const node: IRNode = op === 'ReduceMean' ? { kind: 'AvgPool2d', ...window, countIncludePad: true } : { kind: 'SumPool2d', ...window };
   if (keepdims !== 0) { imp.emit(ctx, node, x); return; }
   imp.emit(ctx, { kind: 'Flatten' }, imp.addNode(ctx, node, x), '/flatten');

@@ -1,8 +1,7 @@
 /**
  * Ops refused with a reason. Activations without an exact spiking equivalent: a spiking layer passes on a
  * firing rate, which is never negative and grows linearly with its input current until it saturates, so a
- * rate code represents ReLU (max(0, x)) and Clip(0, max) exactly and nothing else. And ops that snnc will
- * take once the IR has a node kind for them.
+ * rate code represents ReLU (max(0, x)) and Clip(0, max) exactly and nothing else.
  */
 import { refuseOp } from './types.js';
 
@@ -25,5 +24,4 @@ export const REFUSED_OPS = [
   noSpikingEquivalent('Mish', 'Mish is negative for some negative inputs and curved'),
   noSpikingEquivalent('HardSwish', 'HardSwish is negative between -3 and 0 and quadratic there'),
   ...['LSTM', 'GRU', 'RNN'].map((op) => refuseOp(op, `${op} has no exact spiking equivalent: its gates multiply sigmoid and tanh activations with each other and with its state, and neither such products nor a signed tanh have a non-negative rate code; train a spiking student with \`snnc train\` (snnc's neurons carry state over time steps) or use a feed-forward model`)),
-  refuseOp('Resize', 'Resize is not supported yet (nearest upsampling is an index map, but snnc has no IR node for it yet)'),
 ];

@@ -1,13 +1,15 @@
 /**
- * Shape computations and ops that only relabel a value: Constant, ConstantOfShape, Shape, Gather, Unsqueeze,
- * Squeeze, Concat, Cast, Range, Slice, Transpose and Reshape fold when their inputs are constants (the chains
- * exporters write for `x.view(x.size(0), -1)` or `F.pad`); Reshape, Flatten, Squeeze and Unsqueeze of
- * computed values only relabel the per-sample shape; Identity and Dropout pass their input through.
+ * Shape computations and ops that only relabel or move neurons: Constant, ConstantOfShape, Shape, Gather,
+ * Unsqueeze, Squeeze, Concat, Cast, Range, Slice, Transpose and Reshape fold when their inputs are constants (the
+ * chains exporters write for `x.view(x.size(0), -1)` or `F.pad`). Of computed values, Reshape, Flatten, Squeeze and
+ * Unsqueeze relabel the per-sample shape (Flatten, Reshape); Transpose, Gather and Concat move neurons (IndexMap:
+ * a Concat places each input in its slice of the result and the slices add); Identity and Dropout pass their
+ * input through.
  */
 import { shapeSize } from '../../ir/graph.js';
 import { DataType, int64 } from '../proto.js';
 import { decodeTensor, type ConstTensor } from '../tensor.js';
-import { axesInput, constantsOnly, MAX_SHAPE_VALUES, normaliseAxes, sameShape, smallConst } from './common.js';
+import { axesInput, constantsOnly, indexMap, MAX_SHAPE_VALUES, normaliseAxes, range, sameShape, smallConst } from './common.js';
 import { Attr, defineOp, type Act, type ImportContext, type OpContext } from './types.js';
 
 const INTEGER_TYPES: readonly number[] = [
@@ -60,7 +62,7 @@ export const SHAPE_OPS = [
   }),
 
   defineOp({
-    op: 'Gather', domain: '', attributes: { axis: Attr.int(0) }, handler: constantsOnly,
+    op: 'Gather', domain: '', attributes: { axis: Attr.int(0) }, handler: (imp, ctx, attrs) => gatherComputed(imp, ctx, attrs.axis),
     fold: (imp, _ctx, attrs, [d, i]) => {
       const data = smallConst(imp, d!, 'Gather data');
       const indices = smallConst(imp, i!, 'Gather indices');
@@ -99,11 +101,7 @@ export const SHAPE_OPS = [
 
   defineOp({
     op: 'Concat', domain: '', attributes: { axis: Attr.int(0) },
-    handler: (imp, ctx) => {
-      ctx.inputs.forEach((_, i) => {
-        if (imp.value(ctx, i).kind === 'act') throw imp.error(`Concat of computed tensors is not supported yet (input '${ctx.inputs[i]}' is computed from the graph input; only constants are concatenated, as in shape computations)`);
-      });
-    },
+    handler: (imp, ctx, attrs) => concatComputed(imp, ctx, attrs.axis),
     fold: (imp, _ctx, attrs, inputs) => {
       const parts = inputs.map((t, i) => smallConst(imp, t!, `Concat input ${i}`));
       if (parts.some((p) => p.dims.length !== 1) || (attrs.axis !== 0 && attrs.axis !== -1)) throw imp.error('Concat is only supported on 1-D constants (shape computations)');
@@ -132,10 +130,7 @@ export const SHAPE_OPS = [
   defineOp({ op: 'Slice', domain: '', attributes: {}, handler: constantsOnly, fold: (imp, _ctx, _attrs, inputs) => slice(imp, inputs) }),
   defineOp({
     op: 'Transpose', domain: '', attributes: { perm: Attr.ints() },
-    handler: (imp, ctx) => {
-      imp.act(ctx, 0);
-      throw imp.error('Transpose of a computed tensor is not supported yet (only of constants, as in shape computations)');
-    },
+    handler: (imp, ctx, attrs) => transposeComputed(imp, ctx, attrs.perm),
     fold: (imp, _ctx, attrs, [t]) => transpose(imp, smallConst(imp, t!, 'Transpose data'), attrs.perm),
   }),
 
@@ -221,21 +216,90 @@ function squeeze(imp: ImportContext, t: ConstTensor, axes: number[] | undefined)
 }
 
 /**
- * Gives an activation a new per-sample shape when that only relabels it: the same shape (alias), a flat
- * one (Flatten), or any shape of the graph input itself when nothing else reads it. Undefined otherwise.
+ * Gives an activation a new per-sample shape, which only relabels it: the same shape (alias), a flat one
+ * (Flatten), the graph input's own shape when nothing else reads the unreshaped input, else a Reshape node.
+ * Undefined when the shape has more than the IR's 3 per-sample dimensions.
  */
 function relabel(imp: ImportContext, ctx: OpContext, x: Act, shape: number[]): true | undefined {
   if (sameShape(shape, x.shape)) { imp.alias(ctx, x); return true; }
+  if (shape.length > 3) return undefined;
   if (shape.length === 1) { imp.emit(ctx, { kind: 'Flatten' }, x); return true; }
   // Reshaping the graph input itself (e.g. [N, 784] → [N, 1, 28, 28]) only relabels its layout: give the
   // Input node the new per-sample shape when nothing else reads the unreshaped input.
   const src = imp.foldable(x);
-  if (src && imp.irNode(src).kind === 'Input' && shape.length <= 3) {
-    imp.replaceNode(src, { kind: 'Input', shape });
+  const prev = src ? imp.irNode(src) : undefined;
+  if (src && (prev?.kind === 'Input' || prev?.kind === 'Reshape')) {
+    imp.replaceNode(src, { ...prev, shape });
     imp.rebind(ctx, src, shape);
     return true;
   }
-  return undefined;
+  imp.emit(ctx, { kind: 'Reshape', shape }, x);
+  return true;
+}
+
+/** Transpose of a computed tensor: the batch stays first, the per-sample axes move (an IndexMap). */
+function transposeComputed(imp: ImportContext, ctx: OpContext, perm: number[] | undefined): void {
+  const x = imp.act(ctx, 0);
+  const rank = x.shape.length + 1;
+  const p = perm ?? [...Array(rank).keys()].reverse();
+  if (p.length !== rank || [...p].sort((a, b) => a - b).some((a, i) => a !== i)) throw imp.error(`perm [${p}] is not a permutation of ${rank} axes`);
+  if (p[0] !== 0) throw imp.error(`perm [${p}] moves the batch axis; only the per-sample axes may be permuted`);
+  const axes = p.slice(1).map((a) => a - 1);
+  if (axes.every((a, i) => a === i)) { imp.alias(ctx, x); return; }
+  indexMap(imp, ctx, x, { kind: 'IndexMap', perm: axes, index: axes.map((a) => range(x.shape[a])) }, true);
+}
+
+/** Gather along a per-sample axis of a computed tensor with constant indices: an IndexMap (a scalar index drops the axis). */
+function gatherComputed(imp: ImportContext, ctx: OpContext, axis: number): void {
+  const x = imp.act(ctx, 0);
+  const indices = smallConst(imp, imp.constant(ctx, 1), 'Gather indices');
+  const rank = x.shape.length + 1;
+  const a = axis < 0 ? axis + rank : axis;
+  if (!(a >= 1 && a < rank)) throw imp.error(`axis ${axis} is not a per-sample axis of [batch, ${x.shape}] (gathering along the batch is not supported)`);
+  if (indices.dims.length > 1) throw imp.error(`indices of shape [${indices.dims}] add axes; only a list or a single index is supported on computed values`);
+  const n = x.shape[a - 1];
+  const picked = Array.from(indices.data, (k) => {
+    const j = k < 0 ? k + n : k;
+    if (!Number.isInteger(j) || j < 0 || j >= n) throw imp.error(`index ${k} is out of range for ${n} values`);
+    return j;
+  });
+  const node = { kind: 'IndexMap' as const, index: x.shape.map((d, i) => (i === a - 1 ? picked : range(d))) };
+  if (indices.dims.length === 1) { indexMap(imp, ctx, x, node, true); return; }
+  // A single index removes the axis.
+  const shape = x.shape.filter((_, i) => i !== a - 1);
+  if (shape.length === 0) throw imp.error(`gathering one element of [batch, ${x.shape}] leaves no per-sample dimension`);
+  const picked1 = indexMap(imp, ctx, x, node, false, '/pick');
+  imp.emit(ctx, shape.length === 1 ? { kind: 'Flatten' } : { kind: 'Reshape', shape }, picked1);
+}
+
+/**
+ * Concat of computed tensors along a per-sample axis (channels or features, or any other): each input placed in
+ * its slice of the result by an IndexMap (zeros elsewhere); the placed inputs add, as every IR node's inputs do.
+ */
+function concatComputed(imp: ImportContext, ctx: OpContext, axis: number): void {
+  const values = ctx.inputs.map((_, i) => imp.value(ctx, i));
+  const constant = values.findIndex((v) => v.kind === 'const');
+  if (constant >= 0) throw imp.error(`Concat of a computed tensor with the constant '${ctx.inputs[constant]}' is not supported (only of computed tensors, or of constants in shape computations)`);
+  const xs = values.map((_, i) => imp.act(ctx, i));
+  const rank = xs[0].shape.length + 1;
+  const a = axis < 0 ? axis + rank : axis;
+  if (!(a >= 1 && a < rank)) throw imp.error(`axis ${axis} is not a per-sample axis of [batch, ${xs[0].shape}] (concatenating along the batch is not supported)`);
+  const k = a - 1;
+  for (const x of xs) {
+    if (x.shape.length !== xs[0].shape.length || x.shape.some((d, i) => i !== k && d !== xs[0].shape[i])) {
+      throw imp.error(`inputs of shapes ${xs.map((y) => `[batch, ${y.shape}]`).join(', ')} do not agree off axis ${axis}`);
+    }
+  }
+  if (xs.length === 1) { imp.alias(ctx, xs[0]); return; }
+  const total = xs.reduce((t, x) => t + x.shape[k], 0);
+  const shape = xs[0].shape.map((d, i) => (i === k ? total : d));
+  let offset = 0;
+  const parts = xs.map((x, j) => {
+    const slice = Array.from({ length: total }, (_, c) => (c >= offset && c < offset + x.shape[k] ? c - offset : -1));
+    offset += x.shape[k];
+    return indexMap(imp, ctx, x, { kind: 'IndexMap', index: x.shape.map((d, i) => (i === k ? slice : range(d))) }, false, `/part${j}`);
+  });
+  imp.emitSum(ctx, parts, shape);
 }
 
 function unsqueezeComputed(imp: ImportContext, ctx: OpContext, axes: number[] | undefined): void {
@@ -247,7 +311,7 @@ function unsqueezeComputed(imp: ImportContext, ctx: OpContext, axes: number[] | 
   const dims = [NaN, ...x.shape];
   for (const a of norm) dims.splice(a, 0, 1);
   const shape = dims.slice(1);
-  if (!relabel(imp, ctx, x, shape)) throw imp.error(`Unsqueeze of a computed tensor ([batch, ${x.shape}] to [batch, ${shape}]) is not supported yet (only of constants or of the graph input)`);
+  if (!relabel(imp, ctx, x, shape)) throw imp.error(`Unsqueeze of [batch, ${x.shape}] to [batch, ${shape}] is not supported: the IR holds at most 3 per-sample dimensions`);
 }
 
 function squeezeComputed(imp: ImportContext, ctx: OpContext, axes: number[] | undefined): void {
@@ -259,14 +323,14 @@ function squeezeComputed(imp: ImportContext, ctx: OpContext, axes: number[] | un
   if (norm.some((a) => x.shape[a - 1] !== 1)) throw imp.error(`cannot squeeze axes [${axes}] of shape [batch, ${x.shape}]`);
   const shape = x.shape.filter((_, i) => !norm.includes(i + 1));
   if (shape.length === 0) throw imp.error(`squeezing [batch, ${x.shape}] leaves no per-sample dimension`);
-  if (!relabel(imp, ctx, x, shape)) throw imp.error(`Squeeze of a computed tensor ([batch, ${x.shape}] to [batch, ${shape}]) is not supported yet (only when it flattens, e.g. [C, 1, 1] to [C])`);
+  relabel(imp, ctx, x, shape);
 }
 
 function reshapeComputed(imp: ImportContext, ctx: OpContext, allowZero: boolean): void {
   const x = imp.act(ctx, 0);
   const target = smallConst(imp, imp.constant(ctx, 1), 'the target shape');
   const shape = reshapeTarget(imp, target.data, x.shape, allowZero);
-  if (!relabel(imp, ctx, x, shape)) throw imp.error(`reshape of [batch, ${x.shape}] to [batch, ${shape}] is not supported (only flattening)`);
+  if (!relabel(imp, ctx, x, shape)) throw imp.error(`reshape of [batch, ${x.shape}] to [batch, ${shape}] is not supported: the IR holds at most 3 per-sample dimensions`);
 }
 
 /** Resolves a Reshape target against a per-sample shape. Position 0 is the batch (symbolic NaN, 0, -1 or fixed). */

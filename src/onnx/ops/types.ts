@@ -41,8 +41,11 @@ export interface ImportContext {
   /** The value of input `i`, decoding initializers on first use. */
   value(ctx: OpContext, i: number): Value;
   optionalValue(ctx: OpContext, i: number): Value | undefined;
-  /** Input `i` as an activation (refused when it is a constant). */
+  /** Input `i` as an activation (refused when it is a constant), a pending zero padding made explicit. */
   act(ctx: OpContext, i: number): Act;
+  /** Input `i` as an activation that may carry a pending zero padding (`pad`), for the ops that take it into
+   * their own padding (Conv, AveragePool) or add to it (Pad). */
+  paddedAct(ctx: OpContext, i: number): Act;
   /** Input `i` as a constant (refused when it is computed from the graph input). */
   constant(ctx: OpContext, i: number): ConstTensor;
   /** Finite constant as float32 weights of the given shape. */
@@ -61,6 +64,10 @@ export interface ImportContext {
   emit(ctx: OpContext, node: IRNode, input: Act, suffix?: string): Act;
   /** Adds an IR node fed by `input` without binding an ONNX output: the first of several IR nodes for one op. */
   addNode(ctx: OpContext, node: IRNode, input: Act, suffix?: string): Act;
+  /** Binds ONNX output 0 to the sum of `parts`, nodes this op added with `addNode` (a Concat's placed inputs). */
+  emitSum(ctx: OpContext, parts: Act[], shape: number[]): void;
+  /** The activation with a pending zero padding (a Pad's output) made explicit as an IndexMap node, so any op can read it. */
+  unpadded(ctx: OpContext, a: Act): Act;
   /** True when some live node or the graph output reads ONNX value `name`. */
   isUsed(name: string): boolean;
   /** Notes an op dropped from the graph (Dropout, a final Softmax). */
