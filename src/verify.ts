@@ -3,7 +3,7 @@
  * quantized SNN (fixed-point reference) and the mapped chip (cycle-level simulator) on the same samples, with
  * their pairwise agreement, bit-identity of the last two, the delay study and the NeuroBench metrics.
  */
-import { compile, type HoldOption } from '../compiler/index.js';
+import { compile, splitCost, type FanInSplit, type HoldOption, type SplitCost } from '../compiler/index.js';
 import type { DelayMode, MappedChip } from '../compiler/types.js';
 import type { SimReport } from '../simulator/index.js';
 import { readoutLag } from '../compiler/analysis.js';
@@ -70,6 +70,9 @@ export interface VerifyReport {
   /** Quantized SNN (software fixed-point) vs mapped chip: spike trains and readout potentials. */
   bitIdentical: { identical: number; checked: number; all: boolean };
   delayAnalysis: DelayAnalysis;
+  /** Layers whose fan-in was split over cores (relays carrying partial sums), and the accuracy that costs: the float
+   * SNN with and without the relays on the same samples. Absent when nothing was split. */
+  fanInSplit?: SplitCost & { layers: FanInSplit[] };
   metrics: NeuroBenchMetrics;
   energy: EnergyComparison;
   warnings: string[];
@@ -198,6 +201,10 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
     const floatPred = await pool.predictFloat(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed, ...timed });
     rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n), steps: q.timesteps });
     predictions.push(floatPred);
+    // A fan-in split (relays carrying partial sums) changes the arithmetic: what it costs, float SNN with and without.
+    const fanInSplit = compiled.unsplitSpikingGraph
+      ? { layers: compiled.fanInSplits, ...splitCost(compiled.spikingGraph, compiled.unsplitSpikingGraph, data.images, data.labels, n, q.timesteps, { encoding: q.input.encoding, seed: q.input.seed }) }
+      : undefined;
 
     const sim = await pool.simulate(chip, data, {
       delay: opts.delay, checkReference: true,
@@ -219,7 +226,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   return {
     format: 'snnc-verify-report', version: 1, model, ...(opts.teacher ? { teacher: opts.teacher } : {}),
     target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, holdSteps: q.holdSteps ?? 0, chipSteps, delay, encoding: q.input.encoding, ...(data.steps !== undefined ? { inputFrames: data.steps } : {}),
-    rows, agreement, bitIdentical: { identical, checked: n, all: identical === n }, delayAnalysis,
+    rows, agreement, bitIdentical: { identical, checked: n, all: identical === n }, delayAnalysis, ...(fanInSplit ? { fanInSplit } : {}),
     metrics, energy: energyComparison(metrics, sim.report, q, annGraph), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
     sim: sim.report,
   };

@@ -63,6 +63,10 @@ export function formatVerifyReport(r: VerifyReport): string {
   } else {
     lines.push(`delay: hardware and same-step delivery give the same accuracy (${pct(d.hardwareAccuracy)}) at T=${d.timesteps}; readout lag ${d.readoutLag} step(s)`);
   }
+  const split = r.fanInSplit;
+  if (split) {
+    lines.push(`fan-in split: ${split.layers.map((l) => `'${l.layer}' (${l.fanIn} inputs in ${l.parts} parts, ${l.relays.length} relay layers)`).join(', ')} costs ${(split.cost * 100).toFixed(2)} pt in the float SNN: ${pct(split.unsplit)} unsplit, ${pct(split.split)} split, ${pct(split.agreement)} of samples classified alike`);
+  }
   const m = r.metrics;
   const e = r.energy;
   lines.push(
