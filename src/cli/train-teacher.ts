@@ -4,6 +4,7 @@ import { TEACHER_ARCHS } from '../train/teacher.js';
 import { runTeacherTraining } from '../train/run.js';
 import { rangeHint } from '../util/ranges.js';
 import { out } from './output.js';
+import { resolveWorkers, TRAIN_WORKERS_OPTION } from '../parallel/index.js';
 
 interface TrainTeacherArgs {
   arch: string;
@@ -17,6 +18,7 @@ interface TrainTeacherArgs {
   'test-limit'?: number;
   output: string;
   quiet: boolean;
+  workers?: number;
 }
 
 export const trainTeacherCommand: CommandModule<object, TrainTeacherArgs> = {
@@ -34,12 +36,13 @@ export const trainTeacherCommand: CommandModule<object, TrainTeacherArgs> = {
     .option('test-limit', { type: 'number', describe: 'evaluate only the first N test samples' })
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'ONNX file to write' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('workers', TRAIN_WORKERS_OPTION)
     .example('$0 train-teacher --arch lenet --dataset mnist --epochs 4 -o lenet.onnx', 'the LeNet teacher on the embedded MNIST')
     .example('$0 train-teacher --arch vgg --dataset fashion-mnist --epochs 3 -o vgg-fashion.onnx', 'a VGG-style teacher on Fashion-MNIST'),
   handler: async (argv) => {
     const r = await runTeacherTraining({
       dataset: argv.dataset, dataDir: argv['data-dir'], output: argv.output, trainLimit: argv['train-limit'], testLimit: argv['test-limit'],
-      progress: !argv.quiet && Boolean(process.stderr.isTTY), quiet: argv.quiet,
+      progress: !argv.quiet && Boolean(process.stderr.isTTY), quiet: argv.quiet, workers: resolveWorkers(argv.workers),
       config: { arch: argv.arch, epochs: argv.epochs, batchSize: argv['batch-size'], learningRate: argv.lr, seed: argv.seed },
     });
     out(`${JSON.stringify({ output: argv.output, arch: argv.arch, dataset: argv.dataset, testAccuracy: r.testAccuracy, parameters: r.parameters })}\n`);

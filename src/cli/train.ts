@@ -6,6 +6,7 @@ import { KD_MODES, type KdMode } from '../train/trainer.js';
 import { runStudentTraining } from '../train/run.js';
 import { rangeHint } from '../util/ranges.js';
 import { out } from './output.js';
+import { resolveWorkers, TRAIN_WORKERS_OPTION } from '../parallel/index.js';
 
 interface TrainArgs {
   teacher?: string;
@@ -43,6 +44,7 @@ interface TrainArgs {
   checkpoint?: string;
   resume: boolean;
   quiet: boolean;
+  workers?: number;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
@@ -84,6 +86,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('checkpoint', { type: 'string', describe: 'checkpoint after each epoch (default: OUTPUT with .ckpt.json)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the checkpoint when it exists' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('workers', TRAIN_WORKERS_OPTION)
     .example('$0 train --teacher lenet.onnx --dataset mnist --kd response --timesteps 4 --epochs 5 --seed 1 -o student.onnx', 'response KD from a LeNet teacher')
     .example('$0 train --teacher vgg.onnx --student resnet --kd both --epochs 3 -o s.onnx', 'a ResNet-style student, response + feature KD')
     .example('$0 train --kd none --dataset fashion-mnist --neuron LIF --surrogate sigmoid -o direct.onnx', 'direct training baseline without a teacher')
@@ -95,7 +98,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       logPath: argv.log ?? `${base}.log.jsonl`, checkpointPath: argv.checkpoint ?? `${base}.ckpt.json`, resume: argv.resume,
       trainLimit: argv['train-limit'], testLimit: argv['test-limit'], validation: argv.validation,
       teacherFeatures: argv['teacher-features'] ? argv['teacher-features'].split(',').map((s) => s.trim()) : 'auto',
-      progress: !argv.quiet && Boolean(process.stderr.isTTY), quiet: argv.quiet,
+      progress: !argv.quiet && Boolean(process.stderr.isTTY), quiet: argv.quiet, workers: resolveWorkers(argv.workers),
       config: {
         student: argv.student, kd: argv.kd, timesteps: argv.timesteps, epochs: argv.epochs, batchSize: argv['batch-size'],
         learningRate: argv.lr, seed: argv.seed, alpha: argv.alpha, tau: argv.tau, beta: argv.beta, encoding: argv.encoding,

@@ -37,6 +37,15 @@ export const WORKERS_OPTION = {
   describe: `worker threads sharing the samples (default: every core this process may use, ${defaultWorkers()} here); 1 runs them in this thread. Results are the same for any N`,
 } as const;
 
+/**
+ * `--workers` as `train` and `train-teacher` declare it: the same flag and default, data-parallel (each batch
+ * cut into N shards whose gradients are summed in a fixed order before one optimizer step).
+ */
+export const TRAIN_WORKERS_OPTION = {
+  ...WORKERS_OPTION,
+  describe: `worker threads sharing each batch, data-parallel (default: every core this process may use, ${defaultWorkers()} here); 1 trains in this thread. A run is reproducible for a given seed and N; another N changes the float summation order only`,
+} as const;
+
 /** The worker count to use: `n` checked (a positive integer), or the default. */
 export function resolveWorkers(n: number | undefined): number {
   if (n === undefined) return defaultWorkers();

@@ -1,6 +1,7 @@
 /**
- * A worker thread of the evaluation pool: holds the models it was sent (once each) and runs shards of
- * samples through the per-sample work functions of the simulator and the float executor.
+ * A worker thread of the pool: holds the models it was sent (once each) and runs shards of samples through
+ * the per-sample work functions of the simulator and the float executor, or computes the loss gradients of a
+ * shard of a training batch on a network replica (tfjs is loaded only by a worker that gets one).
  */
 import { parentPort } from 'node:worker_threads';
 import type { MappedChip } from '../../compiler/types.js';
@@ -9,11 +10,24 @@ import { runGraph, predict } from '../ir/execute.js';
 import { graphFromJson } from '../ir/json.js';
 import type { Graph } from '../ir/graph.js';
 import { UserError } from '../util/errors.js';
+import type { GradJob, Replica } from '../train/replica.js';
 import { FAULT_ENV, type ChipJob, type FloatJob, type FromWorker, type ModelPayload, type ToWorker } from './protocol.js';
 
 type Loaded =
   | { kind: 'chip'; mapped: MappedChip; runners: Map<string, ChipSampleRunner> }
-  | { kind: 'float'; graph: Graph };
+  | { kind: 'float'; graph: Graph }
+  | { kind: 'replica'; replica: Replica };
+
+/** The training modules (tfjs and its wasm backend), loaded by the first gradient job only. */
+let training: Promise<typeof import('../train/replica.js')> | undefined;
+function trainingModules(): Promise<typeof import('../train/replica.js')> {
+  training ??= (async () => {
+    const { initTrainingBackend } = await import('../train/backend.js');
+    await initTrainingBackend({ quiet: true, prefer: 'wasm' });
+    return import('../train/replica.js');
+  })();
+  return training;
+}
 
 const port = parentPort;
 if (!port) throw new Error('src/parallel/worker.js runs as a worker thread of the evaluation pool');
@@ -22,12 +36,13 @@ if (!port) throw new Error('src/parallel/worker.js runs as a worker thread of th
 const payloads = new Map<number, ModelPayload>();
 const models = new Map<number, Loaded>();
 
-function model(id: number): Loaded {
+async function model(id: number): Promise<Loaded> {
   let m = models.get(id);
   if (!m) {
     const p = payloads.get(id);
     if (!p) throw new Error(`worker: model ${id} was never sent`);
-    m = p.kind === 'chip' ? { kind: 'chip', mapped: p.chip, runners: new Map() } : { kind: 'float', graph: graphFromJson(p.ir, 'IR graph sent to a worker') };
+    if (p.kind === 'replica') m = { kind: 'replica', replica: (await trainingModules()).createReplica(p.spec, p.weights) };
+    else m = p.kind === 'chip' ? { kind: 'chip', mapped: p.chip, runners: new Map() } : { kind: 'float', graph: graphFromJson(p.ir, 'IR graph sent to a worker') };
     models.set(id, m);
     payloads.delete(id);
   }
@@ -67,13 +82,31 @@ function runChip(m: Loaded, job: ChipJob): ChipSampleRecord[] {
   return out;
 }
 
+async function runGrad(m: Loaded, job: GradJob): Promise<{ gradients: Float32Array; stats: number[] }> {
+  if (m.kind !== 'replica') throw new Error('worker: a gradient job for a model that is not being trained');
+  const { replicaGradients } = await trainingModules();
+  let sample = -1;
+  try {
+    for (const index of job.samples) { sample = index; injectFault(index); }
+    sample = -1;
+    return replicaGradients(m.replica, job);
+  } catch (e) {
+    // A fault the test hook injects names its sample; any other names the shard.
+    const err = e as Error;
+    const where = sample >= 0 ? `training sample ${sample}` : `the gradient of training samples ${job.samples[0]}…`;
+    const wrapped = err instanceof UserError ? new UserError(`${where}: ${err.message}`) : new Error(`${where}: ${err?.message ?? String(e)}`);
+    wrapped.stack = err?.stack;
+    throw wrapped;
+  }
+}
+
 function runFloat(m: Loaded, job: FloatJob): Int32Array {
   if (m.kind !== 'float') throw new Error('worker: a float job for a chip model');
   if (job.count === 0) return new Int32Array(0);
   return predict(runGraph(m.graph, job.images, job.count, job.opts), job.count);
 }
 
-port.on('message', (msg: ToWorker) => {
+async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'load') {
     payloads.set(msg.model, msg.payload);
     return;
@@ -81,9 +114,13 @@ port.on('message', (msg: ToWorker) => {
   let reply: FromWorker;
   const transfer: ArrayBuffer[] = [];
   try {
-    const m = model(msg.model);
+    const m = await model(msg.model);
     if (msg.job.kind === 'chip') reply = { type: 'done', task: msg.task, records: runChip(m, msg.job) };
-    else {
+    else if (msg.job.kind === 'grad') {
+      const { gradients, stats } = await runGrad(m, msg.job);
+      transfer.push(gradients.buffer as ArrayBuffer);
+      reply = { type: 'done', task: msg.task, gradients, stats };
+    } else {
       const predictions = runFloat(m, msg.job);
       transfer.push(predictions.buffer as ArrayBuffer);
       reply = { type: 'done', task: msg.task, predictions };
@@ -92,5 +129,11 @@ port.on('message', (msg: ToWorker) => {
     const err = e as Error;
     reply = { type: 'error', task: msg.task, user: err instanceof UserError, message: err?.message ?? String(e), stack: err?.stack };
   }
-  port.postMessage(reply, transfer);
+  port!.postMessage(reply, transfer);
+}
+
+// Messages are handled one after another, in order (a gradient job may wait for tfjs to load).
+let queue = Promise.resolve();
+port.on('message', (msg: ToWorker) => {
+  queue = queue.then(() => handle(msg));
 });

@@ -70,6 +70,8 @@ export interface StudentRunOptions {
   teacherFeatures?: string[] | 'auto';
   progress?: boolean;
   quiet?: boolean;
+  /** Data-parallel worker threads (1: in this thread). */
+  workers?: number;
   config: Partial<TrainConfig>;
 }
 
@@ -108,7 +110,7 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   const batchSize = o.config.batchSize ?? DEFAULT_CONFIG.batchSize;
   let result: TrainResult;
   try {
-    result = await trainStudent(train, test, teacher, o.config, { logPath: o.logPath, checkpointPath: o.checkpointPath, resume: o.resume }, {
+    result = await trainStudent(train, test, teacher, o.config, { logPath: o.logPath, checkpointPath: o.checkpointPath, resume: o.resume, workers: o.workers }, {
       log: say,
       shouldStop: () => stopRequested,
       onBatch: (epoch, done, total, loss) => {
@@ -148,7 +150,7 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
 /** The whole `snnc train-teacher` run: trains an ANN of the zoo and writes it as ONNX. */
 export async function runTeacherTraining(o: {
   dataset: string; dataDir?: string; output: string; trainLimit?: number; testLimit?: number; progress?: boolean; quiet?: boolean;
-  config: TeacherTrainConfig;
+  workers?: number; config: TeacherTrainConfig;
 }): Promise<{ testAccuracy: number; parameters: number; graph: Graph; secondsPerEpoch: number }> {
   const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
   if (!o.output.endsWith('.onnx')) throw new UserError(`-o must name an .onnx file, got '${o.output}'`);
@@ -173,7 +175,7 @@ export async function runTeacherTraining(o: {
         if (done === total) bar.stop();
       },
       onEpoch: (e) => say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} train ${(100 * e.trainAccuracy).toFixed(2)} % test ${(100 * e.testAccuracy).toFixed(2)} % ${e.seconds.toFixed(1)} s peak RSS ${e.peakRssMB} MB`),
-    });
+    }, { workers: o.workers });
   } finally {
     bar?.stop();
     process.off('SIGINT', onSigint);

@@ -6,6 +6,8 @@ import { crossEntropy } from './losses.js';
 import { annVariables, createAnn, runAnn, type AnnModel } from './teacher.js';
 import { argmaxRows, gatherBatch } from './trainer.js';
 import { imagesToNhwc } from './student.js';
+import { UserError } from '../util/errors.js';
+import { GradientPool } from './data-parallel.js';
 
 export interface TeacherTrainConfig { arch: string; epochs: number; batchSize: number; learningRate: number; seed: number }
 
@@ -33,10 +35,14 @@ export function validateTeacherConfig(config: TeacherTrainConfig): void {
   checkRange('--seed', 'seed', config.seed);
 }
 
-/** Trains an ANN teacher of the zoo with cross-entropy, Adam and a cosine learning-rate decay. */
+/**
+ * Trains an ANN teacher of the zoo with cross-entropy, Adam and a cosine learning-rate decay. `run.workers`
+ * > 1: data-parallel over that many worker threads (src/train/data-parallel.ts; default 1, in this thread).
+ */
 export async function trainTeacher(
   train: Dataset, test: Dataset, config: TeacherTrainConfig,
   hooks: { onBatch?: (epoch: number, done: number, total: number, loss: number) => void; onEpoch?: (l: TeacherEpochLog) => void; shouldStop?: () => boolean } = {},
+  run: { workers?: number } = {},
 ): Promise<{ model: AnnModel; history: TeacherEpochLog[]; testAccuracy: number; stopped: boolean }> {
   validateTeacherConfig(config);
   const classes = Math.max(train.classes, test.classes);
@@ -47,46 +53,55 @@ export async function trainTeacher(
   const total = steps * config.epochs;
   const history: TeacherEpochLog[] = [];
   let stopped = false;
-  for (let epoch = 0; epoch < config.epochs && !stopped; epoch++) {
-    const t0 = performance.now();
-    const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
-    let lossSum = 0, correct = 0, seen = 0;
-    for (let step = 0; step < steps; step++) {
-      // Let the event loop run (SIGINT, progress output): the step itself is synchronous.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (hooks.shouldStop?.()) { stopped = true; break; }
-      const from = step * config.batchSize;
-      const to = Math.min(train.count, from + config.batchSize);
-      const b = gatherBatch(train, order, from, to);
-      (optimizer as unknown as { learningRate: number }).learningRate = config.learningRate * 0.5 * (1 + Math.cos(Math.PI * (epoch * steps + step) / total));
-      const [loss, ok] = tf.tidy(() => {
-        const x = imagesToNhwc(b.images, to - from, train.shape);
-        const labels = tf.tensor1d(b.labels);
-        let logits: tf.Tensor2D | undefined;
-        const cost = optimizer.minimize(() => {
-          const l = runAnn(model, x);
-          logits = tf.keep(l);
-          return crossEntropy(l, labels);
-        }, true, vars)!;
-        const okT = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), tf.cast(labels, 'int32')), 'float32'));
-        const r = [cost.dataSync()[0], okT.dataSync()[0]];
-        logits!.dispose();
-        return r;
-      });
-      if (!Number.isFinite(loss)) throw new Error(`teacher training diverged (loss ${loss}); lower --lr`);
-      lossSum += loss * (to - from); correct += ok; seen += to - from;
-      hooks.onBatch?.(epoch, step + 1, steps, loss);
+  const workers = run.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers must be a positive integer, got ${workers}`);
+  const parallel = workers > 1 ? new GradientPool(workers, { kind: 'ann', arch: config.arch, inputShape: train.shape, classes }, vars) : undefined;
+  const imageSize = train.shape[0] * train.shape[1] * train.shape[2];
+  try {
+    for (let epoch = 0; epoch < config.epochs && !stopped; epoch++) {
+      const t0 = performance.now();
+      const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
+      let lossSum = 0, correct = 0, seen = 0;
+      for (let step = 0; step < steps; step++) {
+        // Let the event loop run (SIGINT, progress output): the step itself is synchronous.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (hooks.shouldStop?.()) { stopped = true; break; }
+        const from = step * config.batchSize;
+        const to = Math.min(train.count, from + config.batchSize);
+        const b = gatherBatch(train, order, from, to);
+        (optimizer as unknown as { learningRate: number }).learningRate = config.learningRate * 0.5 * (1 + Math.cos(Math.PI * (epoch * steps + step) / total));
+        const [loss, ok] = parallel ? await parallel.step(optimizer, { samples: Int32Array.from(order.subarray(from, to)), images: b.images, labels: b.labels }, { image: imageSize, classes, features: [] }, 0, 0)
+          .then((s) => [s.loss, s.correct]) : tf.tidy(() => {
+          const x = imagesToNhwc(b.images, to - from, train.shape);
+          const labels = tf.tensor1d(b.labels);
+          let logits: tf.Tensor2D | undefined;
+          const cost = optimizer.minimize(() => {
+            const l = runAnn(model, x);
+            logits = tf.keep(l);
+            return crossEntropy(l, labels);
+          }, true, vars)!;
+          const okT = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), tf.cast(labels, 'int32')), 'float32'));
+          const r = [cost.dataSync()[0], okT.dataSync()[0]];
+          logits!.dispose();
+          return r;
+        });
+        if (!Number.isFinite(loss)) throw new Error(`teacher training diverged (loss ${loss}); lower --lr`);
+        lossSum += loss * (to - from); correct += ok; seen += to - from;
+        hooks.onBatch?.(epoch, step + 1, steps, loss);
+      }
+      if (stopped) break;
+      const pred = argmaxRows(annLogits(model, test), classes);
+      let okTest = 0;
+      for (let i = 0; i < pred.length; i++) if (pred[i] === test.labels[i]) okTest++;
+      const entry = {
+        epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy: okTest / test.count,
+        seconds: (performance.now() - t0) / 1000, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      };
+      history.push(entry);
+      hooks.onEpoch?.(entry);
     }
-    if (stopped) break;
-    const pred = argmaxRows(annLogits(model, test), classes);
-    let okTest = 0;
-    for (let i = 0; i < pred.length; i++) if (pred[i] === test.labels[i]) okTest++;
-    const entry = {
-      epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy: okTest / test.count,
-      seconds: (performance.now() - t0) / 1000, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    };
-    history.push(entry);
-    hooks.onEpoch?.(entry);
+  } finally {
+    await parallel?.close();
   }
   optimizer.dispose();
   return { model, history, testAccuracy: history.at(-1)?.testAccuracy ?? 0, stopped };

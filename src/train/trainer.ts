@@ -12,8 +12,9 @@ import {
   createStudent, imagesToNhwc, neuronLayers, runStudent, studentParameterCount, studentSpec, STUDENT_ARCHS,
   type Student,
 } from './student.js';
-import { crossEntropy, featureKdLoss, responseKdLoss } from './losses.js';
 import { runTeacher, type FrozenTeacher } from './frozen-teacher.js';
+import { featureTensors, studentBatchLoss, type StudentLossSettings } from './replica.js';
+import { GradientPool } from './data-parallel.js';
 
 export type KdMode = 'none' | 'response' | 'feature' | 'both';
 export const KD_MODES: readonly KdMode[] = ['none', 'response', 'feature', 'both'];
@@ -119,6 +120,11 @@ export interface TrainIo {
   checkpointPath?: string;
   /** Continue from `checkpointPath` when it exists. */
   resume?: boolean;
+  /**
+   * Worker threads sharing each batch (data-parallel, src/train/data-parallel.ts; default 1: every step in
+   * this thread). Not part of the run's config: a resume may use another N.
+   */
+  workers?: number;
 }
 
 /**
@@ -408,96 +414,105 @@ export async function trainStudent(
     const f = computed.get(h.name)!;
     return h.stats ? standardizeChannels(f, h.shape, h.stats, f) : f;
   });
-
-  for (let epoch = startEpoch; epoch < config.epochs && !stopped; epoch++) {
-    const t0 = performance.now();
-    // Shuffle from (seed, epoch): a resumed run sees exactly the order the uninterrupted one would.
-    const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
-    let lossSum = 0, ceSum = 0, kdSum = 0, featSum = 0, correct = 0, seen = 0;
-    for (let step = 0; step < stepsPerEpoch; step++) {
-      // Let the event loop run (signal handlers, progress output): the step itself is synchronous.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (hooks.shouldStop?.()) { stopped = true; break; }
-      const from = step * config.batchSize;
-      const to = Math.min(train.count, from + config.batchSize);
-      const n = to - from;
-      const batch = gatherBatch(train, order, from, to);
-      let tLogits: Float32Array | undefined;
-      let tFeat: Float32Array[] | undefined;
-      if (config.augmentShift > 0) {
-        shiftImages(batch.images, n, train.shape, config.augmentShift, mulberry32((config.seed * 7919 + epoch * 1000003 + step) >>> 0));
-        if (teacher && config.kd !== 'none') {
-          // The teacher sees the same translated images as the student.
-          const t = await runTeacher(teacher, batch.images, n, train.shape);
-          tLogits = t.logits;
-          if (useFeature) tFeat = perBatchFeatures(t.features);
+  const lossSettings: StudentLossSettings = { useResponse, useFeature, alpha: config.alpha, tau: config.tau, kdStandardize: config.kdStandardize };
+  const imageSize = train.shape[0] * train.shape[1] * train.shape[2];
+  const workers = io.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers must be a positive integer, got ${workers}`);
+  // N > 1: replicas of the student (and its adapters) on worker threads, one gradient shard each.
+  const parallel = workers > 1 ? new GradientPool(workers, {
+    kind: 'student', spec: student.spec, inputShape: student.inputShape, classes, neuron: student.neuron, timesteps: student.timesteps,
+    encoding: student.encoding, loss: lossSettings, adapters: hints.map((h) => ({ tap: h.tap, shape: h.shape, channels: student.shapes.get(h.tap)![2] })),
+  }, vars) : undefined;
+  if (parallel) log(`data-parallel training: ${workers} worker threads, each batch of ${config.batchSize} cut into ${workers} shards`);
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs && !stopped; epoch++) {
+      const t0 = performance.now();
+      // Shuffle from (seed, epoch): a resumed run sees exactly the order the uninterrupted one would.
+      const order = permutation(train.count, mulberry32((config.seed * 1000003 + epoch) >>> 0));
+      let lossSum = 0, ceSum = 0, kdSum = 0, featSum = 0, correct = 0, seen = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        // Let the event loop run (signal handlers, progress output): the step itself is synchronous.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (hooks.shouldStop?.()) { stopped = true; break; }
+        const from = step * config.batchSize;
+        const to = Math.min(train.count, from + config.batchSize);
+        const n = to - from;
+        const batch = gatherBatch(train, order, from, to);
+        let tLogits: Float32Array | undefined;
+        let tFeat: Float32Array[] | undefined;
+        if (config.augmentShift > 0) {
+          shiftImages(batch.images, n, train.shape, config.augmentShift, mulberry32((config.seed * 7919 + epoch * 1000003 + step) >>> 0));
+          if (teacher && config.kd !== 'none') {
+            // The teacher sees the same translated images as the student.
+            const t = await runTeacher(teacher, batch.images, n, train.shape);
+            tLogits = t.logits;
+            if (useFeature) tFeat = perBatchFeatures(t.features);
+          }
+        } else if (teacherLogits) {
+          tLogits = gatherRows(teacherLogits, classes, order, from, to);
         }
-      } else if (teacherLogits) {
-        tLogits = gatherRows(teacherLogits, classes, order, from, to);
-      }
-      if (useFeature && !tFeat) {
-        if (hints[0].cached) {
-          tFeat = hints.map((h) => gatherRows(h.cached!, h.size, order, from, to));
-        } else {
-          tFeat = perBatchFeatures((await runTeacher(teacher!, batch.images, n, train.shape)).features);
-        }
-      }
-      (optimizer as unknown as { learningRate: number }).learningRate = lrAt(epoch * stepsPerEpoch + step);
-      const stats = tf.tidy(() => {
-        const x = imagesToNhwc(batch.images, n, train.shape);
-        const labels = tf.tensor1d(batch.labels);
-        const teacherT = tLogits ? tf.tensor2d(tLogits, [n, classes]) : undefined;
-        const featT = tFeat?.map((f, i) => tf.transpose(tf.tensor4d(f, [n, ...hints[i].shape] as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
-        let parts: tf.Scalar[] = [];
-        let logitsOut: tf.Tensor2D | undefined;
-        const cost = optimizer.minimize(() => {
-          const out = runStudent(student, x, { rateTaps: hints.map((h) => h.tap), seed: config.seed + epoch * 100003 + step });
-          logitsOut = tf.keep(out.logits);
-          let total: tf.Scalar;
-          let ce: tf.Scalar, kd: tf.Scalar = tf.scalar(0), feat: tf.Scalar = tf.scalar(0);
-          if (useResponse) {
-            const r = responseKdLoss(out.logits, teacherT!, labels, config.alpha, config.tau, config.kdStandardize);
-            total = r.total; ce = r.ce; kd = r.kd;
+        if (useFeature && !tFeat) {
+          if (hints[0].cached) {
+            tFeat = hints.map((h) => gatherRows(h.cached!, h.size, order, from, to));
           } else {
-            ce = crossEntropy(out.logits, labels);
-            total = ce;
+            tFeat = perBatchFeatures((await runTeacher(teacher!, batch.images, n, train.shape)).features);
           }
-          if (useFeature) {
-            // Several maps: the mean of their L2 losses, so that β weighs the feature term alike for one map or more.
-            feat = tf.div(tf.addN(hints.map((h, i) => featureKdLoss(out.rates.get(h.tap)!, h.adapter as unknown as { w: tf.Tensor4D; b: tf.Tensor1D }, featT![i]))), hints.length) as tf.Scalar;
-            total = tf.add(total, tf.mul(feat, betaAt(epoch * stepsPerEpoch + step))) as tf.Scalar;
-          }
-          parts = [tf.keep(ce), tf.keep(kd), tf.keep(feat)];
-          return total;
-        }, true, vars);
-        const pred = tf.argMax(logitsOut!, 1);
-        const ok = tf.sum(tf.cast(tf.equal(pred, tf.cast(labels, 'int32')), 'float32'));
-        const values = [cost!.dataSync()[0], ...parts.map((p) => p.dataSync()[0]), ok.dataSync()[0]];
-        for (const p of parts) p.dispose();
-        logitsOut!.dispose();
-        return values;
-      });
-      const [loss, ce, kd, feat, ok] = stats;
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); lower --lr`);
-      lossSum += loss * n; ceSum += ce * n; kdSum += kd * n; featSum += feat * n; correct += ok; seen += n;
-      hooks.onBatch?.(epoch, step + 1, stepsPerEpoch, loss);
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        }
+        (optimizer as unknown as { learningRate: number }).learningRate = lrAt(epoch * stepsPerEpoch + step);
+        const seed = config.seed + epoch * 100003 + step;
+        const beta = betaAt(epoch * stepsPerEpoch + step);
+        let stats: number[];
+        if (parallel) {
+          const s = await parallel.step(optimizer, {
+            samples: Int32Array.from(order.subarray(from, to)), images: batch.images, labels: batch.labels, teacherLogits: tLogits, features: tFeat,
+          }, { image: imageSize, classes, features: hints.map((h) => h.size) }, seed, beta);
+          stats = [s.loss, s.ce, s.kd, s.feat, s.correct];
+        } else {
+          stats = tf.tidy(() => {
+            const x = imagesToNhwc(batch.images, n, train.shape);
+            const labels = tf.tensor1d(batch.labels);
+            const teacherT = tLogits ? tf.tensor2d(tLogits, [n, classes]) : undefined;
+            const featT = tFeat ? featureTensors(tFeat, hints, n) : undefined;
+            let parts: tf.Scalar[] = [];
+            let logitsOut: tf.Tensor2D | undefined;
+            const cost = optimizer.minimize(() => {
+              const b = studentBatchLoss(student, hints, lossSettings, x, labels, teacherT, featT, beta, seed);
+              logitsOut = tf.keep(b.logits);
+              parts = [tf.keep(b.ce), tf.keep(b.kd), tf.keep(b.feat)];
+              return b.total;
+            }, true, vars);
+            const pred = tf.argMax(logitsOut!, 1);
+            const ok = tf.sum(tf.cast(tf.equal(pred, tf.cast(labels, 'int32')), 'float32'));
+            const values = [cost!.dataSync()[0], ...parts.map((p) => p.dataSync()[0]), ok.dataSync()[0]];
+            for (const p of parts) p.dispose();
+            logitsOut!.dispose();
+            return values;
+          });
+        }
+        const [loss, ce, kd, feat, ok] = stats;
+        if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); lower --lr`);
+        lossSum += loss * n; ceSum += ce * n; kdSum += kd * n; featSum += feat * n; correct += ok; seen += n;
+        hooks.onBatch?.(epoch, step + 1, stepsPerEpoch, loss);
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }
+      if (stopped) break;
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const testPred = argmaxRows(studentLogits(student, test), classes);
+      const entry: EpochLog = {
+        epoch: epoch + 1,
+        loss: lossSum / seen, ce: ceSum / seen, kd: kdSum / seen, feature: featSum / seen,
+        trainAccuracy: correct / seen, testAccuracy: accuracyOf(testPred, test.labels),
+        learningRate: lrAt((epoch + 1) * stepsPerEpoch),
+        seconds: trainSeconds, samplesPerSecond: seen / trainSeconds,
+        peakRssMB: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1048576),
+      };
+      history.push(entry);
+      hooks.onEpoch?.(entry);
+      if (io.logPath) appendFileSync(io.logPath, `${JSON.stringify(entry)}\n`);
+      if (io.checkpointPath) await saveCheckpoint(io.checkpointPath, config, epoch + 1, history, named, optimizer, student);
     }
-    if (stopped) break;
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const testPred = argmaxRows(studentLogits(student, test), classes);
-    const entry: EpochLog = {
-      epoch: epoch + 1,
-      loss: lossSum / seen, ce: ceSum / seen, kd: kdSum / seen, feature: featSum / seen,
-      trainAccuracy: correct / seen, testAccuracy: accuracyOf(testPred, test.labels),
-      learningRate: lrAt((epoch + 1) * stepsPerEpoch),
-      seconds: trainSeconds, samplesPerSecond: seen / trainSeconds,
-      peakRssMB: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1048576),
-    };
-    history.push(entry);
-    hooks.onEpoch?.(entry);
-    if (io.logPath) appendFileSync(io.logPath, `${JSON.stringify(entry)}\n`);
-    if (io.checkpointPath) await saveCheckpoint(io.checkpointPath, config, epoch + 1, history, named, optimizer, student);
+  } finally {
+    await parallel?.close();
   }
   // Report the state of the last complete epoch, which is what the checkpoint holds.
   if (stopped && io.checkpointPath && existsSync(io.checkpointPath) && history.length > 0) restoreStudentWeights(io.checkpointPath, studentVars);
