@@ -421,23 +421,89 @@ function render(parts: Part[]): string {
     L.push(existsSync(f) ? renderComparison(JSON.parse(readFileSync(f, 'utf8')) as ComparePart) : renderComparisonMissing(dataset));
   }
   const benchFile = join(results, 'results.bench-train.json');
-  if (existsSync(benchFile)) {
-    const b = JSON.parse(readFileSync(benchFile, 'utf8')) as Record<string, unknown>;
-    L.push('## Training speed (`npm run bench:train`)');
+  if (existsSync(benchFile)) L.push(...renderTrainBench(JSON.parse(readFileSync(benchFile, 'utf8')) as TrainBench));
+  const profileFile = join(results, 'results.bench-train-profile.json');
+  if (existsSync(profileFile)) L.push(...renderTrainProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as Record<string, TrainProfile>));
+  return `${L.join('\n')}\n`;
+}
+
+interface TrainRun { student: string; workers: number; samplesPerSecond: number; samplesPerCpuSecond: number; msPerBatch: number; loadAverage1m: number }
+interface TrainBench {
+  student: string; teacher: string; timesteps: number; batch: number; kd: string; backend: string; measured: string; cores?: number;
+  samplesPerSecond: number; samplesPerCpuSecond: number; msPerBatch: number; loadAverage1m: number; target: number;
+  runs?: TrainRun[]; students?: Record<string, string>; torch?: { threads: number; samplesPerSecond: number; version: string; loadAverage1m: number }[];
+  torchRatioAllCores?: number; torchTargetRatio?: number;
+}
+interface TrainProfile {
+  label: string; batch: number; timesteps: number; measured: string;
+  profiles: { student: string; phases: Record<string, number>; kernels: { name: string; forward: number; backward: number }[]; loadAverage1m: number }[];
+}
+
+/** The `npm run bench:train -- --record` run: samples/s per student and worker count, and PyTorch beside it. */
+function renderTrainBench(b: TrainBench): string[] {
+  const L: string[] = ['## Training speed (`npm run bench:train`)', ''];
+  L.push(`KD training (\`snnc train\`'s loop; teacher ${b.teacher}; T = ${b.timesteps}, batch ${b.batch}, Adam, ${b.kd} KD) on random data, backend ${b.backend}, measured ${b.measured}`
+    + ` on ${b.cores ?? 2} cores shared with other work (the load average is given with each figure).`);
+  L.push('');
+  if (b.runs?.length) {
+    L.push('| student | workers | samples/s | samples per CPU-second | ms per batch | load average (1 min) |');
+    L.push('|---|--:|--:|--:|--:|--:|');
+    for (const r of b.runs) L.push(`| ${b.students?.[r.student] ?? r.student} | ${r.workers} | ${r.samplesPerSecond} | ${r.samplesPerCpuSecond} | ${r.msPerBatch} | ${r.loadAverage1m} |`);
     L.push('');
-    L.push(`KD training of the reference student (${b.student}; teacher ${b.teacher}; T = ${b.timesteps}, batch ${b.batch}, Adam, ${b.kd} KD) on random data, backend ${b.backend}, measured ${b.measured}:`);
-    L.push(`**${b.samplesPerSecond} samples/s** wall clock, ${b.samplesPerCpuSecond} samples per CPU-second of the process, ${b.msPerBatch} ms per batch; load average ${b.loadAverage1m} on 2 cores (shared machine). Target: ${b.target} samples/s.`);
-    L.push('');
-    L.push('What it takes (a straightforward tfjs-wasm version runs at about 45 samples/s): time folded into the batch dimension, so each');
-    L.push('convolution runs once over all T steps; the stock Conv2D filter gradient (Conv3DBackpropFilterV2) replaced by one Conv2D on');
-    L.push('batch/channel-transposed tensors and the AvgPool gradient by a fused one (src/train/backend.ts); each IF/LIF layer with its');
-    L.push('2×2 average pooling as one op with its own BPTT gradient, run by a WebAssembly kernel image by image, with the backward pass');
-    L.push('replaying the forward recurrence instead of storing it (src/train/neuron-kernel.ts; the same loops in JavaScript cost a third');
-    L.push('of each batch, most of it in mispredicted branches of the spike test); the first layer\'s current computed once and read at');
-    L.push('every step (direct encoding). `bench:train` prints the figure; `node dist/bench/train.js --record` stores it here.');
+  } else {
+    L.push(`**${b.samplesPerSecond} samples/s** wall clock, ${b.samplesPerCpuSecond} samples per CPU-second of the process, ${b.msPerBatch} ms per batch; load average ${b.loadAverage1m}.`);
     L.push('');
   }
-  return `${L.join('\n')}\n`;
+  if (b.torch?.length) {
+    L.push(`PyTorch ${b.torch[0].version} in the same run (../shared/bench/torch_kd_bench.py: the reference student, LeNet teacher run on every batch, the same KD step):`);
+    for (const t of b.torch) {
+      const ours = b.runs?.find((r) => r.student === 'cnn' && r.workers === t.threads);
+      L.push(`- ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${t.samplesPerSecond} samples/s (load average ${t.loadAverage1m})${ours ? `; snnc on ${t.threads} worker${t.threads > 1 ? 's' : ''}: ${ours.samplesPerSecond}, **${(ours.samplesPerSecond / t.samplesPerSecond).toFixed(2)}x**` : ''}`);
+    }
+    L.push(`- target (issue 19): all cores >= ${b.torchTargetRatio ?? 0.6}x PyTorch on the same cores; measured ${b.torchRatioAllCores ?? '–'}x.`);
+    L.push('');
+  }
+  L.push('What it takes (a straightforward tfjs-wasm version runs at about 45 samples/s): time folded into the batch dimension, so each');
+  L.push('convolution runs once over all T steps; the stock Conv2D filter gradient (Conv3DBackpropFilterV2) replaced by one Conv2D on');
+  L.push('batch/channel-transposed tensors and the AvgPool gradient by a fused one (src/train/backend.ts); dense-layer gradients as');
+  L.push('untransposed GEMMs and bias gradients as one GEMV each (src/train/gradients.ts: tfjs-wasm runs transposed matrix products');
+  L.push('outside XNNPACK); each IF/LIF layer with its 2×2 average pooling as one op with its own BPTT gradient, run by a WebAssembly');
+  L.push('kernel image by image, the backward pass replaying the forward recurrence (src/train/neuron-kernel.ts); the first layer\'s');
+  L.push('current computed once and read at every step (direct encoding); with `--workers N`, each batch cut into N shards whose');
+  L.push('gradients worker threads compute (src/train/data-parallel.ts). `npm run bench:train` prints the figures;');
+  L.push('`node dist/bench/train.js --record` stores them here.');
+  L.push('');
+  return L;
+}
+
+/** `npm run bench:train -- --profile --record --label L`: where one in-thread batch spends its time, per stored label. */
+function renderTrainProfile(stored: Record<string, TrainProfile>): string[] {
+  const labels = Object.keys(stored);
+  if (labels.length === 0) return [];
+  const first = stored[labels[0]];
+  const L: string[] = ['### Where a training batch spends its time (`npm run bench:train -- --profile`)', ''];
+  L.push(`One in-thread batch of ${first.batch}, T = ${first.timesteps}, response KD, milliseconds (tfjs kernels timed by \`tf.profile\`, the spiking-neuron`);
+  L.push(`layers by their own clock; the teacher's outputs are computed once before training, so its time is not in a step). Labels: ${labels.map((l) => `${l} (${stored[l].measured})`).join(', ')}.`);
+  L.push('');
+  const students = [...new Set(labels.flatMap((l) => stored[l].profiles.map((p) => p.student)))];
+  for (const student of students) {
+    const per = labels.map((l) => stored[l].profiles.find((p) => p.student === student));
+    L.push(`**${student}**`);
+    L.push('');
+    L.push(`| | ${labels.join(' | ')} |`);
+    L.push(`|---|${labels.map(() => '--:').join('|')}|`);
+    const row = (name: string, f: (p: NonNullable<(typeof per)[number]>) => number | undefined) => L.push(`| ${name} | ${per.map((p) => (p ? (f(p) ?? 0) : '–')).join(' | ')} |`);
+    row('whole step (forward, backward, Adam)', (p) => p.phases.stepMs);
+    row('forward (with the loss)', (p) => p.phases.forwardMs);
+    row('backward', (p) => p.phases.backwardMs);
+    row('optimizer (Adam)', (p) => p.phases.optimizerMs);
+    row('spiking-neuron layers, forward / backward', (p) => `${p.phases.neuronForwardMs} / ${p.phases.neuronBackwardMs}` as unknown as number);
+    const kernels = [...new Set(per.flatMap((p) => p?.kernels.map((k) => k.name) ?? []))].filter((k) => !k.startsWith('spiking'));
+    for (const k of kernels) row(`${k} (kernel), forward / backward`, (p) => { const x = p.kernels.find((y) => y.name === k); return (x ? `${x.forward} / ${x.backward}` : '–') as unknown as number; });
+    row('load average (1 min)', (p) => p.loadAverage1m);
+    L.push('');
+  }
+  return L;
 }
 
 function loadParts(): Part[] {

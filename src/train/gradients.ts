@@ -21,7 +21,7 @@ export function registerMissingGradients(): void {
       // A bias gradient (Σ over batch and space): one GEMV with a row of ones is far faster on wasm than
       // Sum over leading axes, which transposes the whole tensor first.
       const rows = dy.size / keptSize;
-      return tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(dy, [rows, keptSize])), shape);
+      return tf.reshape(tf.matMul(tf.reshape(dy, [rows, keptSize]), tf.ones([rows, 1]), true, false), shape);
     }
     const r = axes.length > 0 ? tf.sum(dy, axes) : dy;
     return tf.reshape(r, shape);
@@ -130,7 +130,7 @@ export function registerMissingGradients(): void {
       const [a, b] = saved as tf.Tensor2D[];
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
       const g = dy as tf.Tensor2D;
-      if (!transposeA && !transposeB) return { a: () => tf.matMul(g, b, false, true), b: () => tf.matMul(a, g, true, false) };
+      if (!transposeA && !transposeB) return { a: () => tf.matMul(g, tf.transpose(b)), b: () => tf.matMul(tf.transpose(a), g) };
       if (!transposeA && transposeB) return { a: () => tf.matMul(g, b, false, false), b: () => tf.matMul(g, a, true, false) };
       if (transposeA && !transposeB) return { a: () => tf.matMul(b, g, false, true), b: () => tf.matMul(a, g, false, false) };
       return { a: () => tf.matMul(b, g, true, true), b: () => tf.matMul(g, a, true, true) };

@@ -73,6 +73,9 @@ export function surrogateFunction(kind: SurrogateKind, alpha: number): (x: numbe
  * `pool`: the spikes go straight into a non-overlapping `pool`×`pool` average pooling, fused here so the
  * full-resolution spike map is never materialised and the pooling gradient costs nothing extra.
  */
+/** Milliseconds spent in the neuron layers' forward and backward passes (kernel and copies), for `npm run bench:train -- --profile`. */
+export const neuronClock = { forwardMs: 0, backwardMs: 0 };
+
 export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: NeuronOptions, repeated = false, pool = 1): tf.Tensor {
   const kind = SURROGATES.indexOf(opts.surrogate);
   if (kind < 0) surrogateDerivative(opts.surrogate, opts.alpha); // throws the user-facing message
@@ -90,13 +93,18 @@ export function spikingNeuron(current: tf.Tensor, timesteps: number, opts: Neuro
       outShape = [outShape[0], h / pool, w / pool, c];
     }
     const params: NeuronParams = { decay: opts.model === 'LIF' ? 1 - opts.leak : 1, theta: opts.threshold, subtract: opts.reset === 'subtract' };
+    const t0 = performance.now();
     const out = neuronForwardKernel(valuesOf(x), repeated, geometry, params);
     // The backward pass replays the recurrence from the input current instead of keeping every step's potential.
     save([x]);
     const value = tf.tensor(copyUnlessWasm(out), outShape, 'float32');
+    neuronClock.forwardMs += performance.now() - t0;
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const t1 = performance.now();
       const grad = neuronBackwardKernel(valuesOf(saved[0]), repeated, valuesOf(dy), geometry, params, kind as 0 | 1 | 2, opts.alpha);
-      return tf.tensor(copyUnlessWasm(grad), x.shape, 'float32');
+      const g = tf.tensor(copyUnlessWasm(grad), x.shape, 'float32');
+      neuronClock.backwardMs += performance.now() - t1;
+      return g;
     };
     return { value, gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
