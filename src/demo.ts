@@ -83,7 +83,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     { title: 'the shipped ANN teacher (trained by snnc train-teacher; see src/assets/README.md)', argv: ['inspect', teacher] },
     {
       title: 'knowledge distillation: a spiking CNN student, IF neurons, T = 4, response + feature KD',
-      argv: ['train', '--teacher', teacher, '--dataset', 'mnist', '--kd', 'both', '--timesteps', '4', '--seed', '1', ...train, '-o', student],
+      // One worker: the demo's student (and every figure after it) must not depend on the machine's core count.
+      argv: ['train', '--teacher', teacher, '--dataset', 'mnist', '--kd', 'both', '--timesteps', '4', '--seed', '1', ...train, '--workers', '1', '-o', student],
     },
     {
       title: `compile for ${o.target}: quantize, partition, place, route`,

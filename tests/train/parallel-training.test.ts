@@ -141,6 +141,15 @@ describe('snnc train --workers', () => {
   }, 120_000);
 });
 
+describe('--workers on train and train-teacher', () => {
+  it('is refused in one line (exit 2) unless a positive integer', async () => {
+    for (const argv of [['train', '--kd', 'none', '--workers', '0'], ['train-teacher', '--workers', '1.5']]) {
+      expect(await runCli([...argv, '--train-limit', '64', '--epochs', '1', '--quiet', '-o', join(dir, 'refused.onnx')])).toBe(2);
+    }
+    expect(existsSync(join(dir, 'refused.onnx'))).toBe(false);
+  });
+});
+
 describe('a training worker that fails', () => {
   it('ends train with one line and exit 2 (user error) or 1 (bug), no student written, no thread left', () => {
     const cases: [string, number, RegExp][] = [
