@@ -192,6 +192,7 @@ if (args.includes('--profile')) {
     const ours = runs.find((r) => r.student === 'cnn' && r.workers === t.threads)!;
     process.stdout.write(`torch ${t.version} (../shared/bench/torch_kd_bench.py ${T} ${t.threads}): ${t.samplesPerSecond} samples/s on ${t.threads} thread${t.threads > 1 ? 's' : ''}; snnc ${ours.samplesPerSecond} on ${t.threads} worker${t.threads > 1 ? 's' : ''}: ${(ours.samplesPerSecond / t.samplesPerSecond).toFixed(2)}x; load average ${t.loadAverage1m}\n`);
   }
+  if (torch.some((t) => t.threads > 1 && t.loadAverage1m > all)) process.stdout.write(`note: load average above the ${all} cores during PyTorch's multi-threaded run: its OpenMP threads wait on each other on shared cores, so that ratio is not a valid comparison\n`);
   if (!py && students.includes('cnn')) process.stdout.write('torch: not importable here (python3-torch): no PyTorch reference in this run\n');
   const ref = runs.find((r) => r.student === 'cnn' && r.workers === 1);
   const refAll = runs.find((r) => r.student === 'cnn' && r.workers === all);
