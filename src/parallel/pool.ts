@@ -59,7 +59,11 @@ export class ThreadPool {
     process.exit(130);
   };
 
-  constructor(readonly size: number) {}
+  /**
+   * `opts.sigint: false`: the caller handles Ctrl-C itself (training stops after the running batch, keeping its
+   * checkpoint, then closes the pool); by default Ctrl-C terminates the workers and exits 130.
+   */
+  constructor(readonly size: number, private readonly opts: { sigint?: boolean } = {}) {}
 
   private start(): void {
     if (this.slots.length > 0) return;
@@ -84,7 +88,7 @@ export class ThreadPool {
       for (const m of this.sent) this.post(slot, { type: 'load', model: m.id, payload: m.payload });
       this.slots.push(slot);
     }
-    process.on('SIGINT', this.onSigint);
+    if (this.opts.sigint !== false) process.on('SIGINT', this.onSigint);
     if (process.env.SNNC_DEBUG) process.stderr.write(`snnc: debug: ${this.size} worker threads started\n`);
   }
 

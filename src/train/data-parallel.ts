@@ -47,7 +47,8 @@ export class GradientPool {
   private readonly key = {};
 
   constructor(readonly workers: number, spec: ReplicaSpec, private readonly vars: tf.Variable[]) {
-    this.pool = new ThreadPool(workers);
+    // Ctrl-C is the trainer's: it stops after the running step and closes this pool.
+    this.pool = new ThreadPool(workers, { sigint: false });
     this.shared = new SharedArrayBuffer(weightCount(vars) * 4);
     this.weights = new Float32Array(this.shared);
     this.model = this.pool.model(this.key, () => ({ kind: 'replica', spec, weights: this.shared }));

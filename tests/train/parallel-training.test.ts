@@ -5,7 +5,7 @@
  * command with one line and its exit code, writing no student and leaving no thread.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -148,6 +148,27 @@ describe('--workers on train and train-teacher', () => {
     }
     expect(existsSync(join(dir, 'refused.onnx'))).toBe(false);
   });
+});
+
+describe('Ctrl-C during data-parallel training', () => {
+  it('stops after the running batch and writes the last complete epoch, as with one worker (exit 130, no thread left)', async () => {
+    const out = join(dir, 'ctrlc.onnx');
+    const child = spawn(process.execPath, [bin, 'train', '--teacher', TEACHER, '--train-limit', '1024', '--test-limit', '100', '--epochs', '30', '--workers', '2', '-o', out]);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+      if (/^epoch 1: /m.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    // The child exits on its own: a worker thread left running would keep it alive until the test's timeout.
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/stopping after this batch/);
+    expect(stderr).toMatch(/stopped early: the written student is the last complete epoch/);
+    expect(existsSync(out)).toBe(true);
+    const ckpt = JSON.parse(readFileSync(out.replace(/\.onnx$/, '.ckpt.json'), 'utf8')) as { epoch: number };
+    expect(ckpt.epoch).toBeGreaterThanOrEqual(1);
+    expect(ckpt.epoch).toBeLessThan(30);
+  }, 120_000);
 });
 
 describe('a training worker that fails', () => {
