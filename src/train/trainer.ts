@@ -13,6 +13,7 @@ import {
   type Student,
 } from './student.js';
 import { crossEntropy, featureKdLoss, responseKdLoss } from './losses.js';
+import { createQat, runQuantized, type Qat } from './qat.js';
 import { runTeacher, type FrozenTeacher } from './frozen-teacher.js';
 
 export type KdMode = 'none' | 'response' | 'feature' | 'both';
@@ -69,6 +70,11 @@ export interface TrainConfig {
    * accuracy below direct training in every configuration of docs/results.md; z-scored, it did not.
    */
   kdStandardize: boolean;
+  /**
+   * Quantization-aware training for this target (a shipped name or a target JSON path, as `compile --target`): the
+   * forward pass uses the weights, thresholds and biases the compiler would give the chip (qat.ts). Absent: off.
+   */
+  quantizeFor?: string;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -89,6 +95,8 @@ export interface EpochLog {
   seconds: number;
   samplesPerSecond: number;
   peakRssMB: number;
+  /** Under --quantize-for: test accuracy of the forward pass with the target's rounding (what the chip runs). */
+  quantizedTestAccuracy?: number;
 }
 
 export interface TrainResult {
@@ -146,6 +154,9 @@ export function validateConfig(c: TrainConfig, origin?: string): void {
   for (const [flag, field, allowed, value] of choices) {
     if (!allowed.includes(value as string)) throw new UserError(`${name(flag, field)} must be one of ${allowed.join(', ')}, got '${String(value)}'`);
   }
+  if (c.quantizeFor !== undefined && (typeof c.quantizeFor !== 'string' || c.quantizeFor.length === 0)) {
+    throw new UserError(`${name('quantize-for', 'quantizeFor')} must name a target or a target JSON file, got '${String(c.quantizeFor)}'`);
+  }
 }
 
 /**
@@ -189,13 +200,16 @@ export function gatherBatch(ds: Dataset, idx: ArrayLike<number>, from: number, t
   return { images, labels };
 }
 
-/** Readout potentials of the student on a whole data set (no gradients), batch × classes. */
-export function studentLogits(student: Student, ds: Dataset, batch = 256): Float32Array {
+/** Readout potentials of the student on a whole data set (no gradients), batch × classes; under `qat`, with the target's rounding. */
+export function studentLogits(student: Student, ds: Dataset, batch = 256, qat?: Qat): Float32Array {
   const out = new Float32Array(ds.count * student.classes);
   const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
   for (let start = 0; start < ds.count; start += batch) {
     const n = Math.min(batch, ds.count - start);
-    const logits = tf.tidy(() => runStudent(student, imagesToNhwc(ds.images.subarray(start * size, (start + n) * size), n, ds.shape), { seed: start + 1 }).logits);
+    const logits = tf.tidy(() => {
+      const x = imagesToNhwc(ds.images.subarray(start * size, (start + n) * size), n, ds.shape);
+      return (qat ? runQuantized(qat, student, x, { seed: start + 1 }) : runStudent(student, x, { seed: start + 1 })).logits;
+    });
     out.set(logits.dataSync() as Float32Array, start * student.classes);
     logits.dispose();
   }
@@ -358,7 +372,9 @@ export async function trainStudent(
   if (io.resume && io.checkpointPath && existsSync(io.checkpointPath)) {
     checkpoint = readCheckpoint<TrainConfig, EpochLog>(io.checkpointPath, validateConfig);
     // A resume continues the stored run; only the epoch budget may grow.
-    config = { ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs) };
+    // --quantize-for given on resume starts quantization-aware fine-tuning of the stored run; else the stored one stays.
+    const quantizeFor = configIn.quantizeFor ?? checkpoint.config.quantizeFor;
+    config = { ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs), ...(quantizeFor !== undefined ? { quantizeFor } : {}) };
     log(`resuming from ${io.checkpointPath} after epoch ${checkpoint.epoch}`);
   }
   if (config.kd !== 'none' && !teacher) throw new UserError(`--kd ${config.kd} needs a teacher (--teacher t.onnx)`);
@@ -375,6 +391,9 @@ export async function trainStudent(
   const classes = Math.max(train.classes, test.classes);
 
   const student = createStudent(studentSpec(config.student, classes), train.shape, classes, config.neuron, config.timesteps, config.encoding, config.seed);
+  // Checked before the teacher runs: an unknown target, or one the student cannot be mapped onto, costs one line.
+  const qat = config.quantizeFor !== undefined ? createQat(student, config.quantizeFor) : undefined;
+  if (qat) log(`quantization-aware training for ${qat.target.name}: the forward pass uses the compiler's integer weights, thresholds and biases`);
   const useResponse = usesResponseLoss(config.kd);
   const useFeature = usesFeatureLoss(config.kd);
 
@@ -451,7 +470,8 @@ export async function trainStudent(
         let parts: tf.Scalar[] = [];
         let logitsOut: tf.Tensor2D | undefined;
         const cost = optimizer.minimize(() => {
-          const out = runStudent(student, x, { rateTaps: hints.map((h) => h.tap), seed: config.seed + epoch * 100003 + step });
+          const forward = { rateTaps: hints.map((h) => h.tap), seed: config.seed + epoch * 100003 + step };
+          const out = qat ? runQuantized(qat, student, x, forward) : runStudent(student, x, forward);
           logitsOut = tf.keep(out.logits);
           let total: tf.Scalar;
           let ce: tf.Scalar, kd: tf.Scalar = tf.scalar(0), feat: tf.Scalar = tf.scalar(0);
@@ -493,6 +513,7 @@ export async function trainStudent(
       learningRate: lrAt((epoch + 1) * stepsPerEpoch),
       seconds: trainSeconds, samplesPerSecond: seen / trainSeconds,
       peakRssMB: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1048576),
+      ...(qat ? { quantizedTestAccuracy: accuracyOf(argmaxRows(studentLogits(student, test, 256, qat), classes), test.labels) } : {}),
     };
     history.push(entry);
     hooks.onEpoch?.(entry);
