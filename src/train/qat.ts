@@ -106,6 +106,10 @@ export function createQat(student: Student, spec: string, target: TargetSpec = r
     if (e instanceof UserError) fail(`the student cannot be mapped onto ${target.name}: ${e.message}`);
     throw e;
   }
+  const { quant } = lowerAndQuantize(student, target);
+  if (quant.input.encoding !== student.encoding) {
+    fail(`${target.name} takes ${quant.input.encoding} input only; train the student with --encoding ${quant.input.encoding} to train it for this target`);
+  }
   const slots = slotsOf(student);
   const size = slots.reduce((n, s) => n + s.size, 0);
   const rand = mulberry32(0x9a7);
