@@ -18,7 +18,7 @@ import { place } from './place.js';
 import { route } from './route.js';
 import { summarize, type CompileSummary } from './summary.js';
 import { validateGraph, validateNet, validatePartition, validatePlacement, validateQuant } from './validate.js';
-import type { FloatNet, MappedChip } from './types.js';
+import type { FloatNet, MappedChip, QuantGraph, SpikingGraph } from './types.js';
 
 /** The named passes, in the order the pipeline runs them (`--dump-after` takes one of these). */
 export const PASSES = ['fold-scale', 'lower-maxpool', 'split-fan-in', 'convert', 'lower', 'quantize', 'partition', 'place', 'route'] as const;
@@ -72,22 +72,27 @@ export class PipelineError extends UserError {
   }
 }
 
-/**
- * Compiles an IR graph for a target, pass by pass:
- *   fold-scale → lower-maxpool → split-fan-in → convert → lower → quantize → partition → place → route.
- * The IR is validated after every pass; `dumpAfter` writes it out after the named pass.
- */
-export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult {
-  const warn = opts.warn ?? (() => {});
-  const dump = (pass: PassName, value: () => unknown) => {
-    if (opts.dumpAfter !== pass) return;
-    if (!opts.dumpDir) throw new PipelineError('--dump-after needs an output folder');
-    writeFileAtomic(join(opts.dumpDir, `dump-after-${pass}.json`), `${JSON.stringify(value(), dumpReplacer, 1)}\n`);
-  };
-  const wasSpiking = isSpiking(graph);
-  const timesteps = opts.timesteps ?? (wasSpiking ? graph.meta.timesteps ?? 4 : 64);
-  if (!(Number.isInteger(timesteps) && timesteps >= 1 && timesteps <= 100_000)) throw new PipelineError(`timesteps must be an integer from 1 to 100000, got ${timesteps}`);
+/** What the passes up to quantization give: the spiking graph, its lowered float net and the integer network. */
+export interface QuantizedNetwork {
+  spikingGraph: SpikingGraph;
+  floatNet: FloatNet;
+  quant: QuantGraph;
+  fanInSplits: FanInSplit[];
+  /** The graph before split-fan-in (when a split happened, runPipeline converts it to measure the split's cost). */
+  unsplit: Graph;
+  convertOptions: Parameters<typeof convertToSnn>[1];
+}
 
+/**
+ * The passes up to and including quantize (fold-scale → lower-maxpool → split-fan-in → convert → lower →
+ * quantize), as runPipeline runs them: also what quantization-aware training (src/train/qat.ts) rounds with,
+ * so the trainer's forward pass and the compiler quantize the same way.
+ */
+export function quantizeForTarget(graph: Graph, opts: PipelineOptions): QuantizedNetwork {
+  const warn = opts.warn ?? (() => {});
+  const dump = dumper(opts);
+  const timesteps = pipelineTimesteps(graph, opts);
+  const wasSpiking = isSpiking(graph);
   let g = foldScale(graph);
   validateGraph('fold-scale', g);
   dump('fold-scale', () => graphJson(g));
@@ -123,7 +128,32 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
   validateQuant('quantize', q);
   checkQuantizedLayers(net, q, warn);
   dump('quantize', () => q);
+  return { spikingGraph, floatNet: net, quant: q, fanInSplits: split.splits, unsplit, convertOptions };
+}
 
+/** Writes the IR after the pass `opts.dumpAfter` names (`--dump-after`). */
+function dumper(opts: PipelineOptions): (pass: PassName, value: () => unknown) => void {
+  return (pass, value) => {
+    if (opts.dumpAfter !== pass) return;
+    if (!opts.dumpDir) throw new PipelineError('--dump-after needs an output folder');
+    writeFileAtomic(join(opts.dumpDir, `dump-after-${pass}.json`), `${JSON.stringify(value(), dumpReplacer, 1)}\n`);
+  };
+}
+
+function pipelineTimesteps(graph: Graph, opts: PipelineOptions): number {
+  const timesteps = opts.timesteps ?? (isSpiking(graph) ? graph.meta.timesteps ?? 4 : 64);
+  if (!(Number.isInteger(timesteps) && timesteps >= 1 && timesteps <= 100_000)) throw new PipelineError(`timesteps must be an integer from 1 to 100000, got ${timesteps}`);
+  return timesteps;
+}
+
+/**
+ * Compiles an IR graph for a target, pass by pass:
+ *   fold-scale → lower-maxpool → split-fan-in → convert → lower → quantize → partition → place → route.
+ * The IR is validated after every pass; `dumpAfter` writes it out after the named pass.
+ */
+export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult {
+  const dump = dumper(opts);
+  const { spikingGraph, floatNet: net, quant: q, fanInSplits, unsplit, convertOptions } = quantizeForTarget(graph, opts);
   const part = partition(q);
   validatePartition('partition', q, part);
   dump('partition', () => part);
@@ -135,8 +165,8 @@ export function runPipeline(graph: Graph, opts: PipelineOptions): PipelineResult
 
   const chip = route(placed);
   dump('route', () => chip.routes);
-  const unsplitSpikingGraph = split.splits.length > 0 ? convertToSnn(unsplit, { ...convertOptions, warn: () => {} }) : undefined;
-  return { chip, summary: summarize(chip, placed, rates), spikingGraph, floatNet: net, partition: part, fanInSplits: split.splits, ...(unsplitSpikingGraph ? { unsplitSpikingGraph } : {}) };
+  const unsplitSpikingGraph = fanInSplits.length > 0 ? convertToSnn(unsplit, { ...convertOptions, warn: () => {} }) : undefined;
+  return { chip, summary: summarize(chip, placed, rates), spikingGraph, floatNet: net, partition: part, fanInSplits, ...(unsplitSpikingGraph ? { unsplitSpikingGraph } : {}) };
 }
 
 /**

@@ -55,7 +55,7 @@ export function intFormats(t: TargetSpec): IntFormats {
 }
 
 /** The value one integer event from a projection's source carries: 1 for a spike, 1/inputScale for direct input. */
-function eventValue(p: FloatProjection, encoding: Encoding, inputScale: number): number {
+function eventValue(p: { from: string }, encoding: Encoding, inputScale: number): number {
   return p.from === 'input' && encoding === 'direct' ? 1 / inputScale : 1;
 }
 
@@ -253,6 +253,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     populations,
     projections,
     quantError,
+    stateUnits: Object.fromEntries(units),
   };
   q.holdSteps = holdStepsFor(q, opts.hold);
   const lag = readoutLag(q);
@@ -262,6 +263,44 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     opts.warn?.(`${target.name} delivers spikes one step later per layer, so the readout sees the input ${lag} step(s) late: with ${q.holdSteps} hold step(s) it integrates only ${evidence} of the ${T} steps of evidence the network expects, and loses accuracy accordingly; --hold auto (the default) runs T + ${lag} = ${T + lag} steps with the input held to keep the software accuracy`);
   }
   return q;
+}
+
+/** The float values a quantized network's integers stand for. */
+export interface Dequantized {
+  /** Per projection, its weights (the layout of the folded float projection): mantissa · 2^e · u / event value. */
+  weights: Map<string, Float32Array>;
+  /** Per population, its potential bias (one per neuron, or none) and its firing threshold(s) · u. */
+  bias: Map<string, Float32Array>;
+  threshold: Map<string, Float32Array>;
+  /** Per population with a leak, the retention factor(s) the chip applies per step. */
+  keep: Map<string, Float32Array>;
+}
+
+/**
+ * Reads a quantized network back in float units (u, the float value of one state LSB, per population): what the
+ * chip computes, as float numbers. Quantization-aware training substitutes these values in its forward pass
+ * (src/train/qat.ts), so that the rounding it trains under is exactly the compiler's.
+ */
+export function dequantize(q: QuantGraph): Dequantized {
+  const units = q.stateUnits;
+  if (!units) throw new Error(`dequantize: graph '${q.name}' carries no state units (only quantize's own output does)`);
+  const out: Dequantized = { weights: new Map(), bias: new Map(), threshold: new Map(), keep: new Map() };
+  const f = intFormats(q.target);
+  for (const p of q.projections) {
+    const back = (2 ** p.weightExponent * units[p.to]) / eventValue(p, q.input.encoding, q.input.inputScale);
+    out.weights.set(p.name, Float32Array.from(p.synapse.weights, (m) => m * back));
+  }
+  for (const pop of q.populations) {
+    const u = units[pop.name];
+    const each = (one: number, per?: Int32Array) => Float32Array.from(per ?? new Int32Array(pop.size).fill(one), (x) => x * u);
+    out.bias.set(pop.name, Float32Array.from(pop.bias.length > 0 ? pop.bias : new Int32Array(pop.size), (b) => b * u));
+    if (!pop.readout) out.threshold.set(pop.name, each(pop.neuron.threshold, pop.thresholdPerNeuron));
+    if (pop.neuron.decay !== undefined) {
+      const per = pop.decayPerNeuron ?? new Int32Array(pop.size).fill(pop.neuron.decay);
+      out.keep.set(pop.name, Float32Array.from(per, (k) => k / 2 ** f.decayBits));
+    }
+  }
+  return out;
 }
 
 /**

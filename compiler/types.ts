@@ -142,6 +142,9 @@ export interface QuantGraph {
   projections: Projection[];
   /** Per-layer quantization error (relative RMS of effective weights vs float), keyed by projection name. */
   quantError: Record<string, number>;
+  /** The float value of one state LSB (u) of each population, as quantize chose it (for reading the integers
+   * back in float units, `dequantize`; not serialised into mapped.json). */
+  stateUnits?: Record<string, number>;
   /** Extra steps run after the `timesteps` steps with the input held, so a chip with 'hardware' delay
    * integrates all `timesteps` steps of evidence at its readout: the chip runs timesteps + holdSteps steps.
    * The compiler sets it to the readout lag on delayed targets by default (`--hold auto`); absent = 0. */

@@ -7,6 +7,7 @@ import { runStudentTraining } from '../train/run.js';
 import { rangeHint } from '../util/ranges.js';
 import { out } from './output.js';
 import { resolveWorkers, TRAIN_WORKERS_OPTION } from '../parallel/index.js';
+import { listTargets } from '../../targets/load.js';
 
 interface TrainArgs {
   teacher?: string;
@@ -43,6 +44,7 @@ interface TrainArgs {
   log?: string;
   checkpoint?: string;
   resume: boolean;
+  'quantize-for'?: string;
   quiet: boolean;
   workers?: number;
 }
@@ -85,12 +87,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('log', { type: 'string', describe: 'JSONL log, one line per epoch (default: OUTPUT with .log.jsonl)' })
     .option('checkpoint', { type: 'string', describe: 'checkpoint after each epoch (default: OUTPUT with .ckpt.json)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the checkpoint when it exists' })
+    .option('quantize-for', { type: 'string', describe: `quantization-aware training: the forward pass uses the integer weights, thresholds and biases the compiler gives this target (${listTargets().join(', ')}, or a target JSON path); gradients pass the rounding straight through. On --resume: fine-tunes the stored run from its next epoch` })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
     .option('workers', TRAIN_WORKERS_OPTION)
     .example('$0 train --teacher lenet.onnx --dataset mnist --kd response --timesteps 4 --epochs 5 --seed 1 -o student.onnx', 'response KD from a LeNet teacher')
     .example('$0 train --teacher vgg.onnx --student resnet --kd both --epochs 3 -o s.onnx', 'a ResNet-style student, response + feature KD')
     .example('$0 train --kd none --dataset fashion-mnist --neuron LIF --surrogate sigmoid -o direct.onnx', 'direct training baseline without a teacher')
-    .example('$0 train --teacher lenet.onnx -o student.onnx --epochs 10 --resume', 'continue an interrupted run from student.ckpt.json'),
+    .example('$0 train --teacher lenet.onnx -o student.onnx --epochs 10 --resume', 'continue an interrupted run from student.ckpt.json')
+    .example('$0 train --teacher lenet.onnx -o student.onnx --epochs 3 --resume --quantize-for loihi-like', 'one more epoch, trained with loihi-like\'s rounding in the forward pass'),
   handler: async (argv) => {
     const base = argv.output.replace(/\.onnx$/, '');
     const { result, roundTrip } = await runStudentTraining({
@@ -103,6 +107,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         student: argv.student, kd: argv.kd, timesteps: argv.timesteps, epochs: argv.epochs, batchSize: argv['batch-size'],
         learningRate: argv.lr, seed: argv.seed, alpha: argv.alpha, tau: argv.tau, beta: argv.beta, encoding: argv.encoding,
         studentTap: argv['student-tap'], augmentShift: argv['augment-shift'], kdStandardize: argv['kd-standardize'],
+        ...(argv['quantize-for'] !== undefined ? { quantizeFor: argv['quantize-for'] } : {}),
         featureNorm: argv['feature-norm'] as 'none' | 'channel', betaSchedule: argv['beta-schedule'] as 'constant' | 'cosine',
         neuron: { model: argv.neuron, threshold: argv.threshold, reset: argv.reset, leak: argv.neuron === 'LIF' ? argv.leak : 0, surrogate: argv.surrogate, alpha: argv.sharpness },
       },
@@ -112,6 +117,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (!roundTrip) return;
     out(`${JSON.stringify({
       output: argv.output, testAccuracy: result.testAccuracy, parameters: result.parameters, epochs: result.history.length,
+      ...(result.history.at(-1)?.quantizedTestAccuracy !== undefined ? { quantizedTestAccuracy: result.history.at(-1)!.quantizedTestAccuracy } : {}),
       stopped: result.stopped, executorAgreement: `${roundTrip.agree}/${roundTrip.total}`,
     })}\n`);
   },

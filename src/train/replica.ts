@@ -5,7 +5,7 @@
  * in-thread gradient of those samples.
  */
 import { tf } from './backend.js';
-import { createStudent, imagesToNhwc, runStudent, type Student, type StudentSpec } from './student.js';
+import { createStudent, imagesToNhwc, runStudent, type Student, type StudentOutput, type StudentSpec } from './student.js';
 import { createAnn, annVariables, runAnn, type AnnModel } from './teacher.js';
 import { crossEntropy, featureKdLoss, responseKdLoss } from './losses.js';
 import type { NeuronOptions } from './spiking.js';
@@ -33,8 +33,9 @@ export interface BatchLoss { total: tf.Scalar; ce: tf.Scalar; kd: tf.Scalar; fea
 export function studentBatchLoss(
   student: Student, hints: readonly LossHint[], s: StudentLossSettings, x: tf.Tensor4D, labels: tf.Tensor1D,
   teacherT: tf.Tensor2D | undefined, featT: tf.Tensor4D[] | undefined, beta: number, seed: number,
+  forward: (x: tf.Tensor4D, options: { rateTaps: string[]; seed: number }) => StudentOutput = (xx, o) => runStudent(student, xx, o),
 ): BatchLoss {
-  const out = runStudent(student, x, { rateTaps: hints.map((h) => h.tap), seed });
+  const out = forward(x, { rateTaps: hints.map((h) => h.tap), seed });
   let total: tf.Scalar;
   let ce: tf.Scalar, kd: tf.Scalar = tf.scalar(0), feat: tf.Scalar = tf.scalar(0);
   if (s.useResponse) {

@@ -13,6 +13,7 @@ import { openTeacher } from './frozen-teacher.js';
 import { studentToGraph } from './student.js';
 import { trainStudent, usesFeatureLoss, validateConfig, DEFAULT_CONFIG, type TrainConfig, type TrainResult } from './trainer.js';
 import { readCheckpoint } from './checkpoint.js';
+import { resolveQuantizeTarget } from './qat.js';
 import { DEFAULT_NEURON } from './spiking.js';
 import { exportOnnx } from '../onnx/export.js';
 import { writeGraphJson } from '../ir/json.js';
@@ -86,6 +87,7 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   // Settings, and a checkpoint to resume, are checked before any data or teacher is loaded.
   validateConfig({ ...DEFAULT_CONFIG, ...o.config, neuron: { ...DEFAULT_NEURON, ...o.config.neuron } });
   if (o.resume && o.checkpointPath && existsSync(o.checkpointPath)) readCheckpoint(o.checkpointPath, validateConfig);
+  if (o.config.quantizeFor !== undefined) resolveQuantizeTarget(o.config.quantizeFor);
   const kd = o.config.kd ?? DEFAULT_CONFIG.kd;
   if (kd !== 'none' && !o.teacher) throw new UserError(`--kd ${kd} needs --teacher (or use --kd none)`);
   const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit, o.validation);
@@ -122,7 +124,7 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
       },
       onEpoch: (e) => {
         bar?.stop();
-        say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} (ce ${e.ce.toFixed(4)}, kd ${e.kd.toFixed(4)}, feature ${e.feature.toFixed(4)}) train ${(100 * e.trainAccuracy).toFixed(2)} % ${evalName} ${(100 * e.testAccuracy).toFixed(2)} % ${e.seconds.toFixed(1)} s (${e.samplesPerSecond.toFixed(0)} samples/s) peak RSS ${e.peakRssMB} MB`);
+        say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} (ce ${e.ce.toFixed(4)}, kd ${e.kd.toFixed(4)}, feature ${e.feature.toFixed(4)}) train ${(100 * e.trainAccuracy).toFixed(2)} % ${evalName} ${(100 * e.testAccuracy).toFixed(2)} % ${e.seconds.toFixed(1)} s (${e.samplesPerSecond.toFixed(0)} samples/s) peak RSS ${e.peakRssMB} MB${e.quantizedTestAccuracy !== undefined ? `; with the target's rounding ${evalName} ${(100 * e.quantizedTestAccuracy).toFixed(2)} %` : ''}`);
       },
     });
   } finally {

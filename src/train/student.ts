@@ -165,9 +165,17 @@ export interface StudentOutput { logits: tf.Tensor2D; rates: Map<string, tf.Tens
  * synaptic layer is ONE convolution/matmul over all steps and only the neuron recurrence is sequential.
  * With direct encoding the input is the same at every step, so the layers before the first neuron are
  * computed once on `[B, …]` and repeated over T when they reach a neuron (identical result, T× cheaper).
- * `rateTaps` names neuron layers whose spike rates (mean over T, `[B, H, W, C]`) feature KD uses.
+ * `rateTaps` names neuron layers whose spike rates (mean over T, `[B, H, W, C]`) feature KD uses. `params` and
+ * `neuron` stand in for the student's own weights and neuron settings, and `perStepMaps` transform the per-step
+ * output of the layers they name (quantization-aware training, qat.ts).
  */
-export function runStudent(student: Student, x: tf.Tensor4D, options: { rateTaps?: string[]; seed?: number } = {}): StudentOutput {
+export function runStudent(
+  student: Student, x: tf.Tensor4D,
+  options: { rateTaps?: string[]; seed?: number; params?: ReadonlyMap<string, { w: tf.Tensor; b: tf.Tensor }>; neuron?: NeuronOptions;
+    perStepMaps?: ReadonlyMap<string, (perStep: tf.Tensor) => tf.Tensor> } = {},
+): StudentOutput {
+  const paramsOf = (layer: string) => options.params?.get(layer) ?? student.weights.get(layer)!;
+  const neuron = options.neuron ?? student.neuron;
   const T = student.timesteps;
   const B = x.shape[0];
   // A value is either step-invariant ([B, …]) or per step ([T·B, …]).
@@ -195,13 +203,13 @@ export function runStudent(student: Student, x: tf.Tensor4D, options: { rateTaps
     let out: { t: tf.Tensor; perStep: boolean };
     switch (layer.kind) {
       case 'conv': {
-        const p = student.weights.get(layer.name)!;
+        const p = paramsOf(layer.name);
         const y = tf.conv2d(input.t as tf.Tensor4D, p.w as tf.Tensor4D, 1, 'same');
         out = { t: tf.add(y, p.b), perStep: input.perStep };
         break;
       }
       case 'dense': {
-        const p = student.weights.get(layer.name)!;
+        const p = paramsOf(layer.name);
         out = { t: tf.add(tf.matMul(input.t as tf.Tensor2D, p.w as tf.Tensor2D), p.b), perStep: input.perStep };
         break;
       }
@@ -217,7 +225,8 @@ export function runStudent(student: Student, x: tf.Tensor4D, options: { rateTaps
         const readers = consumers.get(layer.name) ?? [];
         const poolLayer = readers.length === 1 && !tapped ? student.spec.layers.find((l) => l.name === readers[0]) : undefined;
         if (poolLayer?.kind === 'avgpool' && poolLayer.inputs.length === 1) {
-          const pooled = spikingNeuron(input.t, T, student.neuron, !input.perStep, poolLayer.size);
+          const fused = spikingNeuron(input.t, T, neuron, !input.perStep, poolLayer.size);
+          const pooled = options.perStepMaps?.get(poolLayer.name)?.(fused) ?? fused;
           values.set(layer.name, { t: pooled, perStep: true }); // not read by anyone else
           fusedPools.add(poolLayer.name);
           out = { t: pooled, perStep: true };
@@ -225,12 +234,14 @@ export function runStudent(student: Student, x: tf.Tensor4D, options: { rateTaps
           last = out;
           continue;
         }
-        const s = spikingNeuron(input.t, T, student.neuron, !input.perStep);
+        const s = spikingNeuron(input.t, T, neuron, !input.perStep);
         out = { t: s, perStep: true };
         if (tapped) rates.set(layer.name, tf.div(sumOverSteps(s, T), T) as tf.Tensor4D);
         break;
       }
     }
+    const map = options.perStepMaps?.get(layer.name);
+    if (map) out = { t: map(expand(out)), perStep: true };
     values.set(layer.name, out);
     last = out;
   }

@@ -12,6 +12,7 @@ import {
   createStudent, imagesToNhwc, neuronLayers, runStudent, studentParameterCount, studentSpec, STUDENT_ARCHS,
   type Student,
 } from './student.js';
+import { createQat, runQuantized, type Qat } from './qat.js';
 import { runTeacher, type FrozenTeacher } from './frozen-teacher.js';
 import { featureTensors, studentBatchLoss, type StudentLossSettings } from './replica.js';
 import { GradientPool } from './data-parallel.js';
@@ -70,6 +71,11 @@ export interface TrainConfig {
    * accuracy below direct training in every configuration of docs/results.md; z-scored, it did not.
    */
   kdStandardize: boolean;
+  /**
+   * Quantization-aware training for this target (a shipped name or a target JSON path, as `compile --target`): the
+   * forward pass uses the weights, thresholds and biases the compiler would give the chip (qat.ts). Absent: off.
+   */
+  quantizeFor?: string;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -90,6 +96,8 @@ export interface EpochLog {
   seconds: number;
   samplesPerSecond: number;
   peakRssMB: number;
+  /** Under --quantize-for: test accuracy of the forward pass with the target's rounding (what the chip runs). */
+  quantizedTestAccuracy?: number;
 }
 
 export interface TrainResult {
@@ -152,6 +160,9 @@ export function validateConfig(c: TrainConfig, origin?: string): void {
   for (const [flag, field, allowed, value] of choices) {
     if (!allowed.includes(value as string)) throw new UserError(`${name(flag, field)} must be one of ${allowed.join(', ')}, got '${String(value)}'`);
   }
+  if (c.quantizeFor !== undefined && (typeof c.quantizeFor !== 'string' || c.quantizeFor.length === 0)) {
+    throw new UserError(`${name('quantize-for', 'quantizeFor')} must name a target or a target JSON file, got '${String(c.quantizeFor)}'`);
+  }
 }
 
 /**
@@ -195,13 +206,16 @@ export function gatherBatch(ds: Dataset, idx: ArrayLike<number>, from: number, t
   return { images, labels };
 }
 
-/** Readout potentials of the student on a whole data set (no gradients), batch × classes. */
-export function studentLogits(student: Student, ds: Dataset, batch = 256): Float32Array {
+/** Readout potentials of the student on a whole data set (no gradients), batch × classes; under `qat`, with the target's rounding. */
+export function studentLogits(student: Student, ds: Dataset, batch = 256, qat?: Qat): Float32Array {
   const out = new Float32Array(ds.count * student.classes);
   const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
   for (let start = 0; start < ds.count; start += batch) {
     const n = Math.min(batch, ds.count - start);
-    const logits = tf.tidy(() => runStudent(student, imagesToNhwc(ds.images.subarray(start * size, (start + n) * size), n, ds.shape), { seed: start + 1 }).logits);
+    const logits = tf.tidy(() => {
+      const x = imagesToNhwc(ds.images.subarray(start * size, (start + n) * size), n, ds.shape);
+      return (qat ? runQuantized(qat, student, x, { seed: start + 1 }) : runStudent(student, x, { seed: start + 1 })).logits;
+    });
     out.set(logits.dataSync() as Float32Array, start * student.classes);
     logits.dispose();
   }
@@ -364,7 +378,9 @@ export async function trainStudent(
   if (io.resume && io.checkpointPath && existsSync(io.checkpointPath)) {
     checkpoint = readCheckpoint<TrainConfig, EpochLog>(io.checkpointPath, validateConfig);
     // A resume continues the stored run; only the epoch budget may grow.
-    config = { ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs) };
+    // --quantize-for given on resume starts quantization-aware fine-tuning of the stored run; else the stored one stays.
+    const quantizeFor = configIn.quantizeFor ?? checkpoint.config.quantizeFor;
+    config = { ...checkpoint.config, epochs: Math.max(config.epochs, checkpoint.config.epochs), ...(quantizeFor !== undefined ? { quantizeFor } : {}) };
     log(`resuming from ${io.checkpointPath} after epoch ${checkpoint.epoch}`);
   }
   if (config.kd !== 'none' && !teacher) throw new UserError(`--kd ${config.kd} needs a teacher (--teacher t.onnx)`);
@@ -381,6 +397,9 @@ export async function trainStudent(
   const classes = Math.max(train.classes, test.classes);
 
   const student = createStudent(studentSpec(config.student, classes), train.shape, classes, config.neuron, config.timesteps, config.encoding, config.seed);
+  // Checked before the teacher runs: an unknown target, or one the student cannot be mapped onto, costs one line.
+  const qat = config.quantizeFor !== undefined ? createQat(student, config.quantizeFor) : undefined;
+  if (qat) log(`quantization-aware training for ${qat.target.name}: the forward pass uses the compiler's integer weights, thresholds and biases`);
   const useResponse = usesResponseLoss(config.kd);
   const useFeature = usesFeatureLoss(config.kd);
 
@@ -416,8 +435,11 @@ export async function trainStudent(
   });
   const lossSettings: StudentLossSettings = { useResponse, useFeature, alpha: config.alpha, tau: config.tau, kdStandardize: config.kdStandardize };
   const imageSize = train.shape[0] * train.shape[1] * train.shape[2];
-  const workers = io.workers ?? 1;
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers must be a positive integer, got ${workers}`);
+  const requested = io.workers ?? 1;
+  if (!(Number.isInteger(requested) && requested >= 1)) throw new UserError(`--workers must be a positive integer, got ${requested}`);
+  // Quantization-aware steps run in this thread: the replicas hold no compiler pipeline to round with.
+  const workers = qat ? 1 : requested;
+  if (qat && requested > 1) log(`quantization-aware training runs in this thread (${requested} workers asked for: data-parallel steps do not round yet)`);
   // N > 1: replicas of the student (and its adapters) on worker threads, one gradient shard each.
   const parallel = workers > 1 ? new GradientPool(workers, {
     kind: 'student', spec: student.spec, inputShape: student.inputShape, classes, neuron: student.neuron, timesteps: student.timesteps,
@@ -476,7 +498,7 @@ export async function trainStudent(
             let parts: tf.Scalar[] = [];
             let logitsOut: tf.Tensor2D | undefined;
             const cost = optimizer.minimize(() => {
-              const b = studentBatchLoss(student, hints, lossSettings, x, labels, teacherT, featT, beta, seed);
+              const b = studentBatchLoss(student, hints, lossSettings, x, labels, teacherT, featT, beta, seed, qat ? (xx, o) => runQuantized(qat, student, xx, o) : undefined);
               logitsOut = tf.keep(b.logits);
               parts = [tf.keep(b.ce), tf.keep(b.kd), tf.keep(b.feat)];
               return b.total;
@@ -505,6 +527,7 @@ export async function trainStudent(
         learningRate: lrAt((epoch + 1) * stepsPerEpoch),
         seconds: trainSeconds, samplesPerSecond: seen / trainSeconds,
         peakRssMB: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1048576),
+        ...(qat ? { quantizedTestAccuracy: accuracyOf(argmaxRows(studentLogits(student, test, 256, qat), classes), test.labels) } : {}),
       };
       history.push(entry);
       hooks.onEpoch?.(entry);
