@@ -17,6 +17,14 @@ export interface QuantizeOptions {
   fineWeights?: ReadonlySet<string>;
   /** Use every input bit of the target for direct input instead of at most 8 (the error budget's ideal input). */
   fullInputBits?: boolean;
+  /** Projections whose weights keep the target's mantissa width but each weight its own power-of-two exponent
+   * (held as a wide mantissa at a fine shared exponent): the error budget's measure of what sharing one exponent
+   * per projection costs, apart from the mantissa's rounding. No shipped chip has such weights. */
+  ownExponents?: ReadonlySet<string>;
+  /** Potentials held 2^k finer than the threshold and weights need (state `k` bits wider, thresholds and weight
+   * exponents shifted by k, so both stay exactly as they were): biases, initial and reset potentials and leaks
+   * then round 2^k finer. The error budget's measure of bias and potential rounding; 0 (default) on every chip. */
+  fineStateBits?: number;
   /** Seed of rate-encoded input spikes. */
   seed?: number;
   warn?: (message: string) => void;
@@ -131,6 +139,8 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   const inputScale = encoding === 'direct' ? 2 ** Math.min(inputBits, opts.fullInputBits ? inputBits : 8) - 1 : 1;
   const fine: Pick<IntFormats, 'maxMantissa' | 'minMantissa' | 'exponentRange'> = { maxMantissa: 2 ** 23 - 1, minMantissa: -(2 ** 23 - 1), exponentRange: [-60, 30] };
   const formatOf = (p: { name: string }) => (opts.fineWeights?.has(p.name) ? fine : f);
+  const fineBits = opts.fineStateBits ?? 0;
+  const stateMax = 2 ** (target.precision.stateBits.value + fineBits - 1) - 1;
   const incoming = new Map<string, FloatProjection[]>();
   // Every input gain of the neuron model folds into the weights of the rows it scales (and into the constant
   // input): the chip's registers then hold the plain sums of its update rule (simulator/arith.ts).
@@ -151,7 +161,10 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const biasMax = Math.max(pop.bias.length > 0 ? maxAbs(pop.bias) : 0, maxAbs(pop.currentBias));
     const thetaMax = d.threshold ? Math.max(...d.threshold) : 0;
     if (!pop.readout) {
-      const thresholdMax = Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, Math.floor(f.stateMax / 2 ** HEADROOM_BITS));
+      // The largest threshold becomes a power of two of units (within the register and the headroom): a weight
+      // that is a simple fraction of it (a relay's whole threshold, a pooling's 1/4) is then an exact integer, and
+      // v reaches θ exactly where the float SNN's does (a unit of θ/(2^20 − 1) moved such ties by one LSB).
+      const thresholdMax = 2 ** Math.floor(Math.log2(Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, (f.stateMax + 1) / 2 ** HEADROOM_BITS)));
       unit = thetaMax / thresholdMax;
     } else {
       // The worst case (every input at its maximum, every weight aligned) is far from real activity; the
@@ -169,8 +182,10 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     units.set(pop.name, unit);
 
     const step = 2 ** f.thresholdShift;
-    const registerOf = (theta: number) => Math.max(step, Math.min(f.thresholdMantissaMax, Math.round(theta / unit / step)) * step);
-    const state = (x: number) => clamp(Math.round(x / unit), -f.stateMax - 1, f.stateMax);
+    const registerOf = (theta: number) => Math.max(step, Math.min(f.thresholdMantissaMax, Math.round(theta / unit / step)) * step) * 2 ** fineBits;
+    // Potentials (biases, initial and reset values) in the state's unit: `unit`, or 2^fineBits finer for the budget.
+    const stateUnit = unit / 2 ** fineBits;
+    const state = (x: number) => clamp(Math.round(x / stateUnit), -stateMax - 1, stateMax);
     const perNeuron = (values: Float64Array, toInt: (x: number) => number): { value: number; each?: Int32Array } => {
       const ints = Int32Array.from(values, toInt);
       return ints.every((x) => x === ints[0]) ? { value: ints[0] ?? 0 } : { value: Math.max(...ints), each: ints };
@@ -182,8 +197,8 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const vReset = d.vReset.some((v) => v !== 0) ? perNeuron(d.vReset, state) : undefined;
     const vInit = perNeuron(d.vInit, state);
     const bias = new Int32Array(pop.bias.length);
-    for (let i = 0; i < bias.length; i++) bias[i] = clamp(Math.round(pop.bias[i] / unit), -f.stateMax - 1, f.stateMax);
-    const currentBias = pop.currentBias.length > 0 ? Int32Array.from(pop.currentBias, (b) => clamp(Math.round(b / unit), -f.stateMax - 1, f.stateMax)) : undefined;
+    for (let i = 0; i < bias.length; i++) bias[i] = state(pop.bias[i]);
+    const currentBias = pop.currentBias.length > 0 ? Int32Array.from(pop.currentBias, state) : undefined;
     populations.push({
       name: pop.name, shape: [...pop.shape], size: pop.size,
       neuron: {
@@ -192,7 +207,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
         ...(pop.fire ? { fire: pop.fire } : {}),
         ...(decay ? { decay: decay.value } : {}),
         ...(currentDecay ? { currentDecay: currentDecay.value } : {}),
-        stateBits: target.precision.stateBits.value,
+        stateBits: target.precision.stateBits.value + fineBits,
         vInit: vInit.value,
       },
       bias, readout: pop.readout, source: pop.source,
@@ -213,16 +228,19 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const scale = eventValue(p, encoding, inputScale) / unit;
     const w = p.synapse.weights;
     const big = maxAbs(w) * scale;
-    const pf = formatOf(p);
+    const own = opts.ownExponents?.has(p.name) ?? false;
+    const pf = own ? fine : formatOf(p);
     const [eMin, eMax] = pf.exponentRange;
     let e = big > 0 ? Math.ceil(Math.log2(big / pf.maxMantissa)) : eMin;
     e = clamp(e, eMin, eMax);
     const m = new Int32Array(w.length);
     const step = 2 ** e;
     for (let i = 0; i < w.length; i++) m[i] = clamp(Math.round((w[i] * scale) / step), pf.minMantissa, pf.maxMantissa);
+    // Each weight its own exponent: its value rounded to the target's mantissa width, then held exactly.
+    if (own) for (let i = 0; i < m.length; i++) m[i] = ownExponentRound(m[i], f.maxMantissa);
     projections.push({
       name: p.name, from: p.from, to: p.to, preShape: [...p.preShape], postShape: [...p.postShape],
-      weightExponent: e, weightBits: opts.fineWeights?.has(p.name) ? 24 : target.precision.weightBits.value,
+      weightExponent: e + fineBits, weightBits: opts.fineWeights?.has(p.name) || own ? 24 : target.precision.weightBits.value,
       ...(p.recurrent ? { recurrent: true } : {}), ...(p.delays ? { delays: p.delays } : {}),
       synapse: p.synapse.kind === 'dense'
         ? { kind: 'dense', weights: m }
@@ -233,7 +251,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   for (let k = 0; k < projections.length; k++) {
     const p = folded.projections[k];
     const q = projections[k];
-    const back = (2 ** q.weightExponent * units.get(p.to)!) / eventValue(p, encoding, inputScale);
+    const back = (2 ** (q.weightExponent - fineBits) * units.get(p.to)!) / eventValue(p, encoding, inputScale);
     let num = 0;
     let den = 0;
     for (let i = 0; i < p.synapse.weights.length; i++) {
@@ -353,6 +371,14 @@ function limitDistinctWeights(projections: Projection[], k: number): void {
       }
     }
   }
+}
+
+/** A wide mantissa rounded to `maxMantissa`'s width with its own power-of-two exponent (to nearest). */
+function ownExponentRound(m: number, maxMantissa: number): number {
+  const a = Math.abs(m);
+  if (a <= maxMantissa) return m;
+  const step = 2 ** Math.ceil(Math.log2(a / maxMantissa));
+  return Math.sign(m) * Math.min(Math.round(a / step) * step, maxMantissa * step);
 }
 
 function clamp(v: number, lo: number, hi: number): number {
