@@ -13,7 +13,7 @@ import type { Dataset } from '../src/data/dataset.js';
 import { runGraph, predict } from '../src/ir/execute.js';
 import type { TargetSpec } from '../targets/target.js';
 import { FixedPointReference } from '../simulator/reference.js';
-import { quantize, type HoldOption } from './quantize.js';
+import { quantize as quantizeNet, type HoldOption, type QuantizeOptions } from './quantize.js';
 import type { DelayMode, FloatNet, QuantGraph } from './types.js';
 import type { Graph } from '../src/ir/graph.js';
 
@@ -46,6 +46,9 @@ export interface BudgetOptions {
   hold?: HoldOption;
   /** Time steps of input per sample (inputs over time); default the data set's. */
   frames?: number;
+  /** Quantization choices every row shares (e.g. `thresholdUnit: 'largest'` for the budget of the choices before
+   * issue 20); default the compiler's. */
+  quantize?: Pick<QuantizeOptions, 'thresholdUnit'>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -67,6 +70,7 @@ export function errorBudget(spiking: Graph, net: FloatNet, target: TargetSpec, d
   const frames = opts.frames ?? data.steps ?? 1;
   const size = data.shape[0] * data.shape[1] * data.shape[2] * frames;
   const T = opts.timesteps;
+  const quantize = (n: FloatNet, t: TargetSpec, o: QuantizeOptions) => quantizeNet(n, t, { ...opts.quantize, ...o });
   const base = quantize(net, target, { timesteps: T, hold: opts.hold });
   const floatPred = predict(runGraph(spiking, data.images, n, {
     mode: 'snn', timesteps: frames > 1 ? Math.max(T, frames) : T, encoding: base.input.encoding, seed: base.input.seed,

@@ -25,6 +25,10 @@ export interface QuantizeOptions {
    * exponents shifted by k, so both stay exactly as they were): biases, initial and reset potentials and leaks
    * then round 2^k finer. The error budget's measure of bias and potential rounding; 0 (default) on every chip. */
   fineStateBits?: number;
+  /** Where a spiking population's largest threshold sits in units: 'power-of-two' (default: the largest power of
+   * two the register and the headroom hold, so simple fractions of θ are exact integers) or 'largest' (the largest
+   * value they hold, e.g. 2^20 − 1 units on loihi-like: snnc's choice before issue 20, kept to reproduce it). */
+  thresholdUnit?: 'power-of-two' | 'largest';
   /** Seed of rate-encoded input spikes. */
   seed?: number;
   warn?: (message: string) => void;
@@ -164,7 +168,9 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
       // The largest threshold becomes a power of two of units (within the register and the headroom): a weight
       // that is a simple fraction of it (a relay's whole threshold, a pooling's 1/4) is then an exact integer, and
       // v reaches θ exactly where the float SNN's does (a unit of θ/(2^20 − 1) moved such ties by one LSB).
-      const thresholdMax = 2 ** Math.floor(Math.log2(Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, (f.stateMax + 1) / 2 ** HEADROOM_BITS)));
+      const thresholdMax = opts.thresholdUnit === 'largest'
+        ? Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, Math.floor(f.stateMax / 2 ** HEADROOM_BITS))
+        : 2 ** Math.floor(Math.log2(Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, (f.stateMax + 1) / 2 ** HEADROOM_BITS)));
       unit = thetaMax / thresholdMax;
     } else {
       // The worst case (every input at its maximum, every weight aligned) is far from real activity; the
