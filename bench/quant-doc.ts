@@ -19,7 +19,8 @@ import { withEvalPool, type EvalPool } from '../src/parallel/index.js';
 import { listTargets } from '../targets/load.js';
 import { UserError } from '../src/util/errors.js';
 import { writeFileAtomic } from '../src/util/fs.js';
-import { runCli } from '../src/cli/main.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { shippedTeacher } from '../src/demo.js';
 
 const OUT = resolve(process.argv[2] ?? 'docs/quantization.md');
@@ -58,7 +59,9 @@ async function demoStudent(): Promise<string> {
   if (existsSync(student)) return student;
   mkdirSync(WORK, { recursive: true });
   console.error('training the demo student (snnc train, as snnc demo does)…');
-  const code = await runCli(['train', '--teacher', shippedTeacher(), '--dataset', 'mnist', '--kd', 'both', '--timesteps', '4', '--seed', '1', '--epochs', '2', '-o', student]);
+  // The CLI as a user runs it (bench code does not import the CLI).
+  const bin = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url));
+  const code = spawnSync(process.execPath, [bin, 'train', '--teacher', shippedTeacher(), '--dataset', 'mnist', '--kd', 'both', '--timesteps', '4', '--seed', '1', '--epochs', '2', '-o', student], { stdio: 'inherit' }).status;
   if (code !== 0) throw new Error(`snnc train exited ${code}`);
   return student;
 }

@@ -185,6 +185,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     for (const p of ins) unit = Math.max(unit, weightUnit(p));
     unit = Math.max(unit, (2 * biasMax) / f.stateMax);
     if (!(unit > 0) || !Number.isFinite(unit)) unit = pop.readout ? 1 : thetaMax;
+    if (!pop.readout && thetaMax > 0) unit = thetaMax / exactThreshold(thetaMax / unit, 2 ** f.thresholdShift);
     units.set(pop.name, unit);
 
     const step = 2 ** f.thresholdShift;
@@ -377,6 +378,19 @@ function limitDistinctWeights(projections: Projection[], k: number): void {
       }
     }
   }
+}
+
+/**
+ * The largest threshold in units, made exact: the largest multiple of the register's step not above `units` (so the
+ * unit only grows and every weight still fits), even when that leaves at least two steps (so a relay's start at
+ * half its threshold is exact too). Where the weights set the unit (Speck's 8-bit weights with no exponent), θ is a
+ * few dozen units and rounding it cost up to 1 % of every layer's rate; now θ, and a relay's θ/2, are exact and
+ * the weights are rounded against the θ the chip holds.
+ */
+function exactThreshold(units: number, step: number): number {
+  let n = Math.floor(units / step + 1e-6);
+  if (n >= 2 && n % 2 === 1) n--;
+  return Math.max(1, n) * step;
 }
 
 /** A wide mantissa rounded to `maxMantissa`'s width with its own power-of-two exponent (to nearest). */
