@@ -27,7 +27,8 @@ export interface QuantizeOptions {
   fineStateBits?: number;
   /** Where a spiking population's largest threshold sits in units: 'power-of-two' (default: the largest power of
    * two the register and the headroom hold, so simple fractions of θ are exact integers) or 'largest' (the largest
-   * value they hold, e.g. 2^20 − 1 units on loihi-like: snnc's choice before issue 20, kept to reproduce it). */
+   * value they hold, rounded down to an even number of register steps, 2^20 − 128 units on loihi-like: snnc's
+   * choice before issue 20 to within 0.01 % of θ, kept for the error budget's "before" in docs/quantization.md). */
   thresholdUnit?: 'power-of-two' | 'largest';
   /** Seed of rate-encoded input spikes. */
   seed?: number;
