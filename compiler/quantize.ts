@@ -17,6 +17,19 @@ export interface QuantizeOptions {
   fineWeights?: ReadonlySet<string>;
   /** Use every input bit of the target for direct input instead of at most 8 (the error budget's ideal input). */
   fullInputBits?: boolean;
+  /** Projections whose weights keep the target's mantissa width but each weight its own power-of-two exponent
+   * (held as a wide mantissa at a fine shared exponent): the error budget's measure of what sharing one exponent
+   * per projection costs, apart from the mantissa's rounding. No shipped chip has such weights. */
+  ownExponents?: ReadonlySet<string>;
+  /** Potentials held 2^k finer than the threshold and weights need (state `k` bits wider, thresholds and weight
+   * exponents shifted by k, so both stay exactly as they were): biases, initial and reset potentials and leaks
+   * then round 2^k finer. The error budget's measure of bias and potential rounding; 0 (default) on every chip. */
+  fineStateBits?: number;
+  /** Where a spiking population's largest threshold sits in units: 'power-of-two' (default: the largest power of
+   * two the register and the headroom hold, so simple fractions of θ are exact integers) or 'largest' (the largest
+   * value they hold, rounded down to an even number of register steps, 2^20 − 128 units on loihi-like: snnc's
+   * choice before issue 20 to within 0.01 % of θ, kept for the error budget's "before" in docs/quantization.md). */
+  thresholdUnit?: 'power-of-two' | 'largest';
   /** Seed of rate-encoded input spikes. */
   seed?: number;
   warn?: (message: string) => void;
@@ -131,6 +144,8 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   const inputScale = encoding === 'direct' ? 2 ** Math.min(inputBits, opts.fullInputBits ? inputBits : 8) - 1 : 1;
   const fine: Pick<IntFormats, 'maxMantissa' | 'minMantissa' | 'exponentRange'> = { maxMantissa: 2 ** 23 - 1, minMantissa: -(2 ** 23 - 1), exponentRange: [-60, 30] };
   const formatOf = (p: { name: string }) => (opts.fineWeights?.has(p.name) ? fine : f);
+  const fineBits = opts.fineStateBits ?? 0;
+  const stateMax = 2 ** (target.precision.stateBits.value + fineBits - 1) - 1;
   const incoming = new Map<string, FloatProjection[]>();
   // Every input gain of the neuron model folds into the weights of the rows it scales (and into the constant
   // input): the chip's registers then hold the plain sums of its update rule (simulator/arith.ts).
@@ -151,7 +166,12 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const biasMax = Math.max(pop.bias.length > 0 ? maxAbs(pop.bias) : 0, maxAbs(pop.currentBias));
     const thetaMax = d.threshold ? Math.max(...d.threshold) : 0;
     if (!pop.readout) {
-      const thresholdMax = Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, Math.floor(f.stateMax / 2 ** HEADROOM_BITS));
+      // The largest threshold becomes a power of two of units (within the register and the headroom): a weight
+      // that is a simple fraction of it (a relay's whole threshold, a pooling's 1/4) is then an exact integer, and
+      // v reaches θ exactly where the float SNN's does (a unit of θ/(2^20 − 1) moved such ties by one LSB).
+      const thresholdMax = opts.thresholdUnit === 'largest'
+        ? Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, Math.floor(f.stateMax / 2 ** HEADROOM_BITS))
+        : 2 ** Math.floor(Math.log2(Math.min(f.thresholdMantissaMax * 2 ** f.thresholdShift, (f.stateMax + 1) / 2 ** HEADROOM_BITS)));
       unit = thetaMax / thresholdMax;
     } else {
       // The worst case (every input at its maximum, every weight aligned) is far from real activity; the
@@ -166,11 +186,14 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     for (const p of ins) unit = Math.max(unit, weightUnit(p));
     unit = Math.max(unit, (2 * biasMax) / f.stateMax);
     if (!(unit > 0) || !Number.isFinite(unit)) unit = pop.readout ? 1 : thetaMax;
+    if (!pop.readout && thetaMax > 0) unit = thetaMax / exactThreshold(thetaMax / unit, 2 ** f.thresholdShift);
     units.set(pop.name, unit);
 
     const step = 2 ** f.thresholdShift;
-    const registerOf = (theta: number) => Math.max(step, Math.min(f.thresholdMantissaMax, Math.round(theta / unit / step)) * step);
-    const state = (x: number) => clamp(Math.round(x / unit), -f.stateMax - 1, f.stateMax);
+    const registerOf = (theta: number) => Math.max(step, Math.min(f.thresholdMantissaMax, Math.round(theta / unit / step)) * step) * 2 ** fineBits;
+    // Potentials (biases, initial and reset values) in the state's unit: `unit`, or 2^fineBits finer for the budget.
+    const stateUnit = unit / 2 ** fineBits;
+    const state = (x: number) => clamp(Math.round(x / stateUnit), -stateMax - 1, stateMax);
     const perNeuron = (values: Float64Array, toInt: (x: number) => number): { value: number; each?: Int32Array } => {
       const ints = Int32Array.from(values, toInt);
       return ints.every((x) => x === ints[0]) ? { value: ints[0] ?? 0 } : { value: Math.max(...ints), each: ints };
@@ -182,8 +205,8 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const vReset = d.vReset.some((v) => v !== 0) ? perNeuron(d.vReset, state) : undefined;
     const vInit = perNeuron(d.vInit, state);
     const bias = new Int32Array(pop.bias.length);
-    for (let i = 0; i < bias.length; i++) bias[i] = clamp(Math.round(pop.bias[i] / unit), -f.stateMax - 1, f.stateMax);
-    const currentBias = pop.currentBias.length > 0 ? Int32Array.from(pop.currentBias, (b) => clamp(Math.round(b / unit), -f.stateMax - 1, f.stateMax)) : undefined;
+    for (let i = 0; i < bias.length; i++) bias[i] = state(pop.bias[i]);
+    const currentBias = pop.currentBias.length > 0 ? Int32Array.from(pop.currentBias, state) : undefined;
     populations.push({
       name: pop.name, shape: [...pop.shape], size: pop.size,
       neuron: {
@@ -192,7 +215,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
         ...(pop.fire ? { fire: pop.fire } : {}),
         ...(decay ? { decay: decay.value } : {}),
         ...(currentDecay ? { currentDecay: currentDecay.value } : {}),
-        stateBits: target.precision.stateBits.value,
+        stateBits: target.precision.stateBits.value + fineBits,
         vInit: vInit.value,
       },
       bias, readout: pop.readout, source: pop.source,
@@ -213,16 +236,19 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     const scale = eventValue(p, encoding, inputScale) / unit;
     const w = p.synapse.weights;
     const big = maxAbs(w) * scale;
-    const pf = formatOf(p);
+    const own = opts.ownExponents?.has(p.name) ?? false;
+    const pf = own ? fine : formatOf(p);
     const [eMin, eMax] = pf.exponentRange;
     let e = big > 0 ? Math.ceil(Math.log2(big / pf.maxMantissa)) : eMin;
     e = clamp(e, eMin, eMax);
     const m = new Int32Array(w.length);
     const step = 2 ** e;
     for (let i = 0; i < w.length; i++) m[i] = clamp(Math.round((w[i] * scale) / step), pf.minMantissa, pf.maxMantissa);
+    // Each weight its own exponent: its value rounded to the target's mantissa width, then held exactly.
+    if (own) for (let i = 0; i < m.length; i++) m[i] = ownExponentRound(m[i], f.maxMantissa);
     projections.push({
       name: p.name, from: p.from, to: p.to, preShape: [...p.preShape], postShape: [...p.postShape],
-      weightExponent: e, weightBits: opts.fineWeights?.has(p.name) ? 24 : target.precision.weightBits.value,
+      weightExponent: e + fineBits, weightBits: opts.fineWeights?.has(p.name) || own ? 24 : target.precision.weightBits.value,
       ...(p.recurrent ? { recurrent: true } : {}), ...(p.delays ? { delays: p.delays } : {}),
       synapse: p.synapse.kind === 'dense'
         ? { kind: 'dense', weights: m }
@@ -233,7 +259,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   for (let k = 0; k < projections.length; k++) {
     const p = folded.projections[k];
     const q = projections[k];
-    const back = (2 ** q.weightExponent * units.get(p.to)!) / eventValue(p, encoding, inputScale);
+    const back = (2 ** (q.weightExponent - fineBits) * units.get(p.to)!) / eventValue(p, encoding, inputScale);
     let num = 0;
     let den = 0;
     for (let i = 0; i < p.synapse.weights.length; i++) {
@@ -392,6 +418,27 @@ function limitDistinctWeights(projections: Projection[], k: number): void {
       }
     }
   }
+}
+
+/**
+ * The largest threshold in units, made exact: the largest multiple of the register's step not above `units` (so the
+ * unit only grows and every weight still fits), even when that leaves at least two steps (so a relay's start at
+ * half its threshold is exact too). Where the weights set the unit (Speck's 8-bit weights with no exponent), θ is a
+ * few dozen units and rounding it cost up to 1 % of every layer's rate; now θ, and a relay's θ/2, are exact and
+ * the weights are rounded against the θ the chip holds.
+ */
+function exactThreshold(units: number, step: number): number {
+  let n = Math.floor(units / step + 1e-6);
+  if (n >= 2 && n % 2 === 1) n--;
+  return Math.max(1, n) * step;
+}
+
+/** A wide mantissa rounded to `maxMantissa`'s width with its own power-of-two exponent (to nearest). */
+function ownExponentRound(m: number, maxMantissa: number): number {
+  const a = Math.abs(m);
+  if (a <= maxMantissa) return m;
+  const step = 2 ** Math.ceil(Math.log2(a / maxMantissa));
+  return Math.sign(m) * Math.min(Math.round(a / step) * step, maxMantissa * step);
 }
 
 function clamp(v: number, lo: number, hi: number): number {

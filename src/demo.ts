@@ -64,6 +64,15 @@ function readJson<T>(path: string): T {
 }
 
 /** Runs the demo; throws UserError when a step fails (naming the step). */
+/**
+ * The demo's `snnc train` arguments (what docs/quantization.md trains as "the demo student").
+ * One worker: the student, and every figure after it, must not depend on the machine's core count.
+ */
+export function demoTrainArgs(teacher: string, student: string, quick = false): string[] {
+  const epochs = quick ? ['--epochs', '1', '--train-limit', '2000', '--test-limit', '500'] : ['--epochs', '2'];
+  return ['train', '--teacher', teacher, '--dataset', 'mnist', '--kd', 'both', '--timesteps', '4', '--seed', '1', ...epochs, '--workers', '1', '-o', student];
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
   loadTarget(o.target); // an unknown or broken target is refused before anything is written
@@ -74,17 +83,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const student = join(out, 'student.onnx');
   const chipDir = join(out, o.target);
   const samples = o.quick ? 100 : 500;
-  const train = o.quick
-    ? ['--epochs', '1', '--train-limit', '2000', '--test-limit', '500']
-    : ['--epochs', '2'];
-
   const workers = o.workers === undefined ? [] : ['--workers', String(o.workers)];
   const steps: { title: string; argv: string[] }[] = [
     { title: 'the shipped ANN teacher (trained by snnc train-teacher; see src/assets/README.md)', argv: ['inspect', teacher] },
     {
       title: 'knowledge distillation: a spiking CNN student, IF neurons, T = 4, response + feature KD',
-      // One worker: the demo's student (and every figure after it) must not depend on the machine's core count.
-      argv: ['train', '--teacher', teacher, '--dataset', 'mnist', '--kd', 'both', '--timesteps', '4', '--seed', '1', ...train, '--workers', '1', '-o', student],
+      argv: demoTrainArgs(teacher, student, o.quick),
     },
     {
       title: `compile for ${o.target}: quantize, partition, place, route`,

@@ -3,6 +3,7 @@
  * quantized SNN (fixed-point reference) and the mapped chip (cycle-level simulator) on the same samples, with
  * their pairwise agreement, bit-identity of the last two, the delay study and the NeuroBench metrics.
  */
+import { errorBudget, type ErrorBudget } from '../compiler/error-budget.js';
 import { compile, splitCost, type FanInSplit, type HoldOption, type SplitCost } from '../compiler/index.js';
 import type { DelayMode, MappedChip } from '../compiler/types.js';
 import type { SimReport } from '../simulator/index.js';
@@ -75,6 +76,9 @@ export interface VerifyReport {
   fanInSplit?: SplitCost & { layers: FanInSplit[] };
   metrics: NeuroBenchMetrics;
   energy: EnergyComparison;
+  /** `--explain`: the float-to-chip gap attributed to its causes (compiler/error-budget.ts), computed by the
+   * fixed-point reference in the main thread (not shared over the workers) on the same samples. */
+  errorBudget?: ErrorBudget;
   warnings: string[];
   sim: SimReport;
 }
@@ -138,6 +142,8 @@ export interface VerifyOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Worker threads sharing the samples (default: every core; 1: this thread). */
   workers?: number;
+  /** Also compute the error budget (`errorBudget` in the report; runs in this thread). */
+  explain?: boolean;
 }
 
 /**
@@ -223,11 +229,19 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   const identical = sim.report.referenceIdentical!;
   const delayAnalysis = await analyseDelay(chip, data, delay, chipSteps === q.timesteps ? sim.report.accuracy! : undefined, pool);
   const metrics = neuroBenchMetrics(q, sim.report);
+  let budget: ErrorBudget | undefined;
+  if (opts.explain) {
+    opts.onProgress?.('error budget (this thread)', 0, 1);
+    budget = errorBudget(compiled.spikingGraph, compiled.floatNet, q.target, data, {
+      timesteps: q.timesteps, hold: opts.hold, ...(data.steps !== undefined ? { frames: data.steps } : {}),
+      onProgress: opts.onProgress ? (done, total) => opts.onProgress!('error budget (this thread)', done, total) : undefined,
+    });
+  }
   return {
     format: 'snnc-verify-report', version: 1, model, ...(opts.teacher ? { teacher: opts.teacher } : {}),
     target: q.target.name, dataset: data.name, samples: n, timesteps: q.timesteps, holdSteps: q.holdSteps ?? 0, chipSteps, delay, encoding: q.input.encoding, ...(data.steps !== undefined ? { inputFrames: data.steps } : {}),
     rows, agreement, bitIdentical: { identical, checked: n, all: identical === n }, delayAnalysis, ...(fanInSplit ? { fanInSplit } : {}),
-    metrics, energy: energyComparison(metrics, sim.report, q, annGraph), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
+    metrics, energy: energyComparison(metrics, sim.report, q, annGraph), ...(budget ? { errorBudget: budget } : {}), warnings: [...compiled.warnings.filter((w) => !warnings.includes(w)), ...warnings],
     sim: sim.report,
   };
   });

@@ -7,6 +7,7 @@ import { datasetFiles, DATASET_SPECS } from '../data/index.js';
 import { WORKERS_OPTION } from '../parallel/index.js';
 import { guardOutputs, writeFileAtomic } from '../util/fs.js';
 import { verifyModel, type VerifyReport } from '../verify.js';
+import { formatErrorBudget } from '../../compiler/error-budget.js';
 import { rangeHint } from '../util/ranges.js';
 import { out } from './output.js';
 
@@ -27,6 +28,7 @@ interface VerifyArgs {
   out?: string;
   workers?: number;
   dt?: number;
+  explain: boolean;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -76,6 +78,7 @@ export function formatVerifyReport(r: VerifyReport): string {
     `  activation sparsity     ${m.activationSparsity.toFixed(4)}   connection sparsity ${m.connectionSparsity.toFixed(4)}   footprint ${m.footprintBytes} bytes   membrane updates ${m.membraneUpdates.toFixed(0)}`,
     `energy per inference: ${e.annMacs !== undefined ? `ANN ${e.annMacs} MACs × 4.6 pJ = ${joules(e.annHorowitzJ!)}; ` : ''}SNN ACs × 0.9 pJ (+ MACs × 4.6 pJ) = ${joules(e.snnHorowitzJ)} (Horowitz 45 nm); on ${e.target}: synaptic ${joules(e.snnTargetSynapticJ)}, total ${joules(e.snnTargetTotalJ)}`,
   );
+  if (r.errorBudget) lines.push('', formatErrorBudget(r.errorBudget).trimEnd(), '(the error budget ran in this thread: the fixed-point reference once per row, not shared over --workers)');
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return `${lines.join('\n')}\n`;
 }
@@ -99,8 +102,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
     .option('out', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
     .option('workers', WORKERS_OPTION)
+    .option('explain', { type: 'boolean', default: false, describe: 'also attribute the float-to-chip gap to its causes (error budget: each cause switched off in the fixed-point reference in turn, layer by layer; runs in this thread)' })
     .example('$0 verify lenet.onnx --target loihi-like --dataset mnist --samples 1000 --calibrate mnist', 'ANN, float SNN, quantized SNN and chip accuracies with pairwise agreement')
     .example('$0 verify student.onnx --teacher teacher.onnx --target loihi-like --timesteps 4', 'a spiking student: the teacher is the ANN row')
+    .example('$0 verify student.onnx --teacher teacher.onnx --timesteps 4 --explain', 'and where the gap between float SNN and chip comes from, cause by cause')
     .example('$0 verify student.onnx --target loihi-like --hold none', 'the chip runs exactly T steps: shows what the delayed readout costs')
     .example('$0 verify model.onnx --dataset idx:imgs.idx,labels.idx --samples 500 --json', 'any data set the trainer accepts, as JSON'),
   handler: async (argv) => {
@@ -114,7 +119,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     try {
       report = await verifyModel(argv.model, {
         target: argv.target, dataset: argv.dataset, dataDir: argv['data-dir'], samples: argv.samples, timesteps: argv.timesteps,
-        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, dt: argv.dt, delay: argv.delay, hold: parseHold(String(argv.hold)), workers: argv.workers,
+        calibrate: argv.calibrate, calibrateSamples: argv['calibrate-samples'], teacher: argv.teacher, dt: argv.dt, delay: argv.delay, hold: parseHold(String(argv.hold)), workers: argv.workers, explain: argv.explain,
         onProgress: bar ? (stage, done, total) => {
           if (!started) { bar.start(total, done, { stage }); started = true; }
           else { bar.setTotal(total); bar.update(done, { stage }); }

@@ -10,6 +10,7 @@ import { errorBudget, formatErrorBudget } from '../../compiler/error-budget.js';
 import { importOnnx } from '../../src/onnx/import.js';
 import { loadDataset, take } from '../../src/data/index.js';
 import { FixedPointReference } from '../../simulator/reference.js';
+import { quantize } from '../../compiler/quantize.js';
 import { buildTemplateStudent } from '../fixtures/template-student.js';
 
 describe('error budget', () => {
@@ -37,5 +38,46 @@ describe('error budget', () => {
     expect(all.agreeFloat).toBeGreaterThanOrEqual(b.rows[0].agreeFloat);
     expect(all.agreeFloat).toBeGreaterThan(0.95);
     expect(formatErrorBudget(b)).toMatch(/spike delivery: same step, no hold .* \+\d+\.\d\d pt/);
+  });
+});
+
+describe('the error budget\'s switches in quantize', () => {
+  const graph = importOnnx(buildTemplateStudent({ relays: 1, timesteps: 4 })).graph;
+  const r = compile(graph, { target: 'loihi-like' });
+  const target = r.chip.placement.graph.target;
+  const base = quantize(r.floatNet, target, { timesteps: 4 });
+
+  it('fineStateBits: potentials 2^k finer, thresholds and weights exactly as compiled', () => {
+    const k = 7;
+    const fine = quantize(r.floatNet, target, { timesteps: 4, fineStateBits: k });
+    for (let i = 0; i < base.populations.length; i++) {
+      const a = base.populations[i], b = fine.populations[i];
+      expect(b.neuron.threshold).toBe(a.neuron.threshold * 2 ** k);
+      expect(b.neuron.stateBits).toBe(a.neuron.stateBits + k);
+      // A bias rounds 2^k finer: within half a coarse unit of 2^k times the compiled one.
+      for (let j = 0; j < a.bias.length; j++) expect(Math.abs(b.bias[j] - a.bias[j] * 2 ** k)).toBeLessThanOrEqual(2 ** (k - 1));
+    }
+    const someBias = fine.populations.some((p, i) => p.bias.some((x, j) => x !== base.populations[i].bias[j] * 2 ** k));
+    expect(someBias).toBe(true);
+    for (let i = 0; i < base.projections.length; i++) {
+      expect(fine.projections[i].weightExponent).toBe(base.projections[i].weightExponent + k);
+      expect(fine.projections[i].synapse.weights).toEqual(base.projections[i].synapse.weights);
+    }
+  });
+
+  it('ownExponents: every weight an 8-bit mantissa with its own power of two, nearer the float weight than the shared exponent allows', () => {
+    const name = base.projections[0].name;
+    const own = quantize(r.floatNet, target, { timesteps: 4, ownExponents: new Set([name]) });
+    const p = own.projections[0];
+    for (const m of p.synapse.weights) {
+      const a = Math.abs(m);
+      if (a === 0) continue;
+      const shift = Math.max(0, Math.ceil(Math.log2(a / 127)));
+      expect(a % 2 ** shift).toBe(0);
+      expect(a / 2 ** shift).toBeLessThanOrEqual(127);
+    }
+    expect(own.quantError[name]).toBeLessThan(base.quantError[name]);
+    // The other projections are as compiled.
+    expect(own.projections[1].synapse.weights).toEqual(base.projections[1].synapse.weights);
   });
 });
