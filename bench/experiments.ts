@@ -462,10 +462,11 @@ function renderTrainBench(b: TrainBench): string[] {
       const ours = b.runs?.find((r) => r.student === 'cnn' && r.workers === t.threads);
       const busy = t.threads > 1 && t.loadAverage1m > cores;
       oversubscribed ||= busy && t.threads === cores;
-      L.push(`- ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${t.samplesPerSecond} samples/s (load average ${t.loadAverage1m})${ours ? `; snnc on ${t.threads} worker${t.threads > 1 ? 's' : ''}: ${ours.samplesPerSecond}, **${(ours.samplesPerSecond / t.samplesPerSecond).toFixed(2)}x**` : ''}${busy ? ' (cores oversubscribed: not a valid comparison)' : ''}`);
+      L.push(`- ${t.threads} thread${t.threads > 1 ? 's' : ''}: ${t.samplesPerSecond} samples/s (load average ${t.loadAverage1m})${ours ? `; snnc on ${t.threads} worker${t.threads > 1 ? 's' : ''}: ${ours.samplesPerSecond}, **${(ours.samplesPerSecond / t.samplesPerSecond).toFixed(3)}x**` : ''}${busy ? ' (cores oversubscribed: not a valid comparison)' : ''}`);
     }
     L.push(`- target (issue 19): all cores >= ${b.torchTargetRatio ?? 0.6}x PyTorch on the same cores; measured ${b.torchRatioAllCores ?? '–'}x`
-      + (oversubscribed ? `, at a load average above the ${cores} cores: PyTorch's OpenMP threads wait on each other when another process holds a core, and every thread of both runs got only a share of one, so this run neither meets nor misses the target (rerun \`npm run bench:train\` on idle cores).` : '.'));
+      + (oversubscribed ? `, at a load average above the ${cores} cores: PyTorch's OpenMP threads wait on each other when another process holds a core, and every thread of both runs got only a share of one, so this run neither meets nor misses the target (rerun \`npm run bench:train\` on idle cores).`
+        : b.torchRatioAllCores === undefined ? '.' : `: ${b.torchRatioAllCores >= (b.torchTargetRatio ?? 0.6) ? 'met' : 'not met'} in this run.`));
     L.push('');
   }
   L.push('What it takes (a straightforward tfjs-wasm version runs at about 45 samples/s): time folded into the batch dimension, so each');

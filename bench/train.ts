@@ -190,7 +190,7 @@ if (args.includes('--profile')) {
   const torch = py ? workerCounts.map((threads) => torchRun(py, threads)) : [];
   for (const t of torch) {
     const ours = runs.find((r) => r.student === 'cnn' && r.workers === t.threads)!;
-    process.stdout.write(`torch ${t.version} (../shared/bench/torch_kd_bench.py ${T} ${t.threads}): ${t.samplesPerSecond} samples/s on ${t.threads} thread${t.threads > 1 ? 's' : ''}; snnc ${ours.samplesPerSecond} on ${t.threads} worker${t.threads > 1 ? 's' : ''}: ${(ours.samplesPerSecond / t.samplesPerSecond).toFixed(2)}x; load average ${t.loadAverage1m}\n`);
+    process.stdout.write(`torch ${t.version} (../shared/bench/torch_kd_bench.py ${T} ${t.threads}): ${t.samplesPerSecond} samples/s on ${t.threads} thread${t.threads > 1 ? 's' : ''}; snnc ${ours.samplesPerSecond} on ${t.threads} worker${t.threads > 1 ? 's' : ''}: ${(ours.samplesPerSecond / t.samplesPerSecond).toFixed(3)}x; load average ${t.loadAverage1m}\n`);
   }
   if (torch.some((t) => t.threads > 1 && t.loadAverage1m > all)) process.stdout.write(`note: load average above the ${all} cores during PyTorch's multi-threaded run: its OpenMP threads wait on each other on shared cores, so that ratio is not a valid comparison\n`);
   if (!py && students.includes('cnn')) process.stdout.write('torch: not importable here (python3-torch): no PyTorch reference in this run\n');
@@ -206,7 +206,7 @@ if (args.includes('--profile')) {
     loadAverage1m: ref?.loadAverage1m ?? load(), target: 340,
     cores: all, allCoresSamplesPerSecond: refAll?.samplesPerSecond,
     runs, students: Object.fromEntries(students.map((s) => [s, DESCRIPTION[s]])),
-    torch, torchRatioAllCores: refAll && torchAll ? Number((refAll.samplesPerSecond / torchAll.samplesPerSecond).toFixed(2)) : undefined, torchTargetRatio: 0.6,
+    torch, torchRatioAllCores: refAll && torchAll ? Number((refAll.samplesPerSecond / torchAll.samplesPerSecond).toFixed(3)) : undefined, torchTargetRatio: 0.6,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (args.includes('--record')) {
