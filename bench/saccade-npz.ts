@@ -17,5 +17,10 @@ if (!out || !(Number.isInteger(n) && n >= 1 && n <= 10000)) {
 const ds = loadDataset('mnist-saccades', { split: 'test', limit: n });
 const x = Uint8Array.from(ds.images, (v) => (v > 0 ? 1 : 0));
 const y = BigInt64Array.from(ds.labels, (l) => BigInt(l));
-writeFileAtomic(out, encodeNpz({ x: { data: x, shape: [ds.count, ds.steps ?? 1, ...ds.shape] }, y: { data: y, shape: [ds.count] } }));
+try {
+  writeFileAtomic(out, encodeNpz({ x: { data: x, shape: [ds.count, ds.steps ?? 1, ...ds.shape] }, y: { data: y, shape: [ds.count] } }));
+} catch (e) {
+  process.stderr.write(`saccade-npz: cannot write '${out}': ${(e as Error).message}\n`);
+  process.exit(2);
+}
 process.stdout.write(`wrote ${out}: ${ds.count} samples of ${ds.steps} steps × [${ds.shape.join(', ')}]\n`);
