@@ -259,7 +259,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
   for (let k = 0; k < projections.length; k++) {
     const p = folded.projections[k];
     const q = projections[k];
-    const back = (2 ** (q.weightExponent - fineBits) * units.get(p.to)!) / eventValue(p, encoding, inputScale);
+    const back = weightValue(q, units.get(p.to)! / 2 ** fineBits, encoding, inputScale);
     let num = 0;
     let den = 0;
     for (let i = 0; i < p.synapse.weights.length; i++) {
@@ -279,7 +279,7 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     populations,
     projections,
     quantError,
-    stateUnits: Object.fromEntries(units),
+    stateUnits: Object.fromEntries([...units].map(([name, u]) => [name, u / 2 ** fineBits])),
   };
   q.holdSteps = holdStepsFor(q, opts.hold);
   const lag = readoutLag(q);
@@ -289,6 +289,11 @@ export function quantize(net: FloatNet, target: TargetSpec, opts: QuantizeOption
     opts.warn?.(`${target.name} delivers spikes one step later per layer, so the readout sees the input ${lag} step(s) late: with ${q.holdSteps} hold step(s) it integrates only ${evidence} of the ${T} steps of evidence the network expects, and loses accuracy accordingly; --hold auto (the default) runs T + ${lag} = ${T + lag} steps with the input held to keep the software accuracy`);
   }
   return q;
+}
+
+/** The float value of one mantissa step of projection `p` into a population whose state LSB is `stateUnit`. */
+function weightValue(p: { from: string; weightExponent: number }, stateUnit: number, encoding: Encoding, inputScale: number): number {
+  return (2 ** p.weightExponent * stateUnit) / eventValue(p, encoding, inputScale);
 }
 
 /** The float values a quantized network's integers stand for. */
@@ -313,7 +318,7 @@ export function dequantize(q: QuantGraph): Dequantized {
   const out: Dequantized = { weights: new Map(), bias: new Map(), threshold: new Map(), keep: new Map() };
   const f = intFormats(q.target);
   for (const p of q.projections) {
-    const back = (2 ** p.weightExponent * units[p.to]) / eventValue(p, q.input.encoding, q.input.inputScale);
+    const back = weightValue(p, units[p.to], q.input.encoding, q.input.inputScale);
     out.weights.set(p.name, Float32Array.from(p.synapse.weights, (m) => m * back));
   }
   for (const pop of q.populations) {
