@@ -6,8 +6,8 @@ import { crossEntropy } from './losses.js';
 import { annVariables, createAnn, runAnn, type AnnModel } from './teacher.js';
 import { argmaxRows, gatherBatch } from './trainer.js';
 import { imagesToNhwc } from './student.js';
-import { UserError } from '../util/errors.js';
 import { GradientPool } from './data-parallel.js';
+import { resolveWorkers } from '../parallel/index.js';
 
 export interface TeacherTrainConfig { arch: string; epochs: number; batchSize: number; learningRate: number; seed: number }
 
@@ -53,8 +53,7 @@ export async function trainTeacher(
   const total = steps * config.epochs;
   const history: TeacherEpochLog[] = [];
   let stopped = false;
-  const workers = run.workers ?? 1;
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers must be a positive integer, got ${workers}`);
+  const workers = resolveWorkers(run.workers ?? 1);
   const parallel = workers > 1 ? new GradientPool(workers, { kind: 'ann', arch: config.arch, inputShape: train.shape, classes }, vars) : undefined;
   const imageSize = train.shape[0] * train.shape[1] * train.shape[2];
   try {

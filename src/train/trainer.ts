@@ -16,6 +16,7 @@ import { createQat, runQuantized, type Qat } from './qat.js';
 import { runTeacher, type FrozenTeacher } from './frozen-teacher.js';
 import { featureTensors, studentBatchLoss, type StudentLossSettings } from './replica.js';
 import { GradientPool } from './data-parallel.js';
+import { resolveWorkers } from '../parallel/index.js';
 
 export type KdMode = 'none' | 'response' | 'feature' | 'both';
 export const KD_MODES: readonly KdMode[] = ['none', 'response', 'feature', 'both'];
@@ -435,8 +436,7 @@ export async function trainStudent(
   });
   const lossSettings: StudentLossSettings = { useResponse, useFeature, alpha: config.alpha, tau: config.tau, kdStandardize: config.kdStandardize };
   const imageSize = train.shape[0] * train.shape[1] * train.shape[2];
-  const requested = io.workers ?? 1;
-  if (!(Number.isInteger(requested) && requested >= 1)) throw new UserError(`--workers must be a positive integer, got ${requested}`);
+  const requested = resolveWorkers(io.workers ?? 1);
   // Quantization-aware steps run in this thread: the replicas hold no compiler pipeline to round with.
   const workers = qat ? 1 : requested;
   if (qat && requested > 1) log(`quantization-aware training runs in this thread (${requested} workers asked for: data-parallel steps do not round yet)`);
