@@ -16,6 +16,7 @@ import type { FloatNet } from '../compiler/types.js';
 import { errorBudget, formatErrorBudget, type ErrorBudget } from '../compiler/error-budget.js';
 import { loadDataset, take, type Dataset } from '../src/data/index.js';
 import { loadModelGraph } from '../src/model-file.js';
+import { agreementRate } from '../src/metrics/agreement.js';
 import { withEvalPool, type EvalPool } from '../src/parallel/index.js';
 import { listTargets } from '../targets/load.js';
 import { UserError } from '../src/util/errors.js';
@@ -48,12 +49,6 @@ interface Row {
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const pts = (x: number) => `${x >= 0 ? '' : '−'}${Math.abs(x * 100).toFixed(2)}`;
 
-function accuracy(pred: ArrayLike<number>, labels: ArrayLike<number>, n: number): number {
-  let ok = 0;
-  for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
-  return ok / n;
-}
-
 /** The demo's student: `snnc train` with the demo's arguments (src/demo.ts), trained once into build/quant-doc. */
 async function demoStudent(): Promise<string> {
   const student = join(WORK, 'student.onnx');
@@ -82,7 +77,7 @@ async function measure(pool: EvalPool, model: Model, target: string, data: Datas
   const floatPred = await pool.predictFloat(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed });
   const sim = await pool.simulate(compiled.chip, data, { checkReference: true });
   return {
-    target, samples: n, float: accuracy(floatPred, data.labels, n), quantized: accuracy(sim.referencePredictions!, data.labels, n),
+    target, samples: n, float: agreementRate(floatPred, data.labels, n), quantized: agreementRate(sim.referencePredictions!, data.labels, n),
     chip: sim.report.accuracy!, identical: sim.report.referenceIdentical!, seconds: (performance.now() - started) / 1000,
   };
 }

@@ -13,6 +13,7 @@ import type { Dataset } from '../src/data/dataset.js';
 import { runGraph, predict } from '../src/ir/execute.js';
 import type { TargetSpec } from '../targets/target.js';
 import { FixedPointReference } from '../simulator/reference.js';
+import { agreementRate } from '../src/metrics/agreement.js';
 import { quantize as quantizeNet, type HoldOption, type QuantizeOptions } from './quantize.js';
 import type { DelayMode, FloatNet, QuantGraph } from './types.js';
 import type { Graph } from '../src/ir/graph.js';
@@ -76,7 +77,7 @@ export function errorBudget(spiking: Graph, net: FloatNet, target: TargetSpec, d
     mode: 'snn', timesteps: frames > 1 ? Math.max(T, frames) : T, encoding: base.input.encoding, seed: base.input.seed,
     ...(frames > 1 ? { inputSteps: frames } : {}),
   }), n);
-  const floatAccuracy = score(floatPred, data.labels, n);
+  const floatAccuracy = agreementRate(floatPred, data.labels, n);
   const projections = net.projections.map((p) => p.name);
   const cases: { cause: string; layer?: string; q: QuantGraph; delay: DelayMode; steps: number }[] = [];
   const asCompiled = (q: QuantGraph) => ({ q, delay: q.delay, steps: q.timesteps + (q.holdSteps ?? 0) });
@@ -111,24 +112,12 @@ export function errorBudget(spiking: Graph, net: FloatNet, target: TargetSpec, d
     const ref = new FixedPointReference(c.q, { delay: c.delay, timesteps: c.steps });
     const pred = new Int32Array(n);
     for (let s = 0; s < n; s++) pred[s] = ref.runSample(data.images.subarray(s * size, (s + 1) * size), s, frames).prediction;
-    const accuracy = score(pred, data.labels, n);
-    rows.push({ cause: c.cause, ...(c.layer ? { layer: c.layer } : {}), steps: c.steps, delay: c.delay, accuracy, agreeFloat: agree(pred, floatPred, n), recovered: 0 });
+    const accuracy = agreementRate(pred, data.labels, n);
+    rows.push({ cause: c.cause, ...(c.layer ? { layer: c.layer } : {}), steps: c.steps, delay: c.delay, accuracy, agreeFloat: agreementRate(pred, floatPred, n), recovered: 0 });
     opts.onProgress?.(++done, cases.length);
   }
   for (const r of rows) r.recovered = r.accuracy - rows[0].accuracy;
   return { target: target.name, samples: n, timesteps: T, floatAccuracy, rows };
-}
-
-function score(pred: ArrayLike<number>, labels: ArrayLike<number>, n: number): number {
-  let ok = 0;
-  for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
-  return ok / n;
-}
-
-function agree(a: ArrayLike<number>, b: ArrayLike<number>, n: number): number {
-  let same = 0;
-  for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
-  return same / n;
 }
 
 /** The budget as a table a person reads. */

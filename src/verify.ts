@@ -15,7 +15,7 @@ import { loadModelGraph } from './model-file.js';
 import { isSpiking, type Graph } from './ir/graph.js';
 import { predict, runGraph } from './ir/execute.js';
 import { onnxRuntimeEvaluator } from './report/models.js';
-import { neuroBenchMetrics, energyComparison, type NeuroBenchMetrics, type EnergyComparison } from './metrics/index.js';
+import { agreementRate, neuroBenchMetrics, energyComparison, type NeuroBenchMetrics, type EnergyComparison } from './metrics/index.js';
 import { UserError } from './util/errors.js';
 import { checkRange } from './util/ranges.js';
 
@@ -81,18 +81,6 @@ export interface VerifyReport {
   errorBudget?: ErrorBudget;
   warnings: string[];
   sim: SimReport;
-}
-
-function accuracyOf(pred: ArrayLike<number>, labels: ArrayLike<number>, n: number): number {
-  let ok = 0;
-  for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
-  return ok / n;
-}
-
-function agreementOf(a: ArrayLike<number>, b: ArrayLike<number>, n: number): number {
-  let same = 0;
-  for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
-  return same / n;
 }
 
 /** Chip accuracy with a given delay and step count (the mapped chip on every sample, input held). */
@@ -186,7 +174,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
     const ann = await onnxRuntimeEvaluator(annPath, 'ann', data.shape);
     try {
       const p = await ann.predict(data.images, n);
-      rows.push({ stage: 'ann', label: spiking ? 'ANN teacher' : 'ANN', engine: 'onnxruntime-node', accuracy: accuracyOf(p, data.labels, n) });
+      rows.push({ stage: 'ann', label: spiking ? 'ANN teacher' : 'ANN', engine: 'onnxruntime-node', accuracy: agreementRate(p, data.labels, n) });
       predictions.push(p);
     } finally {
       await ann.dispose();
@@ -195,7 +183,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   } else if (!spiking) {
     // An ANN given as IR JSON: the float executor in ANN mode is its reference.
     const p = predictAnn(graph, data);
-    rows.push({ stage: 'ann', label: 'ANN', engine: 'IR executor', accuracy: accuracyOf(p, data.labels, n) });
+    rows.push({ stage: 'ann', label: 'ANN', engine: 'IR executor', accuracy: agreementRate(p, data.labels, n) });
     predictions.push(p);
     annGraph = graph;
   } else {
@@ -205,7 +193,7 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
 
   return withEvalPool(opts.workers, async (pool) => {
     const floatPred = await pool.predictFloat(compiled.spikingGraph, data.images, n, { mode: 'snn', timesteps: q.timesteps, encoding: q.input.encoding, seed: q.input.seed, ...timed });
-    rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: accuracyOf(floatPred, data.labels, n), steps: q.timesteps });
+    rows.push({ stage: 'float-snn', label: 'float SNN (same-step)', engine: 'IR executor', accuracy: agreementRate(floatPred, data.labels, n), steps: q.timesteps });
     predictions.push(floatPred);
     // A fan-in split (relays carrying partial sums) changes the arithmetic: what it costs, float SNN with and without.
     const fanInSplit = compiled.unsplitSpikingGraph
@@ -220,12 +208,12 @@ export async function verifyModel(model: string, opts: VerifyOptions): Promise<V
   const delay = sim.report.delay;
   // The chip runs the artifact as compiled: T plus its hold steps (the reference runs the same steps).
   const chipSteps = sim.report.timesteps;
-  rows.push({ stage: 'quantized-snn', label: `quantized SNN (${delay})`, engine: 'fixed-point reference', accuracy: accuracyOf(sim.referencePredictions!, data.labels, n), steps: chipSteps });
+  rows.push({ stage: 'quantized-snn', label: `quantized SNN (${delay})`, engine: 'fixed-point reference', accuracy: agreementRate(sim.referencePredictions!, data.labels, n), steps: chipSteps });
   predictions.push(sim.referencePredictions!);
   rows.push({ stage: 'mapped-chip', label: `mapped chip (${delay})`, engine: `simulator, ${q.target.name}`, accuracy: sim.report.accuracy!, steps: chipSteps });
   predictions.push(sim.predictions);
 
-  const agreement = predictions.map((a) => predictions.map((b) => agreementOf(a, b, n)));
+  const agreement = predictions.map((a) => predictions.map((b) => agreementRate(a, b, n)));
   const identical = sim.report.referenceIdentical!;
   const delayAnalysis = await analyseDelay(chip, data, delay, chipSteps === q.timesteps ? sim.report.accuracy! : undefined, pool);
   const metrics = neuroBenchMetrics(q, sim.report);
