@@ -46,10 +46,19 @@ export const TRAIN_WORKERS_OPTION = {
   describe: `worker threads sharing each batch, data-parallel (default: every core this process may use, ${defaultWorkers()} here); 1 trains in this thread. A run is reproducible for a given seed and N; another N changes the float summation order only`,
 } as const;
 
-/** The worker count to use: `n` checked (a positive integer), or the default. */
+/**
+ * The most worker threads a command starts: four per core this process may use (at least 8). Each thread holds a
+ * copy of the model (and, training, of tfjs), so a count far above the cores only costs memory.
+ */
+export function maxWorkers(): number {
+  return Math.max(8, 4 * availableParallelism());
+}
+
+/** The worker count to use: `n` checked (a positive integer, at most maxWorkers()), or the default. */
 export function resolveWorkers(n: number | undefined): number {
   if (n === undefined) return defaultWorkers();
   if (!(Number.isInteger(n) && n >= 1)) throw new UserError(`--workers must be a positive integer, got ${n}`);
+  if (n > maxWorkers()) throw new UserError(`--workers must be at most ${maxWorkers()} (four per core this process may use), got ${n}`);
   return n;
 }
 

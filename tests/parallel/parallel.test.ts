@@ -13,7 +13,7 @@ import { writeMapped } from '../../compiler/emit.js';
 import type { MappedChip } from '../../compiler/types.js';
 import { simulate } from '../../simulator/index.js';
 import { loadDataset, take } from '../../src/data/index.js';
-import { EvalPool, liveWorkerThreads } from '../../src/parallel/index.js';
+import { EvalPool, liveWorkerThreads, maxWorkers } from '../../src/parallel/index.js';
 import { verifyModel } from '../../src/verify.js';
 import { runRobustness } from '../../src/cli/robustness.js';
 import { compareTargets } from '../../src/report/compare.js';
@@ -218,5 +218,15 @@ describe('--workers', () => {
       expect(r.code, bad).toBe(2);
       expect(r.stderr).toMatch(/^snnc: error: --workers must be a positive integer, got \S+\n$/);
     }
+  });
+  it('is at most four per core: 1e9 is refused before any thread starts', async () => {
+    for (const argv of [['simulate', chipDir, '--samples', '5'], ['train', '--kd', 'none', '--train-limit', '100', '-o', join(dir, 'w1e9.onnx')]]) {
+      const r = await runCliCaptured([...argv, '--workers', '1e9']);
+      expect(r.code, argv[0]).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^snnc: error: --workers must be at most ${maxWorkers()} \\(four per core this process may use\\), got 1000000000\n$`));
+      expect(liveWorkerThreads()).toBe(0);
+    }
+    expect(existsSync(join(dir, 'w1e9.onnx'))).toBe(false);
+    expect(existsSync(join(dir, 'w1e9.log.jsonl'))).toBe(false);
   });
 });
