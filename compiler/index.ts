@@ -10,7 +10,7 @@ import { datasetFiles } from '../src/data/index.js';
 import { checkOutputDir, guardOutputs, withOutputDir, writeFileAtomic } from '../src/util/fs.js';
 import { UserError } from '../src/util/errors.js';
 import { checkRange } from '../src/util/ranges.js';
-import { loadTarget } from '../targets/load.js';
+import { loadTarget, targetPathOf } from '../targets/load.js';
 import type { TargetSpec } from '../targets/target.js';
 import { runPipeline, PASSES, type PassName, type PipelineResult } from './pipeline.js';
 import type { HoldOption } from './quantize.js';
@@ -89,7 +89,7 @@ export function compile(model: string | Graph, opts: CompileOptions): CompileRes
     checkOutputDir(outDir, opts.force);
     const files = [MAPPED_FILE, WEIGHTS_FILE, 'summary.txt', 'summary.json', ...(opts.dumpAfter ? [`dump-after-${opts.dumpAfter}.json`] : [])];
     guardOutputs(
-      [typeof model === 'string' ? model : undefined, typeof opts.target === 'string' && /[/\\]|\.json$/i.test(opts.target) ? opts.target : undefined,
+      [typeof model === 'string' ? model : undefined, typeof opts.target === 'string' ? targetPathOf(opts.target) : undefined,
         ...(typeof opts.calibrate === 'string' ? datasetFiles(opts.calibrate, opts.dataDir) : [])],
       files.map((f) => ['-o', join(outDir, f)] as [string, string]),
     );

@@ -128,12 +128,18 @@ export function listTargets(): string[] {
   return readdirSync(targetsDir()).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
 }
 
+/** The file a `--target` value names when it is a path (a `/` or `\\` in it, or ending in `.json`), else undefined
+ * (a shipped name): what output guards count among a command's inputs. */
+export function targetPathOf(nameOrPath: string): string | undefined {
+  return nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.endsWith('.json') ? nameOrPath : undefined;
+}
+
 /**
  * Loads a target by shipped name (`loihi-like`) or by path to a user's JSON file (anything with a `/`
  * or ending in `.json`). Validates it against schemas/target.schema.json.
  */
 export function loadTarget(nameOrPath: string): TargetSpec {
-  const isPath = nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.endsWith('.json');
+  const isPath = targetPathOf(nameOrPath) !== undefined;
   const path = isPath ? resolve(nameOrPath) : join(targetsDir(), `${nameOrPath}.json`);
   if (!isPath && !existsSync(path)) {
     throw new TargetError(`unknown target '${nameOrPath}' (shipped: ${listTargets().join(', ')}; or give a path to a JSON file)`);

@@ -5,7 +5,7 @@ import { compile, modelName, parseHold, PASSES, FitError, NO_CALIBRATION, type C
 import { FeatureError } from '../../compiler/features.js';
 import type { PassName } from '../../compiler/pipeline.js';
 import { MAXPOOL_LOWERINGS, type MaxPoolLowering } from '../../compiler/passes/lower-maxpool.js';
-import { listTargets } from '../../targets/load.js';
+import { listTargets, targetPathOf } from '../../targets/load.js';
 import { UserError } from '../util/errors.js';
 import { DATASET_SPECS } from '../data/index.js';
 import { checkOutputDir, withOutputDir } from '../util/fs.js';
@@ -114,7 +114,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     .example('$0 compile lenet.onnx -t ./mychip.json --dump-after quantize', 'a target of your own; dump the integer IR'),
   handler: (argv) => {
     if (argv.target === 'all') { compareTargets(argv); return; }
-    const tname = /[/\\]|\.json$/i.test(argv.target) ? modelName(argv.target) : argv.target;
+    const tname = targetPathOf(argv.target) ? modelName(argv.target) : argv.target;
     const outDir = argv.output ?? join('build', `${modelName(argv.model)}-${tname}`);
     const r = compile(argv.model, { ...options(argv), target: argv.target, outDir });
     report(r, argv.json);

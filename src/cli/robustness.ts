@@ -10,7 +10,7 @@ import { validateSchema } from '../util/schema.js';
 import { markdownText } from '../report/format.js';
 import { checkRange, rangeHint } from '../util/ranges.js';
 import { out, warn } from './output.js';
-import { loadTarget } from '../../targets/load.js';
+import { loadTarget, targetPathOf } from '../../targets/load.js';
 import { EvalPool, resolveWorkers, WORKERS_OPTION } from '../parallel/index.js';
 
 interface RobustnessArgs {
@@ -68,7 +68,7 @@ export async function runRobustness(argv: Omit<RobustnessArgs, 'force'> & { forc
   for (const t of argv.target ?? []) loadTarget(t);
   const files = [join(argv.output, 'robustness.json'), join(argv.output, 'robustness.md'), join(argv.output, 'robustness.svg')];
   checkOutputDir(argv.output, argv.force ?? false);
-  guardOutputs([...argv.models, ...(argv.target ?? []).filter((t) => /[/\\]|\.json$/i.test(t)), ...datasetFiles(argv.dataset, argv['data-dir'])], files.map((f) => ['-o', f] as [string, string]));
+  guardOutputs([...argv.models, ...(argv.target ?? []).map(targetPathOf), ...datasetFiles(argv.dataset, argv['data-dir'])], files.map((f) => ['-o', f] as [string, string]));
   const data = loadDataset(argv.dataset, { split: argv.split, dataDir: argv['data-dir'], limit: argv.samples });
   const pool = new EvalPool(workers);
   let models: ModelEvaluator[];

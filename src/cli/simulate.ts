@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
 import { readMapped, MAPPED_FILE, WEIGHTS_FILE } from '../../compiler/emit.js';
 import type { DelayMode } from '../../compiler/types.js';
-import { loadTarget } from '../../targets/load.js';
+import { loadTarget, targetPathOf } from '../../targets/load.js';
 import { simulateVector, type SimReport, type FidelityRow } from '../../simulator/index.js';
 import { readoutLag } from '../../compiler/analysis.js';
 import { withEvalPool, WORKERS_OPTION } from '../parallel/index.js';
@@ -121,7 +121,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     checkRange('--samples', 'samples', argv.samples);
     checkRange('--timesteps', 'timesteps', argv.timesteps);
     checkRange('--steps', 'timesteps', argv.steps);
-    const targetFile = argv.target !== undefined && /[/\\]|\.json$/i.test(argv.target) ? argv.target : undefined;
+    const targetFile = argv.target !== undefined ? targetPathOf(argv.target) : undefined;
     guardOutputs(
       [argv.vector, targetFile, ...(argv.dir !== undefined ? [join(argv.dir, MAPPED_FILE), join(argv.dir, WEIGHTS_FILE)] : []), ...datasetFiles(argv.dataset, argv['data-dir'])],
       [['--out', argv.out]],

@@ -10,6 +10,7 @@ import { verifyModel, type VerifyReport } from '../verify.js';
 import { formatErrorBudget } from '../../compiler/error-budget.js';
 import { rangeHint } from '../util/ranges.js';
 import { out } from './output.js';
+import { targetPathOf } from '../../targets/load.js';
 
 
 interface VerifyArgs {
@@ -109,7 +110,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     .example('$0 verify student.onnx --target loihi-like --hold none', 'the chip runs exactly T steps: shows what the delayed readout costs')
     .example('$0 verify model.onnx --dataset idx:imgs.idx,labels.idx --samples 500 --json', 'any data set the trainer accepts, as JSON'),
   handler: async (argv) => {
-    const targetFile = /[/\\]|\.json$/i.test(argv.target) ? argv.target : undefined;
+    const targetFile = targetPathOf(argv.target);
     guardOutputs([argv.model, argv.teacher, targetFile, ...datasetFiles(argv.dataset, argv['data-dir']), ...(argv.calibrate ? datasetFiles(argv.calibrate, argv['data-dir']) : [])], [['--out', argv.out]]);
     const bar = !argv.json && process.stderr.isTTY
       ? new cliProgress.SingleBar({ stream: process.stderr, format: '{stage} {bar} {value}/{total}' }, cliProgress.Presets.shades_classic)

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { compile } from '../../compiler/index.js';
 import type { CompileSummary } from '../../compiler/summary.js';
 import type { SimReport } from '../../simulator/report.js';
-import { listTargets, loadTarget } from '../../targets/load.js';
+import { listTargets, loadTarget, targetPathOf } from '../../targets/load.js';
 import { loadDataset, datasetFiles, fitToInput } from '../data/index.js';
 import { loadModelGraph } from '../model-file.js';
 import { isSpiking } from '../ir/graph.js';
@@ -89,7 +89,7 @@ export async function compareTargets(modelPath: string, opts: CompareOptions): P
   if (outDir) {
     checkOutputDir(outDir, opts.force ?? false);
     guardOutputs(
-      [modelPath, ...targets.filter((t) => /[/\\]|\.json$/i.test(t)), ...datasetFiles(opts.dataset, opts.dataDir)],
+      [modelPath, ...targets.map(targetPathOf), ...datasetFiles(opts.dataset, opts.dataDir)],
       [['-o', join(outDir, 'compare.json')], ...targets.flatMap((t) => [['-o', join(outDir, t, 'summary.json')], ['-o', join(outDir, t, 'sim-report.json')]] as [string, string][])],
     );
   }

@@ -19,6 +19,7 @@ import { exportOnnx } from '../onnx/export.js';
 import { writeGraphJson } from '../ir/json.js';
 import { trainTeacher, validateTeacherConfig, type TeacherTrainConfig } from './teacher-train.js';
 import { annToGraph, TEACHER_ARCHS } from './teacher.js';
+import { targetPathOf } from '../../targets/load.js';
 
 /**
  * Loads the train and test splits, optionally only their first samples (both splits are class-interleaved or
@@ -83,7 +84,7 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   if (o.teacher !== undefined) checkRegularFile(o.teacher, { what: 'teacher', maxBytes: READ_LIMITS.onnx });
   const irPath = o.irOutput ?? o.output.replace(/\.onnx$/, '.snn.json');
   // The checkpoint is read on --resume and written after every epoch: an output, and an input only of itself.
-  guardOutputs([o.teacher, ...datasetFiles(o.dataset, o.dataDir)], [['-o', o.output], ['--ir', irPath], ['--log', o.logPath], ['--checkpoint', o.checkpointPath]]);
+  guardOutputs([o.teacher, o.config.quantizeFor !== undefined ? targetPathOf(o.config.quantizeFor) : undefined, ...datasetFiles(o.dataset, o.dataDir)], [['-o', o.output], ['--ir', irPath], ['--log', o.logPath], ['--checkpoint', o.checkpointPath]]);
   // Settings, and a checkpoint to resume, are checked before any data or teacher is loaded.
   validateConfig({ ...DEFAULT_CONFIG, ...o.config, neuron: { ...DEFAULT_NEURON, ...o.config.neuron } });
   if (o.resume && o.checkpointPath && existsSync(o.checkpointPath)) readCheckpoint(o.checkpointPath, validateConfig);

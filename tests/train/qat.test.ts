@@ -5,7 +5,7 @@
  * targets cost one line and exit 2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, initTrainingBackend } from '../../src/train/backend.js';
@@ -108,6 +108,18 @@ describe('snnc train --quantize-for', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot be mapped onto tiny-loihi/);
+  });
+
+  it('refuses an output that is the --quantize-for target file, leaving the file as it was', async () => {
+    const path = join(dir, 'own-target.json');
+    const text = readFileSync('targets/loihi-like.json', 'utf8');
+    writeFileSync(path, text);
+    const r = await runCliCaptured(['train', '--kd', 'none', '--quantize-for', path, '--ir', path, '--train-limit', '64', '--test-limit', '16', '--quiet', '-o', join(dir, 'own.onnx')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--ir '.*own-target\.json' is the input/);
+    expect(readFileSync(path, 'utf8')).toBe(text);
+    expect(existsSync(join(dir, 'own.onnx'))).toBe(false);
   });
 
   it('a QAT run keeps the option in its checkpoint, and its student compiles for the target', async () => {
