@@ -4,8 +4,11 @@
  *
  * Why not JavaScript: the spike test `v ≥ θ` on irregular spike patterns is a badly predicted branch in the code
  * V8 generates for JavaScript (about 10 ns per neuron-step on this machine), while WebAssembly's `f64.ge` and
- * `select` compile to flag and conditional-move instructions (2–4 ns per neuron-step here, memory-bound). The
- * neuron layers were over a third of a training batch's time in JavaScript.
+ * `select` compile to flag and conditional-move instructions (2–4 ns per neuron-step here). The neuron layers were
+ * over a third of a training batch's time in JavaScript, and still 31 % of the reference student's batch with one
+ * neuron per instruction; maps with an even channel count now run two channels per float64x2 instruction
+ * (WebAssembly SIMD), which halved the layers' time (bench:train --profile) and gives the same bits
+ * (tests/train/surrogate.test.ts compares the two paths on the same neurons).
  *
  * Semantics are exactly those of the IR's IF/LIF nodes as the float reference executor (src/ir/execute.ts)
  * runs them, in float64 arithmetic with the potential carried between steps rounded to float32:
@@ -31,11 +34,11 @@ const require = createRequire(import.meta.url);
  * of its pooling window's output (`$base` + its offset in the `[H/p, W/p, C]` map) and no division: the rows and
  * columns run as (output index, index within the window) pairs. Locals it needs: NEST_LOCALS.
  */
-function eachNeuron(base: string, body: string): string {
-  const loop = (label: string, v: string, bound: string, inner: string) => `
+function eachNeuron(base: string, body: string, lanes: 1 | 2 = 1): string {
+  const loop = (label: string, v: string, bound: string, inner: string, by = 1) => `
     (local.set ${v} (i32.const 0))
     (loop ${label} ${inner}
-      (br_if ${label} (i32.lt_u (local.tee ${v} (i32.add (local.get ${v}) (i32.const 1))) ${bound})))`;
+      (br_if ${label} (i32.lt_u (local.tee ${v} (i32.add (local.get ${v}) (i32.const ${by}))) ${bound})))`;
   return `
     (local.set $Ho (i32.div_u (local.get $H) (local.get $p)))
     (local.set $Wo (i32.div_u (local.get $W) (local.get $p)))` +
@@ -46,25 +49,24 @@ function eachNeuron(base: string, body: string): string {
         (local.set $ob (i32.add (local.get $row) (i32.shl (i32.mul (local.get $xo) (local.get $C)) (i32.const 2))))` +
         loop('$lxi', '$xi', '(local.get $p)', loop('$lc', '$ch', '(local.get $C)', `
           (local.set $o (i32.add (local.get $ob) (i32.shl (local.get $ch) (i32.const 2))))
-          ${body}`)))));
+          ${body}`, lanes)))));
 }
 
 const NEST_LOCALS = '(local $yo i32) (local $yi i32) (local $xo i32) (local $xi i32) (local $ch i32) (local $Ho i32) (local $Wo i32) (local $row i32) (local $ob i32) (local $o i32)';
 
-const WAT = String.raw`
-(module
-  (import "math" "exp" (func $exp (param f64) (result f64)))
-  (memory (export "memory") 1)
+/** Two neighbouring channels as float64 lanes: the float32 pair at `addr`, widened. */
+const load2 = (addr: string) => `(f64x2.promote_low_f32x4 (v128.load64_zero ${addr}))`;
+/** Stores the two float64 lanes of `value` as the float32 pair at `addr` (each lane rounded as f32.demote_f64 does). */
+const store2 = (addr: string, value: string) => `(v128.store64_lane 0 ${addr} (f32x4.demote_f64x2_zero ${value}))`;
+const ONE2 = '(v128.const f64x2 1 1)';
 
-  ;; One step of every neuron of one image: v (float32, one per neuron) ← the potential after the reset;
-  ;; out[o(i)] += s·inv unless $out is 0 (no region starts at address 0); with $pre ≠ 0 also keeps v_pre (float32)
-  ;; and the spike (one byte) of each neuron at $pre and $spk.
-  (func $step
-    (param $in i32) (param $v i32) (param $out i32) (param $pre i32) (param $spk i32)
-    (param $H i32) (param $W i32) (param $C i32) (param $p i32)
-    (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
-    ${NEST_LOCALS} (local $vi f64) (local $fired i32) (local $s f64)
-    ${eachNeuron('$out', `
+/**
+ * The body of the forward step for one neuron (`lanes` 1) or for two neighbouring channels at once (`lanes` 2,
+ * float64x2: every lane computes exactly what the one-neuron body computes, the same IEEE operations in the same
+ * order, so the two variants give the same bits).
+ */
+function forwardBody(lanes: 1 | 2): string {
+  if (lanes === 1) return `
             (local.set $vi (f64.add (f64.mul (local.get $decay) (f64.promote_f32 (f32.load (local.get $v))))
               (f64.promote_f32 (f32.load (local.get $in)))))
             (local.set $fired (f64.ge (local.get $vi) (local.get $theta)))
@@ -82,13 +84,47 @@ const WAT = String.raw`
               (local.set $pre (i32.add (local.get $pre) (i32.const 4)))
               (local.set $spk (i32.add (local.get $spk) (i32.const 1)))))
             (local.set $in (i32.add (local.get $in) (i32.const 4)))
-            (local.set $v (i32.add (local.get $v) (i32.const 4)))`)})
+            (local.set $v (i32.add (local.get $v) (i32.const 4)))`;
+  // The spike is the all-ones lane mask of v_pre ≥ θ; s = mask AND 1.0 is 1.0 or +0.0, as f64.convert_i32_u gives.
+  return `
+            (local.set $vi2 (f64x2.add (f64x2.mul (local.get $decay2) ${load2('(local.get $v)')}) ${load2('(local.get $in)')}))
+            (local.set $m2 (f64x2.ge (local.get $vi2) (local.get $theta2)))
+            (local.set $s2 (v128.and (local.get $m2) ${ONE2}))
+            (if (local.get $out) (then
+              ${store2('(local.get $o)', `(f64x2.add ${load2('(local.get $o)')} (f64x2.mul (local.get $s2) (local.get $inv2)))`)}))
+            ${store2('(local.get $v)', `(select (result v128)
+              (f64x2.sub (local.get $vi2) (f64x2.mul (local.get $theta2) (local.get $s2)))
+              (f64x2.mul (local.get $vi2) (f64x2.sub ${ONE2} (local.get $s2)))
+              (local.get $sub))`)}
+            (if (local.get $pre) (then
+              ${store2('(local.get $pre)', '(local.get $vi2)')}
+              (i32.store8 (local.get $spk) (i32.wrap_i64 (i64.and (i64x2.extract_lane 0 (local.get $m2)) (i64.const 1))))
+              (i32.store8 offset=1 (local.get $spk) (i32.wrap_i64 (i64.and (i64x2.extract_lane 1 (local.get $m2)) (i64.const 1))))
+              (local.set $pre (i32.add (local.get $pre) (i32.const 8)))
+              (local.set $spk (i32.add (local.get $spk) (i32.const 2)))))
+            (local.set $in (i32.add (local.get $in) (i32.const 8)))
+            (local.set $v (i32.add (local.get $v) (i32.const 8)))`;
+}
 
-  ;; All T steps of one image (one sample's [H, W, C] map), step by step: the neurons of a step are independent
-  ;; (no chain of dependent float operations through one neuron's steps holds the processor up) and one image's
-  ;; potentials, inputs and outputs stay in the cache across its steps. $v: one float32 per neuron, zeroed here.
-  ;; With $pre ≠ 0, v_pre and the spikes of every step are kept there (step-major) for the backward pass.
-  (func $run
+/** One step of every neuron of one image, one neuron (`$step1`) or two channels (`$step2`) at a time. */
+function stepFunc(lanes: 1 | 2): string {
+  return `
+  (func $step${lanes}
+    (param $in i32) (param $v i32) (param $out i32) (param $pre i32) (param $spk i32)
+    (param $H i32) (param $W i32) (param $C i32) (param $p i32)
+    (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
+    ${NEST_LOCALS} (local $vi f64) (local $fired i32) (local $s f64)
+    (local $vi2 v128) (local $m2 v128) (local $s2 v128) (local $decay2 v128) (local $theta2 v128) (local $inv2 v128)
+    (local.set $decay2 (f64x2.splat (local.get $decay)))
+    (local.set $theta2 (f64x2.splat (local.get $theta)))
+    (local.set $inv2 (f64x2.splat (local.get $inv)))
+    ${eachNeuron('$out', forwardBody(lanes), lanes)})`;
+}
+
+/** All T steps of one image (see `$run` in the module), with `$step1` or `$step2`. */
+function runFunc(lanes: 1 | 2): string {
+  return `
+  (func $run${lanes}
     (param $in i32) (param $inStep i32) (param $out i32) (param $outStep i32) (param $v i32) (param $pre i32) (param $spk i32)
     (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
     (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
@@ -96,7 +132,7 @@ const WAT = String.raw`
     (local.set $img (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)))
     (memory.fill (local.get $v) (i32.const 0) (i32.shl (local.get $img) (i32.const 2)))
     (loop $lt
-      (call $step (local.get $in) (local.get $v) (local.get $out) (local.get $pre) (local.get $spk)
+      (call $step${lanes} (local.get $in) (local.get $v) (local.get $out) (local.get $pre) (local.get $spk)
         (local.get $H) (local.get $W) (local.get $C) (local.get $p)
         (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub))
       (local.set $in (i32.add (local.get $in) (local.get $inStep)))
@@ -104,59 +140,24 @@ const WAT = String.raw`
       (if (local.get $pre) (then
         (local.set $pre (i32.add (local.get $pre) (i32.shl (local.get $img) (i32.const 2))))
         (local.set $spk (i32.add (local.get $spk) (local.get $img)))))
-      (br_if $lt (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $T)))))
+      (br_if $lt (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $T)))))`;
+}
 
-  ;; out (zeroed by the caller) ← the pooled spikes of all T steps, image by image.
-  (func (export "forward")
-    (param $in i32) (param $inStep i32) (param $out i32) (param $outStep i32) (param $v i32)
-    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
-    (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
-    (local $n i32) (local $img4 i32) (local $out4 i32)
-    (local.set $img4 (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))
-    (local.set $out4 (i32.div_u (local.get $img4) (i32.mul (local.get $p) (local.get $p))))
-    (loop $ln
-      (call $run (i32.add (local.get $in) (i32.mul (local.get $n) (local.get $img4))) (local.get $inStep)
+/** The forward pass over the images with `$run1` or `$run2`. */
+function forwardLoop(lanes: 1 | 2): string {
+  return `
+    (loop $ln${lanes}
+      (call $run${lanes} (i32.add (local.get $in) (i32.mul (local.get $n) (local.get $img4))) (local.get $inStep)
         (i32.add (local.get $out) (i32.mul (local.get $n) (local.get $out4))) (local.get $outStep)
         (local.get $v) (i32.const 0) (i32.const 0)
         (local.get $H) (local.get $W) (local.get $C) (local.get $p) (local.get $T)
         (local.get $decay) (local.get $theta) (local.get $inv) (local.get $sub))
-      (br_if $ln (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $N)))))
+      (br_if $ln${lanes} (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (local.get $N))))`;
+}
 
-  ;; gin = dL/dI from dy = dL/d(out), image by image. Each image's forward pass is replayed into $pre/$spk (no
-  ;; output), then BPTT runs step by step from the last one with dL/du of each neuron in $gu and, for a current
-  ;; repeated at every step ($inStep = 0), the gathered gradient in $sum (both float64, one per neuron of an image).
-  ;; kind: 0 arctan (c1 = α/2, c2 = (π/2·α)²), 1 sigmoid, 2 triangle.
-  (func (export "backward")
-    (param $in i32) (param $inStep i32) (param $dy i32) (param $outStep i32) (param $gin i32)
-    (param $v i32) (param $pre i32) (param $spk i32) (param $gu i32) (param $sum i32)
-    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
-    (param $decay f64) (param $theta f64) (param $scale f64) (param $sub i32)
-    (param $kind i32) (param $alpha f64) (param $c1 f64) (param $c2 f64)
-    ${NEST_LOCALS} (local $k i32) (local $img i32) (local $img4 i32) (local $out4 i32) (local $image i32) (local $t i32)
-    (local $dyt i32) (local $pp i32) (local $sp i32) (local $gp i32) (local $qp i32)
-    (local $gi i32) (local $xv f64) (local $d f64) (local $a f64) (local $gv f64)
-    (local.set $img (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)))
-    (local.set $img4 (i32.shl (local.get $img) (i32.const 2)))
-    (local.set $out4 (i32.div_u (local.get $img4) (i32.mul (local.get $p) (local.get $p))))
-    (loop $limage
-      (call $run (i32.add (local.get $in) (i32.mul (local.get $image) (local.get $img4))) (local.get $inStep)
-        (i32.const 0) (i32.const 0) (local.get $v) (local.get $pre) (local.get $spk)
-        (i32.const 1) (i32.const 1) (local.get $img) (i32.const 1) (local.get $T)
-        (local.get $decay) (local.get $theta) (f64.const 1) (local.get $sub))
-      (memory.fill (local.get $gu) (i32.const 0) (i32.shl (local.get $img) (i32.const 3)))
-      (memory.fill (local.get $sum) (i32.const 0) (i32.shl (local.get $img) (i32.const 3)))
-      (local.set $t (local.get $T))
-      (loop $lt
-        (local.set $t (i32.sub (local.get $t) (i32.const 1)))
-        (local.set $dyt (i32.add (i32.add (local.get $dy) (i32.mul (local.get $image) (local.get $out4)))
-          (i32.mul (local.get $t) (local.get $outStep))))
-        (local.set $gi (i32.add (i32.add (local.get $gin) (i32.mul (local.get $image) (local.get $img4)))
-          (i32.mul (local.get $t) (local.get $inStep))))
-        (local.set $pp (i32.add (local.get $pre) (i32.mul (local.get $t) (local.get $img4))))
-        (local.set $sp (i32.add (local.get $spk) (i32.mul (local.get $t) (local.get $img))))
-        (local.set $gp (local.get $gu))
-        (local.set $qp (local.get $sum))
-        ${eachNeuron('$dyt', `
+/** The BPTT body for one neuron or two channels (same operations per lane, as in {@link forwardBody}). */
+function backwardBody(lanes: 1 | 2): string {
+  if (lanes === 1) return `
               (local.set $xv (f64.sub (f64.promote_f32 (f32.load (local.get $pp))) (local.get $theta)))
               (if (i32.eqz (local.get $kind))
                 (then (local.set $d (f64.div (local.get $c1)
@@ -184,19 +185,137 @@ const WAT = String.raw`
               (local.set $sp (i32.add (local.get $sp) (i32.const 1)))
               (local.set $gp (i32.add (local.get $gp) (i32.const 8)))
               (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`)}
-        (br_if $lt (local.get $t)))
+              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`;
+  // exp has no vector form: each lane calls it. A masked-off lane of the carried gradient is +0.0, as select's 0 is.
+  return `
+              (local.set $xv2 (f64x2.sub ${load2('(local.get $pp)')} (local.get $theta2)))
+              (if (i32.eqz (local.get $kind))
+                (then (local.set $d2 (f64x2.div (local.get $c12)
+                  (f64x2.add ${ONE2} (f64x2.mul (f64x2.mul (local.get $c22) (local.get $xv2)) (local.get $xv2))))))
+                (else (if (i32.eq (local.get $kind) (i32.const 1))
+                  (then
+                    (local.set $a2 (f64x2.mul (local.get $nalpha2) (local.get $xv2)))
+                    (local.set $a2 (f64x2.replace_lane 0 (local.get $a2) (call $exp (f64x2.extract_lane 0 (local.get $a2)))))
+                    (local.set $a2 (f64x2.replace_lane 1 (local.get $a2) (call $exp (f64x2.extract_lane 1 (local.get $a2)))))
+                    (local.set $a2 (f64x2.div ${ONE2} (f64x2.add ${ONE2} (local.get $a2))))
+                    (local.set $d2 (f64x2.mul (f64x2.mul (local.get $alpha2) (local.get $a2)) (f64x2.sub ${ONE2} (local.get $a2)))))
+                  (else
+                    (local.set $a2 (f64x2.sub ${ONE2} (f64x2.mul (local.get $alpha2) (f64x2.abs (local.get $xv2)))))
+                    (local.set $d2 (v128.and (f64x2.mul (local.get $alpha2) (local.get $a2))
+                      (f64x2.gt (local.get $a2) (v128.const f64x2 0 0))))))))
+              (local.set $keep (v128.load (local.get $gp)))
+              (if (i32.eqz (local.get $sub)) (then
+                (local.set $keep (v128.and (local.get $keep) (i64x2.eq (v128.const i64x2 0 0)
+                  (i64x2.replace_lane 1 (i64x2.splat (i64.load8_u (local.get $sp))) (i64.load8_u offset=1 (local.get $sp))))))))
+              (local.set $gv2 (f64x2.add
+                (f64x2.mul (f64x2.mul ${load2('(local.get $o)')} (local.get $scale2)) (local.get $d2))
+                (local.get $keep)))
+              (if (local.get $inStep)
+                (then ${store2('(local.get $gi)', '(local.get $gv2)')})
+                (else (v128.store (local.get $qp) (f64x2.add (v128.load (local.get $qp)) (local.get $gv2)))))
+              (v128.store (local.get $gp) (f64x2.mul (local.get $gv2) (local.get $decay2)))
+              (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+              (local.set $sp (i32.add (local.get $sp) (i32.const 2)))
+              (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
+              (local.set $qp (i32.add (local.get $qp) (i32.const 16)))
+              (local.set $gi (i32.add (local.get $gi) (i32.const 8)))`;
+}
+
+/** The backward pass over the images with one neuron or two channels a lane step. */
+function backwardLoop(lanes: 1 | 2): string {
+  return `
+    (loop $limage${lanes}
+      (call $run${lanes} (i32.add (local.get $in) (i32.mul (local.get $image) (local.get $img4))) (local.get $inStep)
+        (i32.const 0) (i32.const 0) (local.get $v) (local.get $pre) (local.get $spk)
+        (i32.const 1) (i32.const 1) (local.get $img) (i32.const 1) (local.get $T)
+        (local.get $decay) (local.get $theta) (f64.const 1) (local.get $sub))
+      (memory.fill (local.get $gu) (i32.const 0) (i32.shl (local.get $img) (i32.const 3)))
+      (memory.fill (local.get $sum) (i32.const 0) (i32.shl (local.get $img) (i32.const 3)))
+      (local.set $t (local.get $T))
+      (loop $lt${lanes}
+        (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+        (local.set $dyt (i32.add (i32.add (local.get $dy) (i32.mul (local.get $image) (local.get $out4)))
+          (i32.mul (local.get $t) (local.get $outStep))))
+        (local.set $gi (i32.add (i32.add (local.get $gin) (i32.mul (local.get $image) (local.get $img4)))
+          (i32.mul (local.get $t) (local.get $inStep))))
+        (local.set $pp (i32.add (local.get $pre) (i32.mul (local.get $t) (local.get $img4))))
+        (local.set $sp (i32.add (local.get $spk) (i32.mul (local.get $t) (local.get $img))))
+        (local.set $gp (local.get $gu))
+        (local.set $qp (local.get $sum))
+        ${eachNeuron('$dyt', backwardBody(lanes), lanes)}
+        (br_if $lt${lanes} (local.get $t)))
       ;; A current repeated at every step: its gradient is the sum over the steps.
       (if (i32.eqz (local.get $inStep)) (then
         (local.set $qp (local.get $sum))
         (local.set $gi (i32.add (local.get $gin) (i32.mul (local.get $image) (local.get $img4))))
         (local.set $k (i32.const 0))
-        (loop $lq
+        (loop $lq${lanes}
           (f32.store (local.get $gi) (f32.demote_f64 (f64.load (local.get $qp))))
           (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
           (local.set $gi (i32.add (local.get $gi) (i32.const 4)))
-          (br_if $lq (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $img))))))
-      (br_if $limage (i32.lt_u (local.tee $image (i32.add (local.get $image) (i32.const 1))) (local.get $N)))))
+          (br_if $lq${lanes} (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $img))))))
+      (br_if $limage${lanes} (i32.lt_u (local.tee $image (i32.add (local.get $image) (i32.const 1))) (local.get $N))))`;
+}
+
+/**
+ * The module. Maps whose channel count is even run two channels per float64x2 operation (WebAssembly's 128-bit
+ * SIMD; pooled outputs, spikes and gradients of neighbouring channels are neighbours too); odd ones one neuron at a
+ * time. Both give the same bits: a lane computes what the one-neuron code does.
+ */
+const WAT = String.raw`
+(module
+  (import "math" "exp" (func $exp (param f64) (result f64)))
+  (memory (export "memory") 1)
+
+  ;; $stepN: one step of every neuron of one image: v (float32, one per neuron) ← the potential after the reset;
+  ;; out[o(i)] += s·inv unless $out is 0 (no region starts at address 0); with $pre ≠ 0 also keeps v_pre (float32)
+  ;; and the spike (one byte) of each neuron at $pre and $spk.
+  ${stepFunc(1)}
+  ${stepFunc(2)}
+
+  ;; $runN: all T steps of one image (one sample's [H, W, C] map), step by step: the neurons of a step are independent
+  ;; (no chain of dependent float operations through one neuron's steps holds the processor up) and one image's
+  ;; potentials, inputs and outputs stay in the cache across its steps. $v: one float32 per neuron, zeroed here.
+  ;; With $pre ≠ 0, v_pre and the spikes of every step are kept there (step-major) for the backward pass.
+  ${runFunc(1)}
+  ${runFunc(2)}
+
+  ;; out (zeroed by the caller) ← the pooled spikes of all T steps, image by image.
+  (func (export "forward")
+    (param $in i32) (param $inStep i32) (param $out i32) (param $outStep i32) (param $v i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
+    (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
+    (local $n i32) (local $img4 i32) (local $out4 i32)
+    (local.set $img4 (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))
+    (local.set $out4 (i32.div_u (local.get $img4) (i32.mul (local.get $p) (local.get $p))))
+    (if (i32.and (local.get $C) (i32.const 1)) (then ${forwardLoop(1)}) (else ${forwardLoop(2)})))
+
+  ;; gin = dL/dI from dy = dL/d(out), image by image. Each image's forward pass is replayed into $pre/$spk (no
+  ;; output), then BPTT runs step by step from the last one with dL/du of each neuron in $gu and, for a current
+  ;; repeated at every step ($inStep = 0), the gathered gradient in $sum (both float64, one per neuron of an image).
+  ;; kind: 0 arctan (c1 = α/2, c2 = (π/2·α)²), 1 sigmoid, 2 triangle.
+  (func (export "backward")
+    (param $in i32) (param $inStep i32) (param $dy i32) (param $outStep i32) (param $gin i32)
+    (param $v i32) (param $pre i32) (param $spk i32) (param $gu i32) (param $sum i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $C i32) (param $p i32) (param $T i32)
+    (param $decay f64) (param $theta f64) (param $scale f64) (param $sub i32)
+    (param $kind i32) (param $alpha f64) (param $c1 f64) (param $c2 f64)
+    ${NEST_LOCALS} (local $k i32) (local $img i32) (local $img4 i32) (local $out4 i32) (local $image i32) (local $t i32)
+    (local $dyt i32) (local $pp i32) (local $sp i32) (local $gp i32) (local $qp i32)
+    (local $gi i32) (local $xv f64) (local $d f64) (local $a f64) (local $gv f64)
+    (local $xv2 v128) (local $d2 v128) (local $a2 v128) (local $gv2 v128) (local $keep v128)
+    (local $theta2 v128) (local $c12 v128) (local $c22 v128) (local $alpha2 v128) (local $nalpha2 v128) (local $scale2 v128) (local $decay2 v128)
+    (local.set $theta2 (f64x2.splat (local.get $theta)))
+    (local.set $c12 (f64x2.splat (local.get $c1)))
+    (local.set $c22 (f64x2.splat (local.get $c2)))
+    (local.set $alpha2 (f64x2.splat (local.get $alpha)))
+    (local.set $nalpha2 (f64x2.splat (f64.neg (local.get $alpha))))
+    (local.set $scale2 (f64x2.splat (local.get $scale)))
+    (local.set $decay2 (f64x2.splat (local.get $decay)))
+    (local.set $img (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)))
+    (local.set $img4 (i32.shl (local.get $img) (i32.const 2)))
+    (local.set $out4 (i32.div_u (local.get $img4) (i32.mul (local.get $p) (local.get $p))))
+    (if (i32.and (local.get $C) (i32.const 1)) (then ${backwardLoop(1)}) (else ${backwardLoop(2)})))
 )`;
 
 interface Exports {

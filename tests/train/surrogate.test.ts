@@ -147,12 +147,33 @@ describe('spiking neuron op (fused IF/LIF with BPTT)', () => {
     expect(Array.from(repeated).map((v) => v.toFixed(5))).toEqual(Array.from(tiled).map((v) => v.toFixed(5)));
   });
 
-  it('fused average pooling equals avgPool of the spikes, forward and backward', () => {
+  // A map whose channel count is even runs two channels per float64x2 operation, an odd one neuron by neuron.
+  it('two channels a lane give the bits one neuron at a time gives: the same neurons as 2×15 (odd) and 1×30 (even) per step', () => {
+    for (const o of cases) for (const repeated of [false, true]) {
+      const T = 3;
+      const rand = mulberry32(11);
+      const steps = repeated ? 1 : T;
+      const input = Float32Array.from({ length: steps * 30 }, () => rand() * 1.8 - 0.4);
+      for (let i = 0; i < input.length; i += 9) input[i] = o.threshold; // v_pre exactly at θ on the first step
+      const g = Float32Array.from({ length: T * 30 }, () => rand() - 0.5);
+      const run = (rows: number) => tf.tidy(() => {
+        const x = tf.tensor(input, [steps * rows, 30 / rows]);
+        const w = tf.tensor(g, [T * rows, 30 / rows]);
+        return [spikingNeuron(x, T, o, repeated).dataSync(), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(spikingNeuron(a, T, o, repeated), w)))(x).dataSync()];
+      });
+      const [oddSpikes, oddGrad] = run(2), [evenSpikes, evenGrad] = run(1);
+      expect(Array.from(evenSpikes)).toEqual(Array.from(oddSpikes));
+      expect(new Uint32Array(evenGrad.buffer)).toEqual(new Uint32Array(oddGrad.buffer));
+      expect(Array.from(oddGrad).some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  for (const channels of [3, 4]) it(`fused average pooling equals avgPool of the spikes, forward and backward (${channels} channels)`, () => {
     const opts: NeuronOptions = { model: 'LIF', threshold: 1, reset: 'zero', leak: 0.1, surrogate: 'sigmoid', alpha: 4 };
     const rand = mulberry32(5);
     const T = 3;
-    const x = tf.tensor(Float32Array.from({ length: T * 2 * 4 * 6 * 3 }, () => rand() * 1.5), [T * 2, 4, 6, 3]);
-    const w = tf.tensor(Float32Array.from({ length: T * 2 * 2 * 3 * 3 }, () => rand() - 0.5), [T * 2, 2, 3, 3]);
+    const x = tf.tensor(Float32Array.from({ length: T * 2 * 4 * 6 * channels }, () => rand() * 1.5), [T * 2, 4, 6, channels]);
+    const w = tf.tensor(Float32Array.from({ length: T * 2 * 2 * 3 * channels }, () => rand() - 0.5), [T * 2, 2, 3, channels]);
     const fusedOut = spikingNeuron(x, T, opts, false, 2).dataSync();
     const plainOut = tf.avgPool(spikingNeuron(x, T, opts) as tf.Tensor4D, 2, 2, 'valid').dataSync();
     expect(Array.from(fusedOut)).toEqual(Array.from(plainOut));
