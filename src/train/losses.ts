@@ -20,8 +20,23 @@ export function distillationKl(student: tf.Tensor2D, teacher: tf.Tensor2D, tau: 
  */
 export function standardizeLogits(z: tf.Tensor2D): tf.Tensor2D {
   const { mean, variance } = tf.moments(z, 1, true);
-  return tf.div(tf.sub(z, mean), tf.add(tf.sqrt(variance), 1e-7)) as tf.Tensor2D;
+  return tf.div(tf.sub(z, mean), tf.add(rowStd(variance), 1e-7)) as tf.Tensor2D;
 }
+
+/**
+ * √variance whose gradient is 0 where the variance is 0: a row of equal logits (a student whose readout gets no
+ * spike yet, e.g. a fresh vgg with reset to zero, zero biases) has z − mean = 0, so the gradient reaching its
+ * standard deviation is 0, and d√x = dy / (2√x) made that 0/0 = NaN in every weight after the first step.
+ * Elsewhere the same operations as the plain square root's gradient (the same floats).
+ */
+const rowStd = tf.customGrad(((variance: tf.Tensor, save: tf.GradSaveFunc) => {
+  const s = tf.sqrt(variance);
+  save([s]);
+  return {
+    value: s,
+    gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.where(tf.greater(saved, 0), tf.div(dy, tf.mul(saved, 2)), tf.zerosLike(saved)),
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (variance: tf.Tensor) => tf.Tensor;
 
 /**
  * Response-based KD (Hinton et al.; the paper's Eq.): (1 − α)·CE(student, labels) + α·τ²·KL(pₜ ‖ pₛ).

@@ -1,6 +1,7 @@
 import { tf } from './backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkRange } from '../util/ranges.js';
+import { UserError } from '../util/errors.js';
 import { mulberry32, permutation } from '../data/rng.js';
 import { crossEntropy } from './losses.js';
 import { annVariables, createAnn, runAnn, type AnnModel } from './teacher.js';
@@ -84,7 +85,7 @@ export async function trainTeacher(
           logits!.dispose();
           return r;
         });
-        if (!Number.isFinite(loss)) throw new Error(`teacher training diverged (loss ${loss}); lower --lr`);
+        if (!Number.isFinite(loss)) throw new UserError(`teacher training diverged (loss ${loss}); lower --lr`);
         lossSum += loss * (to - from); correct += ok; seen += to - from;
         hooks.onBatch?.(epoch, step + 1, steps, loss);
       }

@@ -512,7 +512,7 @@ export async function trainStudent(
           });
         }
         const [loss, ce, kd, feat, ok] = stats;
-        if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); lower --lr`);
+        if (!Number.isFinite(loss)) throw new UserError(`training diverged at epoch ${epoch + 1}, step ${step + 1} (loss ${loss}); lower --lr`);
         lossSum += loss * n; ceSum += ce * n; kdSum += kd * n; featSum += feat * n; correct += ok; seen += n;
         hooks.onBatch?.(epoch, step + 1, stepsPerEpoch, loss);
         peakRss = Math.max(peakRss, process.memoryUsage().rss);

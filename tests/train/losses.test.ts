@@ -76,6 +76,25 @@ describe('response KD loss', () => {
     }
   });
 
+  it('standardised KD: a row of equal student logits (no spike at the readout yet) has a finite gradient, the other rows the plain one', () => {
+    // A fresh student whose readout gets no spike gives T·bias = 0 in every class: variance 0, and d√x at 0 was NaN.
+    const t = tf.tensor2d(teacher), y = tf.tensor1d(labels);
+    const grad = (z: number[][]) => tf.grad((s: tf.Tensor) => responseKdLoss(s as tf.Tensor2D, t, y, 0.5, 2, true).total)(tf.tensor2d(z)).arraySync() as number[][];
+    const g = grad([[0, 0, 0], student[1]]);
+    expect(g.flat().every(Number.isFinite)).toBe(true);
+    // The row with spread-out logits gets what the plain square root's gradient gives it, bit for bit.
+    const plain = tf.grad((s: tf.Tensor) => {
+      // In responseKdLoss's order (CE first): the gradients reaching a tensor are summed in the order they were recorded.
+      const ce = crossEntropy(s as tf.Tensor2D, y);
+      const { mean, variance } = tf.moments(s, 1, true);
+      const zs = tf.div(tf.sub(s, mean), tf.add(tf.sqrt(variance), 1e-7)) as tf.Tensor2D;
+      const { mean: mt, variance: vt } = tf.moments(t, 1, true);
+      const zt = tf.div(tf.sub(t, mt), tf.add(tf.sqrt(vt), 1e-7)) as tf.Tensor2D;
+      return tf.add(tf.mul(ce, 0.5), tf.mul(tf.mul(distillationKl(zs, zt, 2), 4), 0.5));
+    })(tf.tensor2d(student)).arraySync() as number[][];
+    expect(grad(student)).toEqual(plain);
+  });
+
   it('KL is zero when student and teacher agree, and its gradient is (pₛ − pₜ)/τ per logit', () => {
     const t = tf.tensor2d(teacher);
     expect(distillationKl(t, t, 3).dataSync()[0]).toBeCloseTo(0, 6);
