@@ -474,7 +474,8 @@ function renderTrainBench(b: TrainBench): string[] {
   L.push('batch/channel-transposed tensors and the AvgPool gradient by a fused one (src/train/backend.ts); dense-layer gradients as');
   L.push('untransposed GEMMs and bias gradients as one GEMV each (src/train/gradients.ts: tfjs-wasm runs transposed matrix products');
   L.push('outside XNNPACK); each IF/LIF layer with its 2×2 average pooling as one op with its own BPTT gradient, run by a WebAssembly');
-  L.push('kernel image by image, the backward pass replaying the forward recurrence (src/train/neuron-kernel.ts); the first layer\'s');
+  L.push('kernel image by image, two channels per float64x2 instruction, the backward pass replaying the forward recurrence');
+  L.push('(src/train/neuron-kernel.ts; the label `simd` below is that change, the same bits as before); the first layer\'s');
   L.push('current computed once and read at every step (direct encoding); with `--workers N`, each batch cut into N shards whose');
   L.push('gradients worker threads compute (src/train/data-parallel.ts). `npm run bench:train` prints the figures;');
   L.push('`node dist/bench/train.js --record` stores them here.');
@@ -490,7 +491,8 @@ function renderTrainProfile(stored: Record<string, TrainProfile>): string[] {
   const L: string[] = ['### Where a training batch spends its time (`npm run bench:train -- --profile`)', ''];
   L.push(`One in-thread batch of ${first.batch}, T = ${first.timesteps}, response KD, milliseconds (tfjs kernels timed by \`tf.profile\`, the spiking-neuron`);
   L.push(`layers by their own clock; the teacher's outputs are computed once before training, so its time is not in a step). Labels: ${labels.map((l) => `${l} (${stored[l].measured})`).join(', ')}.`);
-  L.push('The machine was shared (load average per table): compare rows within a column, and the kernels that changed between columns.');
+  L.push('The machine was shared (load average per table), and labels measured on different days may come from different machines of the');
+  L.push('same class: compare rows within a column, and the kernels that changed between columns against those that did not.');
   L.push('An optimizer time of 0 is below the noise of step − (forward + backward), which is how the first version of the script measured it; it now times Adam\'s update alone.');
   L.push('');
   const students = [...new Set(labels.flatMap((l) => stored[l].profiles.map((p) => p.student)))];
