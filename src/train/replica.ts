@@ -53,6 +53,20 @@ export function studentBatchLoss(
   return { total, ce, kd, feat, logits: out.logits };
 }
 
+/**
+ * A training step's figures as numbers: [loss, ...its parts, correct predictions] from the loss, the parts and the
+ * logits kept out of the step (the parts and logits are disposed). The trainers' in-thread steps and a replica's
+ * shard report the same way.
+ */
+export function readBatchStats(total: tf.Scalar, parts: readonly tf.Scalar[], logits: tf.Tensor2D, labels: tf.Tensor1D): number[] {
+  const ok = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32')), 'float32'));
+  const values = [total.dataSync()[0], ...parts.map((p) => p.dataSync()[0]), ok.dataSync()[0]];
+  for (const p of parts) p.dispose();
+  logits.dispose();
+  ok.dispose();
+  return values;
+}
+
 /** Teacher feature maps of a batch, `[n, C, H, W]` flat each, as the NHWC tensors the feature loss compares with. */
 export function featureTensors(features: Float32Array[], hints: readonly { shape: number[] }[], n: number): tf.Tensor4D[] {
   return features.map((f, i) => tf.transpose(tf.tensor4d(f, [n, ...hints[i].shape] as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
@@ -152,11 +166,7 @@ export function replicaGradients(r: Replica, job: GradJob): { gradients: Float32
       if (g) gradients.set(g.dataSync() as Float32Array, at);
       at += v.size;
     }
-    const ok = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), tf.cast(labels, 'int32')), 'float32'));
-    const values = [value.dataSync()[0], ...parts.map((p) => p.dataSync()[0]), ok.dataSync()[0]];
-    for (const p of parts) p.dispose();
-    logits!.dispose();
-    return values;
+    return readBatchStats(value, parts, logits!, labels);
   });
   return { gradients, stats };
 }

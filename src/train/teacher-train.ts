@@ -5,7 +5,8 @@ import { UserError } from '../util/errors.js';
 import { mulberry32, permutation } from '../data/rng.js';
 import { crossEntropy } from './losses.js';
 import { annVariables, createAnn, runAnn, type AnnModel } from './teacher.js';
-import { argmaxRows, gatherBatch } from './trainer.js';
+import { accuracyOf, argmaxRows, gatherBatch } from './trainer.js';
+import { readBatchStats } from './replica.js';
 import { imagesToNhwc } from './student.js';
 import { GradientPool } from './data-parallel.js';
 import { resolveWorkers } from '../parallel/index.js';
@@ -80,21 +81,16 @@ export async function trainTeacher(
             logits = tf.keep(l);
             return crossEntropy(l, labels);
           }, true, vars)!;
-          const okT = tf.sum(tf.cast(tf.equal(tf.argMax(logits!, 1), tf.cast(labels, 'int32')), 'float32'));
-          const r = [cost.dataSync()[0], okT.dataSync()[0]];
-          logits!.dispose();
-          return r;
+          const [l, ok] = readBatchStats(cost, [], logits!, labels);
+          return [l, ok];
         });
         if (!Number.isFinite(loss)) throw new UserError(`teacher training diverged (loss ${loss}); lower --lr`);
         lossSum += loss * (to - from); correct += ok; seen += to - from;
         hooks.onBatch?.(epoch, step + 1, steps, loss);
       }
       if (stopped) break;
-      const pred = argmaxRows(annLogits(model, test), classes);
-      let okTest = 0;
-      for (let i = 0; i < pred.length; i++) if (pred[i] === test.labels[i]) okTest++;
       const entry = {
-        epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy: okTest / test.count,
+        epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy: accuracyOf(argmaxRows(annLogits(model, test), classes), test.labels),
         seconds: (performance.now() - t0) / 1000, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       };
       history.push(entry);

@@ -14,7 +14,8 @@ import {
 } from './student.js';
 import { createQat, runQuantized, type Qat } from './qat.js';
 import { runTeacher, type FrozenTeacher } from './frozen-teacher.js';
-import { featureTensors, studentBatchLoss, type StudentLossSettings } from './replica.js';
+import { featureTensors, readBatchStats, studentBatchLoss, type StudentLossSettings } from './replica.js';
+import { agreementRate } from '../metrics/agreement.js';
 import { GradientPool } from './data-parallel.js';
 import { resolveWorkers } from '../parallel/index.js';
 
@@ -234,10 +235,9 @@ export function argmaxRows(logits: Float32Array, classes: number): Int32Array {
   return p;
 }
 
-function accuracyOf(pred: Int32Array, labels: ArrayLike<number>): number {
-  let ok = 0;
-  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) ok++;
-  return pred.length ? ok / pred.length : 0;
+/** The fraction of predictions equal to their labels (0 for none). */
+export function accuracyOf(pred: Int32Array, labels: ArrayLike<number>): number {
+  return pred.length ? agreementRate(pred, labels, pred.length) : 0;
 }
 
 /** Picks the student neuron layer for feature KD: the deepest feature map at least as large as the teacher's. */
@@ -503,12 +503,7 @@ export async function trainStudent(
               parts = [tf.keep(b.ce), tf.keep(b.kd), tf.keep(b.feat)];
               return b.total;
             }, true, vars);
-            const pred = tf.argMax(logitsOut!, 1);
-            const ok = tf.sum(tf.cast(tf.equal(pred, tf.cast(labels, 'int32')), 'float32'));
-            const values = [cost!.dataSync()[0], ...parts.map((p) => p.dataSync()[0]), ok.dataSync()[0]];
-            for (const p of parts) p.dispose();
-            logitsOut!.dispose();
-            return values;
+            return readBatchStats(cost!, parts, logitsOut!, labels);
           });
         }
         const [loss, ce, kd, feat, ok] = stats;
