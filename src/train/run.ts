@@ -97,18 +97,20 @@ export async function runStudentTraining(o: StudentRunOptions): Promise<{ result
   // The teacher and the data are checked before the backend starts, so bad input costs one line and no output.
   const teacher = o.teacher && kd !== 'none' ? await openTeacher(o.teacher, train.shape, useFeature ? (o.teacherFeatures ?? 'auto') : []) : undefined;
   await initTrainingBackend({ quiet: o.quiet });
-  say(`data: ${o.dataset} train ${train.count}, ${evalName} ${test.count} samples of [${train.shape}]${o.validation !== undefined ? ' (held out from the training split; the test split is not read)' : ''}`);
-  const bar = o.progress ? new cliProgress.SingleBar({
-    format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss} | {speed} samples/s',
-    hideCursor: true, clearOnComplete: true,
-  }, cliProgress.Presets.shades_classic) : undefined;
   let stopRequested = false;
   const onSigint = () => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
     process.stderr.write('\nsnnc: stopping after this batch; the last complete epoch stays in the checkpoint (Ctrl-C again to abort)\n');
   };
+  // Before the first line that says training is about to start: a Ctrl-C from then on is a stop, never the
+  // default kill (the thread can be descheduled between a write and the next statement).
   process.on('SIGINT', onSigint);
+  say(`data: ${o.dataset} train ${train.count}, ${evalName} ${test.count} samples of [${train.shape}]${o.validation !== undefined ? ' (held out from the training split; the test split is not read)' : ''}`);
+  const bar = o.progress ? new cliProgress.SingleBar({
+    format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss} | {speed} samples/s',
+    hideCursor: true, clearOnComplete: true,
+  }, cliProgress.Presets.shades_classic) : undefined;
   let epochStart = performance.now();
   const batchSize = o.config.batchSize ?? DEFAULT_CONFIG.batchSize;
   let result: TrainResult;
@@ -162,11 +164,11 @@ export async function runTeacherTraining(o: {
   validateTeacherConfig(o.config);
   const { train, test } = loadSplits(o.dataset, o.dataDir, o.trainLimit, o.testLimit);
   await initTrainingBackend({ quiet: o.quiet });
-  say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
-  const bar = o.progress ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   let stop = false;
   const onSigint = () => { if (stop) process.exit(130); stop = true; };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSigint); // before the 'data:' line, as in runStudentTraining
+  say(`data: ${o.dataset} train ${train.count}, test ${test.count} samples of [${train.shape}]`);
+  const bar = o.progress ? new cliProgress.SingleBar({ format: 'epoch {epoch} |{bar}| {value}/{total} batches | loss {loss}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   let r: Awaited<ReturnType<typeof trainTeacher>>;
   try {
     r = await trainTeacher(train, test, o.config, {
