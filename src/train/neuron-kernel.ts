@@ -59,6 +59,9 @@ const load2 = (addr: string) => `(f64x2.promote_low_f32x4 (v128.load64_zero ${ad
 /** Stores the two float64 lanes of `value` as the float32 pair at `addr` (each lane rounded as f32.demote_f64 does). */
 const store2 = (addr: string, value: string) => `(v128.store64_lane 0 ${addr} (f32x4.demote_f64x2_zero ${value}))`;
 const ONE2 = '(v128.const f64x2 1 1)';
+/** Moves each pointer past the neurons of one step of the loop: `bytes` per neuron, `lanes` neurons. */
+const advance = (lanes: 1 | 2, bytes: Record<string, number>) => Object.entries(bytes)
+  .map(([ptr, b]) => `(local.set ${ptr} (i32.add (local.get ${ptr}) (i32.const ${b * lanes})))`).join('\n            ');
 
 /**
  * The body of the forward step for one neuron (`lanes` 1) or for two neighbouring channels at once (`lanes` 2,
@@ -81,10 +84,8 @@ function forwardBody(lanes: 1 | 2): string {
             (if (local.get $pre) (then
               (f32.store (local.get $pre) (f32.demote_f64 (local.get $vi)))
               (i32.store8 (local.get $spk) (local.get $fired))
-              (local.set $pre (i32.add (local.get $pre) (i32.const 4)))
-              (local.set $spk (i32.add (local.get $spk) (i32.const 1)))))
-            (local.set $in (i32.add (local.get $in) (i32.const 4)))
-            (local.set $v (i32.add (local.get $v) (i32.const 4)))`;
+              ${advance(lanes, { $pre: 4, $spk: 1 })}))
+            ${advance(lanes, { $in: 4, $v: 4 })}`;
   // The spike is the all-ones lane mask of v_pre ≥ θ; s = mask AND 1.0 is 1.0 or +0.0, as f64.convert_i32_u gives.
   return `
             (local.set $vi2 (f64x2.add (f64x2.mul (local.get $decay2) ${load2('(local.get $v)')}) ${load2('(local.get $in)')}))
@@ -100,10 +101,8 @@ function forwardBody(lanes: 1 | 2): string {
               ${store2('(local.get $pre)', '(local.get $vi2)')}
               (i32.store8 (local.get $spk) (i32.wrap_i64 (i64.and (i64x2.extract_lane 0 (local.get $m2)) (i64.const 1))))
               (i32.store8 offset=1 (local.get $spk) (i32.wrap_i64 (i64.and (i64x2.extract_lane 1 (local.get $m2)) (i64.const 1))))
-              (local.set $pre (i32.add (local.get $pre) (i32.const 8)))
-              (local.set $spk (i32.add (local.get $spk) (i32.const 2)))))
-            (local.set $in (i32.add (local.get $in) (i32.const 8)))
-            (local.set $v (i32.add (local.get $v) (i32.const 8)))`;
+              ${advance(lanes, { $pre: 4, $spk: 1 })}))
+            ${advance(lanes, { $in: 4, $v: 4 })}`;
 }
 
 /** One step of every neuron of one image, one neuron (`$step1`) or two channels (`$step2`) at a time. */
@@ -113,11 +112,11 @@ function stepFunc(lanes: 1 | 2): string {
     (param $in i32) (param $v i32) (param $out i32) (param $pre i32) (param $spk i32)
     (param $H i32) (param $W i32) (param $C i32) (param $p i32)
     (param $decay f64) (param $theta f64) (param $inv f64) (param $sub i32)
-    ${NEST_LOCALS} (local $vi f64) (local $fired i32) (local $s f64)
+    ${NEST_LOCALS} ${lanes === 1 ? '(local $vi f64) (local $fired i32) (local $s f64)' : `
     (local $vi2 v128) (local $m2 v128) (local $s2 v128) (local $decay2 v128) (local $theta2 v128) (local $inv2 v128)
     (local.set $decay2 (f64x2.splat (local.get $decay)))
     (local.set $theta2 (f64x2.splat (local.get $theta)))
-    (local.set $inv2 (f64x2.splat (local.get $inv)))
+    (local.set $inv2 (f64x2.splat (local.get $inv)))`}
     ${eachNeuron('$out', forwardBody(lanes), lanes)})`;
 }
 
@@ -181,11 +180,7 @@ function backwardBody(lanes: 1 | 2): string {
                 (then (f32.store (local.get $gi) (f32.demote_f64 (local.get $gv))))
                 (else (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (local.get $gv)))))
               (f64.store (local.get $gp) (f64.mul (local.get $gv) (local.get $decay)))
-              (local.set $pp (i32.add (local.get $pp) (i32.const 4)))
-              (local.set $sp (i32.add (local.get $sp) (i32.const 1)))
-              (local.set $gp (i32.add (local.get $gp) (i32.const 8)))
-              (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-              (local.set $gi (i32.add (local.get $gi) (i32.const 4)))`;
+              ${advance(lanes, { $pp: 4, $sp: 1, $gp: 8, $qp: 8, $gi: 4 })}`;
   // exp has no vector form: each lane calls it. A masked-off lane of the carried gradient is +0.0, as select's 0 is.
   return `
               (local.set $xv2 (f64x2.sub ${load2('(local.get $pp)')} (local.get $theta2)))
@@ -214,11 +209,7 @@ function backwardBody(lanes: 1 | 2): string {
                 (then ${store2('(local.get $gi)', '(local.get $gv2)')})
                 (else (v128.store (local.get $qp) (f64x2.add (v128.load (local.get $qp)) (local.get $gv2)))))
               (v128.store (local.get $gp) (f64x2.mul (local.get $gv2) (local.get $decay2)))
-              (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
-              (local.set $sp (i32.add (local.get $sp) (i32.const 2)))
-              (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
-              (local.set $qp (i32.add (local.get $qp) (i32.const 16)))
-              (local.set $gi (i32.add (local.get $gi) (i32.const 8)))`;
+              ${advance(lanes, { $pp: 4, $sp: 1, $gp: 8, $qp: 8, $gi: 4 })}`;
 }
 
 /** The backward pass over the images with one neuron or two channels a lane step. */

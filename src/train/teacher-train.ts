@@ -81,8 +81,7 @@ export async function trainTeacher(
             logits = tf.keep(l);
             return crossEntropy(l, labels);
           }, true, vars)!;
-          const [l, ok] = readBatchStats(cost, [], logits!, labels);
-          return [l, ok];
+          return readBatchStats(cost, [], logits!, labels); // [loss, correct]
         });
         if (!Number.isFinite(loss)) throw new UserError(`teacher training diverged (loss ${loss}); lower --lr`);
         lossSum += loss * (to - from); correct += ok; seen += to - from;
